@@ -1,0 +1,100 @@
+//! The environment as data: the caller takes a snapshot; the core never reads the process env.
+
+use std::collections::BTreeMap;
+
+/// Every environment variable the core looks at. Hosts may snapshot just these.
+pub const VARIABLES: &[&str] = &[
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+    "APPSETTING_WEBSITE_SITE_NAME",
+    "DEFAULT_IDENTITY_CLIENT_ID",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+    "AZMI_ARC_KEY_DIR",
+];
+
+/// A snapshot of environment variables and host facts, taken by the caller.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EnvSnapshot {
+    vars: BTreeMap<String, String>,
+    arc_agent_installed: bool,
+}
+
+impl EnvSnapshot {
+    /// An empty snapshot (as on a plain VM: IMDS).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A snapshot of these `(name, value)` pairs.
+    pub fn from_vars<I, K, V>(vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let vars = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        EnvSnapshot { vars, arc_agent_installed: false }
+    }
+
+    /// Records whether the Azure Arc agent (`/opt/azcmagent/bin/himds` or
+    /// `%ProgramFiles%\AzureConnectedMachineAgent\himds.exe`) exists on this host.
+    pub fn with_arc_agent_installed(mut self, installed: bool) -> Self {
+        self.arc_agent_installed = installed;
+        self
+    }
+
+    /// Sets one variable.
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.vars.insert(name.into(), value.into());
+    }
+
+    /// The variable's value; an empty value counts as unset.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.trim().is_empty())
+    }
+
+    /// Whether the Azure Arc agent was found.
+    pub fn arc_agent_installed(&self) -> bool {
+        self.arc_agent_installed
+    }
+
+    /// The snapshot with secret values replaced by `***`, for `doctor` output and logs.
+    pub fn redacted(&self) -> Vec<(String, String)> {
+        const SECRETS: &[&str] = &["IDENTITY_HEADER", "MSI_SECRET"];
+        self.vars
+            .iter()
+            .map(|(k, v)| {
+                let shown =
+                    if SECRETS.contains(&k.as_str()) { "***".to_owned() } else { v.clone() };
+                (k.clone(), shown)
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for EnvSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvSnapshot")
+            .field("vars", &self.redacted())
+            .field("arc_agent_installed", &self.arc_agent_installed)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_counts_as_unset_and_secrets_are_redacted() {
+        let env = EnvSnapshot::from_vars([("MSI_ENDPOINT", " "), ("IDENTITY_HEADER", "s3cret")]);
+        assert_eq!(env.get("MSI_ENDPOINT"), None);
+        assert_eq!(env.get("IDENTITY_HEADER"), Some("s3cret"));
+        let shown = format!("{env:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+}

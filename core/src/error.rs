@@ -1,0 +1,280 @@
+//! Typed errors. Each variant has a stable string code that every binding maps to one exception
+//! class or JS `code`. Messages name the cause and the fix, and never contain a token: they are
+//! built only from statuses, error codes, variable names and identity ids.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::action::TransportFailure;
+use crate::source::SourceKind;
+
+/// The configuration, environment or request cannot work; found before any request is made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// More than one user-assigned identity selector was given.
+    #[error("several identities given ({given}); set exactly one of client_id, object_id or resource_id, or none for the system-assigned identity")]
+    SeveralIdentities {
+        /// The selectors that were set, comma separated.
+        given: String,
+    },
+    /// An identity selector was set to an empty string.
+    #[error("{selector} is empty; give the identity's id or leave {selector} unset for the system-assigned identity")]
+    EmptyIdentity {
+        /// `client_id`, `object_id` or `resource_id`.
+        selector: &'static str,
+    },
+    /// No scope was given.
+    #[error(
+        "no scope given; pass exactly one scope such as https://management.azure.com/.default"
+    )]
+    NoScope,
+    /// More than one scope was given; managed identity tokens have one audience.
+    #[error("{count} scopes given; managed identity tokens are issued for exactly one resource, so pass one scope")]
+    SeveralScopes {
+        /// How many scopes were given.
+        count: usize,
+    },
+    /// The resource (or the scope without `/.default`) is empty or has white space.
+    #[error("resource {resource:?} is not valid; give an audience such as https://management.azure.com/")]
+    InvalidResource {
+        /// The rejected value.
+        resource: String,
+    },
+    /// The chosen source needs an environment variable that is not set.
+    #[error("{source_kind} needs {variable}, which is not set; set it or choose another source")]
+    MissingVariable {
+        /// The source that needs it.
+        source_kind: SourceKind,
+        /// The variable's name.
+        variable: &'static str,
+    },
+    /// An endpoint variable does not hold a usable URL.
+    #[error("{variable} = {value:?} is not a usable endpoint: {problem}")]
+    InvalidEndpoint {
+        /// The variable's name.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// The source cannot honour the requested user-assigned identity selector.
+    #[error("{source_kind} cannot select a user-assigned identity by {selector}; {hint}")]
+    UnsupportedIdentity {
+        /// The source.
+        source_kind: SourceKind,
+        /// The selector that was given.
+        selector: &'static str,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// A secret variable holds characters an HTTP header cannot carry (its value is not shown).
+    #[error(
+        "{variable} holds characters an HTTP header cannot carry; check the value the platform set"
+    )]
+    InvalidSecret {
+        /// The variable's name.
+        variable: &'static str,
+    },
+    /// `IDENTITY_SERVER_THUMBPRINT` is not a SHA-1 thumbprint.
+    #[error("IDENTITY_SERVER_THUMBPRINT is not a 40-digit hex SHA-1 thumbprint; check the Service Fabric application settings")]
+    InvalidThumbprint,
+    /// A numeric setting is out of range.
+    #[error("setting {name} is out of range: {problem}")]
+    InvalidSetting {
+        /// The setting's name.
+        name: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+}
+
+impl ConfigError {
+    /// The stable code shared by every binding.
+    pub fn code(&self) -> &'static str {
+        "config"
+    }
+}
+
+/// A token request failed. Carries the source tried and the history of attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenError {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// The source the request went to.
+    pub source_kind: SourceKind,
+    /// Every HTTP attempt, in order.
+    pub attempts: Vec<Attempt>,
+}
+
+impl TokenError {
+    /// An error with no attempt history (the cache and bindings use it).
+    pub fn new(source_kind: SourceKind, kind: ErrorKind) -> Self {
+        TokenError { kind, source_kind, attempts: Vec::new() }
+    }
+
+    /// The stable code shared by every binding.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.source_kind, self.kind)?;
+        if !self.attempts.is_empty() {
+            f.write_str(" [attempts:")?;
+            for a in &self.attempts {
+                write!(f, " {a};")?;
+            }
+            f.write_str("]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// What went wrong with a token request. `code()` gives the stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The endpoint is not there, or something other than it answered.
+    #[error("managed identity endpoint unavailable: {reason}; run on an Azure host with a managed identity, or point azmi at an emulator")]
+    Unavailable {
+        /// Why the source is considered absent.
+        reason: String,
+    },
+    /// The endpoint has no identity matching the request.
+    #[error("endpoint returned {status}: no matching identity on this host{detail}; assign the identity to this resource, or fix client_id / object_id / resource_id")]
+    IdentityNotFound {
+        /// HTTP status.
+        status: u16,
+        /// The endpoint's error code and description, when it gave them.
+        detail: String,
+    },
+    /// The endpoint rejected the request itself (e.g. an unknown resource).
+    #[error("endpoint returned {status}: request rejected{detail}; check the resource / scope")]
+    BadRequest {
+        /// HTTP status.
+        status: u16,
+        /// The endpoint's error code and description.
+        detail: String,
+    },
+    /// The endpoint refused our credentials (secret header, Arc key).
+    #[error("endpoint returned {status}: not authorized{detail}; check the identity header / secret the platform provides")]
+    Unauthorized {
+        /// HTTP status.
+        status: u16,
+        /// The endpoint's error code and description.
+        detail: String,
+    },
+    /// The endpoint answered for another identity than the one asked for.
+    #[error("asked for {requested} but the endpoint answered for {returned}; token refused (fail closed)")]
+    WrongIdentity {
+        /// The identity asked for, e.g. `client_id 1234…`.
+        requested: String,
+        /// What the response said, or `no identity echo`.
+        returned: String,
+    },
+    /// Still throttled (429) after the last retry.
+    #[error("endpoint still throttling (429) after the last retry; lower the request rate or cache tokens")]
+    Throttled,
+    /// A server error or unexpected status after the last retry.
+    #[error("endpoint returned {status}{detail}")]
+    EndpointError {
+        /// HTTP status.
+        status: u16,
+        /// The endpoint's error code and description.
+        detail: String,
+    },
+    /// The overall deadline passed before a token arrived.
+    #[error("no token within the deadline of {} ms; raise the deadline or check the endpoint", .deadline.as_millis())]
+    DeadlineExceeded {
+        /// The deadline that applied.
+        deadline: Duration,
+    },
+    /// A success status whose body is not a usable token.
+    #[error("invalid token response: {problem}")]
+    InvalidResponse {
+        /// What is wrong (never the body itself).
+        problem: String,
+    },
+    /// The Azure Arc key file was rejected or could not be read.
+    #[error("Azure Arc key file rejected: {problem}")]
+    KeyFile {
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl ErrorKind {
+    /// The stable code shared by every binding.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ErrorKind::Unavailable { .. } => "unavailable",
+            ErrorKind::IdentityNotFound { .. } => "identity_not_found",
+            ErrorKind::BadRequest { .. } => "bad_request",
+            ErrorKind::Unauthorized { .. } => "unauthorized",
+            ErrorKind::WrongIdentity { .. } => "wrong_identity",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::EndpointError { .. } => "endpoint_error",
+            ErrorKind::DeadlineExceeded { .. } => "deadline_exceeded",
+            ErrorKind::InvalidResponse { .. } => "invalid_response",
+            ErrorKind::KeyFile { .. } => "key_file",
+        }
+    }
+}
+
+/// One HTTP attempt, as recorded in an error's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// Time from the flow's start to the attempt's start.
+    pub started: Duration,
+    /// What came back.
+    pub result: AttemptResult,
+    /// The wait that followed it (zero when none).
+    pub waited: Duration,
+}
+
+/// The answer to one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// An HTTP status.
+    Status(u16),
+    /// A transport failure.
+    Transport(TransportFailure),
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.result {
+            AttemptResult::Status(s) => write!(f, "+{}ms {s}", self.started.as_millis())?,
+            AttemptResult::Transport(t) => write!(f, "+{}ms {t}", self.started.as_millis())?,
+        }
+        if !self.waited.is_zero() {
+            write!(f, " then waited {}ms", self.waited.as_millis())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_lists_attempts() {
+        let mut e = TokenError::new(SourceKind::Imds, ErrorKind::Throttled);
+        e.attempts.push(Attempt {
+            started: Duration::ZERO,
+            result: AttemptResult::Status(429),
+            waited: Duration::from_millis(800),
+        });
+        let text = e.to_string();
+        assert!(text.contains("429"), "{text}");
+        assert!(text.contains("waited 800ms"), "{text}");
+        assert_eq!(e.code(), "throttled");
+    }
+}

@@ -1,0 +1,52 @@
+//! azmi-core: Azure managed identity tokens as pure state machines.
+//!
+//! No sockets, clocks, environment reads, threads or randomness: the caller passes the
+//! configuration, an environment snapshot, the time and each response, and carries out the
+//! actions the core returns. One loop drives any flow:
+//!
+//! ```no_run
+//! use azmi_core::{Action, Config, EnvSnapshot, Resource, TokenFlow, UnixMillis};
+//! # fn now() -> UnixMillis { UnixMillis(0) }
+//! # fn send(_: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> { unimplemented!() }
+//! # fn sleep_until(_: UnixMillis) {}
+//! # fn read(_: &str) -> Vec<u8> { Vec::new() }
+//! let resource = Resource::from_scopes(&["https://management.azure.com/.default"])?;
+//! let mut flow = TokenFlow::new(&Config::default(), &EnvSnapshot::new(), &resource, now())?;
+//! let token = loop {
+//!     match flow.poll(now()) {
+//!         Action::Send(out) => {
+//!             let resp = send(&out.request); // honour out.timeout, out.tls_pin, out.bypass_proxy
+//!             flow.handle_response(out.id, resp, now());
+//!         }
+//!         Action::ReadFile { id, path, .. } => flow.handle_file(id, Ok(read(&path)), now()),
+//!         Action::WaitUntil(t) => sleep_until(t),
+//!         Action::Done(result) => break result,
+//!     }
+//! };
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+mod action;
+mod cache;
+mod config;
+mod env;
+mod error;
+mod expiry;
+mod flow;
+mod jwt;
+mod response;
+mod retry;
+mod source;
+mod time;
+mod token;
+
+pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
+pub use cache::{CacheKey, FetchTicket, Lookup, TokenCache, WaitOutcome, WaitTicket};
+pub use config::{Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFAULT_LEGACY_PORT};
+pub use env::{EnvSnapshot, VARIABLES};
+pub use error::{Attempt, AttemptResult, ConfigError, ErrorKind, TokenError};
+pub use flow::TokenFlow;
+pub use source::{Detection, SourceKind};
+pub use time::UnixMillis;
+pub use token::AccessToken;

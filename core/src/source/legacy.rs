@@ -1,0 +1,22 @@
+//! The deprecated VM extension (msrestazure's `port`): `POST localhost:PORT/oauth2/token`, form.
+
+use http::Method;
+
+use super::{builder, encode};
+
+pub(super) fn base(port: u16) -> String {
+    format!("http://localhost:{port}/oauth2/token")
+}
+
+pub(super) fn request(
+    base: &str,
+    resource: &str,
+    id: Option<(&str, &str)>,
+) -> http::Result<http::Request<Vec<u8>>> {
+    let mut form = vec![("resource", resource)];
+    form.extend(id);
+    builder(Method::POST, base.to_owned())
+        .header("Metadata", "true")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(encode(&form).into_bytes())
+}

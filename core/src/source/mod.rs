@@ -1,0 +1,395 @@
+//! Managed identity sources: which one applies (detection), and the exact request each expects.
+//!
+//! Detection follows azure-identity's order, with msrestazure's App Service 2017 rule; the result
+//! says which variables decided, so `doctor` can explain it. Each source module builds its
+//! request; this module holds what they share: the user-assigned parameter table and URL checks.
+
+mod app_service;
+mod app_service_2017;
+pub(crate) mod arc;
+mod azure_ml;
+mod cloud_shell;
+mod imds;
+mod legacy;
+mod service_fabric;
+
+use std::fmt;
+
+use http::header::{HeaderName, HeaderValue};
+
+use crate::config::{Config, Identity, Resource};
+use crate::env::EnvSnapshot;
+use crate::error::ConfigError;
+
+/// A kind of managed identity endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    /// Azure Instance Metadata Service (VMs, VM scale sets, AKS nodes).
+    Imds,
+    /// App Service, Functions, Container Apps (api-version 2019-08-01).
+    AppService,
+    /// App Service, legacy protocol (api-version 2017-09-01).
+    AppService2017,
+    /// Azure Machine Learning compute.
+    AzureMl,
+    /// Azure Cloud Shell.
+    CloudShell,
+    /// Azure Arc-enabled servers (the HIMDS agent).
+    AzureArc,
+    /// Service Fabric applications.
+    ServiceFabric,
+    /// The deprecated VM extension on localhost (msrestazure's `port`).
+    LegacyVmExtension,
+}
+
+impl SourceKind {
+    /// Every source.
+    pub const ALL: [SourceKind; 8] = [
+        SourceKind::Imds,
+        SourceKind::AppService,
+        SourceKind::AppService2017,
+        SourceKind::AzureMl,
+        SourceKind::CloudShell,
+        SourceKind::AzureArc,
+        SourceKind::ServiceFabric,
+        SourceKind::LegacyVmExtension,
+    ];
+
+    /// The stable snake_case name used by every binding and the test vectors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Imds => "imds",
+            SourceKind::AppService => "app_service",
+            SourceKind::AppService2017 => "app_service_2017",
+            SourceKind::AzureMl => "azure_ml",
+            SourceKind::CloudShell => "cloud_shell",
+            SourceKind::AzureArc => "azure_arc",
+            SourceKind::ServiceFabric => "service_fabric",
+            SourceKind::LegacyVmExtension => "legacy_vm_extension",
+        }
+    }
+
+    /// Parses `as_str` names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            SourceKind::Imds => "IMDS",
+            SourceKind::AppService => "App Service",
+            SourceKind::AppService2017 => "App Service (2017-09-01)",
+            SourceKind::AzureMl => "Azure ML",
+            SourceKind::CloudShell => "Cloud Shell",
+            SourceKind::AzureArc => "Azure Arc",
+            SourceKind::ServiceFabric => "Service Fabric",
+            SourceKind::LegacyVmExtension => "the legacy VM extension",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+/// Which source applies, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    /// The chosen source.
+    pub source: SourceKind,
+    /// The environment variables whose presence chose it.
+    pub decided_by: Vec<&'static str>,
+    /// The configuration forced this source.
+    pub forced: bool,
+    /// Chosen because the Azure Arc agent is installed.
+    pub arc_agent_file: bool,
+}
+
+impl Detection {
+    /// Picks the source: the forced one, else the first rule that matches the snapshot.
+    pub fn detect(forced: Option<SourceKind>, env: &EnvSnapshot) -> Self {
+        if let Some(source) = forced {
+            return Detection {
+                source,
+                decided_by: Vec::new(),
+                forced: true,
+                arc_agent_file: false,
+            };
+        }
+        const RULES: &[(&[&str], SourceKind)] = &[
+            (
+                &["IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT"],
+                SourceKind::ServiceFabric,
+            ),
+            (&["IDENTITY_ENDPOINT", "IDENTITY_HEADER"], SourceKind::AppService),
+            (&["IDENTITY_ENDPOINT", "IMDS_ENDPOINT"], SourceKind::AzureArc),
+            (
+                &["MSI_ENDPOINT", "MSI_SECRET", "APPSETTING_WEBSITE_SITE_NAME"],
+                SourceKind::AppService2017,
+            ),
+            (&["MSI_ENDPOINT", "MSI_SECRET"], SourceKind::AzureMl),
+            (&["MSI_ENDPOINT"], SourceKind::CloudShell),
+        ];
+        let by_vars = RULES.iter().find(|(vars, _)| vars.iter().all(|v| env.get(v).is_some()));
+        match by_vars {
+            Some((vars, source)) => Detection {
+                source: *source,
+                decided_by: vars.to_vec(),
+                forced: false,
+                arc_agent_file: false,
+            },
+            None if env.arc_agent_installed() => Detection {
+                source: SourceKind::AzureArc,
+                decided_by: Vec::new(),
+                forced: false,
+                arc_agent_file: true,
+            },
+            None => Detection {
+                source: SourceKind::Imds,
+                decided_by: Vec::new(),
+                forced: false,
+                arc_agent_file: false,
+            },
+        }
+    }
+
+    /// One sentence for humans (`azmi doctor`, logs).
+    pub fn explain(&self) -> String {
+        let why = if self.forced {
+            "forced by configuration".to_owned()
+        } else if self.arc_agent_file {
+            "the Azure Arc agent is installed".to_owned()
+        } else if self.decided_by.is_empty() {
+            "no managed identity variables are set (the default)".to_owned()
+        } else {
+            format!("{} set", self.decided_by.join(" + "))
+        };
+        format!("{} ({why})", self.source)
+    }
+}
+
+/// A resolved endpoint: everything about the source that does not change between attempts,
+/// except the secret, which the platform may rotate (see `TokenFlow::handle_env`).
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) kind: SourceKind,
+    /// URL without the query.
+    base: String,
+    /// The variable holding the secret header value, if the source has one.
+    pub(crate) secret_var: Option<&'static str>,
+    /// SHA-1 thumbprint to pin (Service Fabric).
+    pub(crate) tls_pin: Option<String>,
+    /// Azure ML's default client id for system-assigned requests.
+    default_client_id: Option<String>,
+    /// Azure Arc's key directory.
+    pub(crate) arc_key_dir: String,
+}
+
+impl Endpoint {
+    /// Resolves the source's endpoint and checks it can carry the identity.
+    pub(crate) fn resolve(
+        kind: SourceKind,
+        cfg: &Config,
+        env: &EnvSnapshot,
+    ) -> Result<Self, ConfigError> {
+        identity_param(kind, &cfg.identity)?;
+        let need = |variable| {
+            env.get(variable).ok_or(ConfigError::MissingVariable { source_kind: kind, variable })
+        };
+        let (base, secret_var) = match kind {
+            SourceKind::Imds => (imds::base(env), None),
+            SourceKind::LegacyVmExtension => (legacy::base(cfg.legacy_port), None),
+            SourceKind::AppService => (
+                checked_url("IDENTITY_ENDPOINT", need("IDENTITY_ENDPOINT")?)?,
+                Some("IDENTITY_HEADER"),
+            ),
+            SourceKind::AppService2017 => (
+                app_service_2017::base(checked_url("MSI_ENDPOINT", need("MSI_ENDPOINT")?)?),
+                Some("MSI_SECRET"),
+            ),
+            SourceKind::AzureMl => {
+                (checked_url("MSI_ENDPOINT", need("MSI_ENDPOINT")?)?, Some("MSI_SECRET"))
+            }
+            SourceKind::CloudShell => (checked_url("MSI_ENDPOINT", need("MSI_ENDPOINT")?)?, None),
+            SourceKind::AzureArc => match env.get("IDENTITY_ENDPOINT") {
+                Some(url) => (checked_url("IDENTITY_ENDPOINT", url)?, None),
+                None => (arc::DEFAULT_ENDPOINT.to_owned(), None),
+            },
+            SourceKind::ServiceFabric => {
+                let url = checked_url("IDENTITY_ENDPOINT", need("IDENTITY_ENDPOINT")?)?;
+                service_fabric::check_https(&url)?;
+                (url, Some("IDENTITY_HEADER"))
+            }
+        };
+        if let Some(var) = secret_var {
+            secret_header_value(need(var)?).ok_or(ConfigError::InvalidSecret { variable: var })?;
+        }
+        let tls_pin = match kind {
+            SourceKind::ServiceFabric => {
+                Some(service_fabric::normalise_thumbprint(need("IDENTITY_SERVER_THUMBPRINT")?)?)
+            }
+            _ => None,
+        };
+        let default_client_id = match kind {
+            SourceKind::AzureMl => env.get("DEFAULT_IDENTITY_CLIENT_ID").map(str::to_owned),
+            _ => None,
+        };
+        let arc_key_dir = env.get("AZMI_ARC_KEY_DIR").unwrap_or(arc::DEFAULT_KEY_DIR).to_owned();
+        Ok(Endpoint { kind, base, secret_var, tls_pin, default_client_id, arc_key_dir })
+    }
+
+    /// The request of one attempt. `secret` is the current secret header value; `arc_key` the
+    /// Azure Arc key for the second leg.
+    pub(crate) fn request(
+        &self,
+        identity: &Identity,
+        resource: &Resource,
+        secret: Option<&str>,
+        arc_key: Option<&str>,
+    ) -> Result<http::Request<Vec<u8>>, ConfigError> {
+        let id = identity_param(self.kind, identity)?;
+        let res = resource.as_str();
+        let secret = || secret.and_then(secret_header_value);
+        let built = match self.kind {
+            SourceKind::Imds => imds::request(&self.base, res, id),
+            SourceKind::LegacyVmExtension => legacy::request(&self.base, res, id),
+            SourceKind::AppService => app_service::request(&self.base, res, id, secret()),
+            SourceKind::AppService2017 => app_service_2017::request(&self.base, res, id, secret()),
+            SourceKind::AzureMl => {
+                let id = id.or(self.default_client_id.as_deref().map(|c| ("clientid", c)));
+                azure_ml::request(&self.base, res, id, secret())
+            }
+            SourceKind::CloudShell => cloud_shell::request(&self.base, res),
+            SourceKind::AzureArc => arc::request(&self.base, res, id, arc_key),
+            SourceKind::ServiceFabric => service_fabric::request(&self.base, res, secret()),
+        };
+        built.map_err(|_| ConfigError::InvalidEndpoint {
+            variable: "endpoint",
+            value: self.base.clone(),
+            problem: "the request built from it is not valid HTTP",
+        })
+    }
+}
+
+/// The query (or form) parameter that selects a user-assigned identity on `kind`.
+fn identity_param(
+    kind: SourceKind,
+    identity: &Identity,
+) -> Result<Option<(&'static str, &str)>, ConfigError> {
+    use SourceKind::*;
+    let unsupported = |hint| {
+        Err(ConfigError::UnsupportedIdentity {
+            source_kind: kind,
+            selector: identity.selector().unwrap_or("id"),
+            hint,
+        })
+    };
+    match (kind, identity) {
+        (_, Identity::SystemAssigned) => Ok(None),
+        (Imds | LegacyVmExtension | AzureArc, Identity::ClientId(id)) => Ok(Some(("client_id", id))),
+        (Imds | LegacyVmExtension | AzureArc, Identity::ObjectId(id)) => Ok(Some(("object_id", id))),
+        (Imds | LegacyVmExtension | AzureArc, Identity::ResourceId(id)) => Ok(Some(("msi_res_id", id))),
+        (AppService, Identity::ClientId(id)) => Ok(Some(("client_id", id))),
+        (AppService, Identity::ObjectId(id)) => Ok(Some(("object_id", id))),
+        (AppService, Identity::ResourceId(id)) => Ok(Some(("mi_res_id", id))),
+        (AppService2017 | AzureMl, Identity::ClientId(id)) => Ok(Some(("clientid", id))),
+        (AppService2017 | AzureMl, _) => unsupported("select the identity by client_id instead"),
+        (CloudShell | ServiceFabric, _) => {
+            unsupported("this source cannot select a user-assigned identity per request; use the identity the platform assigns (no selector)")
+        }
+    }
+}
+
+/// Checks that an endpoint variable holds an absolute http(s) URL.
+fn checked_url(variable: &'static str, value: &str) -> Result<String, ConfigError> {
+    let value = value.trim();
+    let invalid =
+        |problem| ConfigError::InvalidEndpoint { variable, value: value.to_owned(), problem };
+    let uri: http::Uri = value.parse().map_err(|_| invalid("not a URL"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        _ => return Err(invalid("the scheme must be http or https")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(invalid("the URL has no host"));
+    }
+    Ok(value.to_owned())
+}
+
+/// `base?k=v&…` (or `&…` when `base` already has a query), form-url-encoded.
+fn with_query(base: &str, params: &[(&str, &str)]) -> String {
+    let query = encode(params);
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}{query}")
+}
+
+/// `k=v&…`, form-url-encoded.
+fn encode(params: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish()
+}
+
+/// A header value marked sensitive, so `Debug` of the request hides it.
+fn secret_header_value(value: &str) -> Option<HeaderValue> {
+    let mut v = HeaderValue::from_str(value.trim()).ok()?;
+    v.set_sensitive(true);
+    Some(v)
+}
+
+/// A request builder with the headers every identity request carries.
+fn builder(method: http::Method, url: String) -> http::request::Builder {
+    http::Request::builder().method(method).uri(url)
+}
+
+/// Adds `name: value` when `value` is present.
+fn maybe_header(
+    b: http::request::Builder,
+    name: &'static str,
+    value: Option<HeaderValue>,
+) -> http::request::Builder {
+    match value {
+        Some(v) => b.header(HeaderName::from_static(name), v),
+        None => b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> EnvSnapshot {
+        EnvSnapshot::from_vars(vars.iter().copied())
+    }
+
+    #[test]
+    fn detection_order() {
+        let all = env(&[
+            ("IDENTITY_ENDPOINT", "http://127.0.0.1:1/"),
+            ("IDENTITY_HEADER", "h"),
+            ("MSI_ENDPOINT", "http://127.0.0.1:2/"),
+            ("MSI_SECRET", "s"),
+        ]);
+        assert_eq!(Detection::detect(None, &all).source, SourceKind::AppService);
+        let ml = env(&[("MSI_ENDPOINT", "http://x/"), ("MSI_SECRET", "s")]);
+        assert_eq!(Detection::detect(None, &ml).source, SourceKind::AzureMl);
+        let d = Detection::detect(None, &EnvSnapshot::new().with_arc_agent_installed(true));
+        assert_eq!((d.source, d.arc_agent_file), (SourceKind::AzureArc, true));
+        assert_eq!(Detection::detect(None, &EnvSnapshot::new()).source, SourceKind::Imds);
+        assert!(Detection::detect(None, &ml).explain().contains("MSI_ENDPOINT + MSI_SECRET"));
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        assert!(checked_url("X", "ftp://h/").is_err());
+        assert!(checked_url("X", "not a url").is_err());
+        assert!(checked_url("X", "http://127.0.0.1:9/msi").is_ok());
+        assert_eq!(with_query("http://h/p?x=1", &[("a", "b c")]), "http://h/p?x=1&a=b+c");
+    }
+
+    #[test]
+    fn secret_headers_are_hidden_in_debug() {
+        let v = secret_header_value("s3cret").unwrap();
+        assert!(!format!("{v:?}").contains("s3cret"));
+    }
+}
