@@ -12,6 +12,8 @@ use crate::token::AccessToken;
 pub struct RequestId(pub u64);
 
 /// The next thing the caller must do for a token flow.
+// Returned by value once per step; boxing `Send` would only add an allocation per request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 #[must_use]
 pub enum Action {

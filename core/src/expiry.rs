@@ -44,7 +44,7 @@ pub(crate) fn parse_seconds(v: &Value) -> Option<f64> {
         }
         _ => return None,
     };
-    (secs.is_finite() && secs >= 0.0 && secs < 1e13).then_some(secs)
+    (0.0..1e13).contains(&secs).then_some(secs)
 }
 
 /// When to refresh a token received at `received` that expires at `expires_on`: at `refresh_in`
