@@ -59,7 +59,7 @@ pub struct TokenFlow {
     identity: Identity,
     resource: Resource,
     /// Current value of the source's secret header (the platform rotates it).
-    secret: Option<String>,
+    secret: Option<Secret>,
     arc_key: Option<Secret>,
     limits: Limits,
     backoff: Backoff,
@@ -93,7 +93,7 @@ enum State {
     Done(Result<AccessToken, TokenError>),
 }
 
-/// The Arc key, hidden from `Debug`.
+/// A secret header value or the Arc key, hidden from `Debug`.
 struct Secret(String);
 
 impl std::fmt::Debug for Secret {
@@ -113,9 +113,9 @@ impl TokenFlow {
         cfg.validate()?;
         let detection = Detection::detect(cfg.source, env);
         let endpoint = Endpoint::resolve(detection.source, cfg, env)?;
-        let secret = endpoint.secret_var.and_then(|v| env.get(v)).map(str::to_owned);
+        let secret = endpoint.secret_var.and_then(|v| env.get(v)).map(|v| Secret(v.to_owned()));
         // Build the first request now, so a bad endpoint is a ConfigError before any I/O.
-        endpoint.request(&cfg.identity, resource, secret.as_deref(), None)?;
+        endpoint.request(&cfg.identity, resource, secret.as_ref().map(|s| s.0.as_str()), None)?;
         Ok(TokenFlow {
             detection,
             endpoint,
@@ -269,7 +269,7 @@ impl TokenFlow {
     /// A newer environment snapshot: picks up a rotated secret header for the next attempt.
     pub fn handle_env(&mut self, env: &EnvSnapshot) {
         if let Some(value) = self.endpoint.secret_var.and_then(|v| env.get(v)) {
-            self.secret = Some(value.to_owned());
+            self.secret = Some(Secret(value.to_owned()));
         }
     }
 
@@ -277,7 +277,7 @@ impl TokenFlow {
         let request = self.endpoint.request(
             &self.identity,
             &self.resource,
-            self.secret.as_deref(),
+            self.secret.as_ref().map(|s| s.0.as_str()),
             self.arc_key.as_ref().map(|k| k.0.as_str()),
         );
         let request = match request {

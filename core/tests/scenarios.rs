@@ -1,0 +1,272 @@
+//! Scenarios driven by a fake clock that jumps to every `WaitUntil`, so a 70-second retry
+//! schedule runs in microseconds. Every drive loop is bounded.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use azmi_core::{
+    AccessToken, Action, Config, EnvSnapshot, Identity, Resource, TokenError, TokenFlow,
+    TransportFailure, UnixMillis,
+};
+use proptest::prelude::*;
+
+const START: u64 = 1_700_000_000_000;
+const STEP_BOUND: usize = 1_000;
+const OK_BODY: &str =
+    r#"{"access_token":"tok-SECRET-123","expires_in":"3600","token_type":"Bearer"}"#;
+
+#[derive(Debug, Clone)]
+enum Answer {
+    Http(u16, Vec<(&'static str, String)>, String),
+    Transport(TransportFailure),
+}
+
+/// What the endpoint will answer, in order; the config and env to run with.
+struct Scenario {
+    cfg: Config,
+    env: EnvSnapshot,
+    answers: VecDeque<Answer>,
+    /// Time each attempt takes.
+    latency: u64,
+}
+
+/// What happened.
+struct Run {
+    requests: Vec<(u64, http::Request<Vec<u8>>)>,
+    waits: Vec<u64>,
+    result: Result<AccessToken, TokenError>,
+    end: u64,
+}
+
+impl Scenario {
+    fn imds() -> Self {
+        let env =
+            EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")]);
+        let mut cfg = Config::default();
+        cfg.retry.jitter = 0.0;
+        Scenario { cfg, env, answers: VecDeque::new(), latency: 5 }
+    }
+
+    fn status(mut self, status: u16, body: &str) -> Self {
+        self.answers.push_back(Answer::Http(status, Vec::new(), body.to_owned()));
+        self
+    }
+
+    fn status_with(mut self, status: u16, header: (&'static str, &str), body: &str) -> Self {
+        self.answers.push_back(Answer::Http(
+            status,
+            vec![(header.0, header.1.to_owned())],
+            body.to_owned(),
+        ));
+        self
+    }
+
+    fn transport(mut self, f: TransportFailure) -> Self {
+        self.answers.push_back(Answer::Transport(f));
+        self
+    }
+
+    /// Drives the flow to the end; the last answer repeats when the script runs out.
+    fn run(mut self) -> Run {
+        let resource = Resource::new("https://management.azure.com/").unwrap();
+        let mut now = START;
+        let mut flow = TokenFlow::new(&self.cfg, &self.env, &resource, UnixMillis(now)).unwrap();
+        let (mut requests, mut waits) = (Vec::new(), Vec::new());
+        for _ in 0..STEP_BOUND {
+            match flow.poll(UnixMillis(now)) {
+                Action::Send(out) => {
+                    requests.push((now - START, out.request));
+                    now += self.latency;
+                    let answer =
+                        if self.answers.len() > 1 { self.answers.pop_front() } else { None };
+                    match answer.as_ref().or(self.answers.front()).expect("scripted answer") {
+                        Answer::Http(status, headers, body) => {
+                            let mut b = http::Response::builder().status(*status);
+                            for (k, v) in headers {
+                                b = b.header(*k, v.as_str());
+                            }
+                            flow.handle_response(
+                                out.id,
+                                b.body(body.clone().into_bytes()).unwrap(),
+                                UnixMillis(now),
+                            );
+                        }
+                        Answer::Transport(f) => {
+                            flow.handle_transport_error(out.id, f.clone(), UnixMillis(now))
+                        }
+                    }
+                }
+                Action::WaitUntil(t) => {
+                    waits.push(t.0 - now);
+                    now = t.0;
+                }
+                Action::ReadFile { .. } => panic!("no file reads in these scenarios"),
+                Action::Done(result) => return Run { requests, waits, result, end: now - START },
+            }
+        }
+        panic!("flow did not end within {STEP_BOUND} steps");
+    }
+}
+
+#[test]
+fn imds_500_then_200() {
+    let run = Scenario::imds().status(500, "{}").status(200, OK_BODY).run();
+    assert_eq!(run.requests.len(), 2);
+    assert_eq!(run.waits, vec![800]);
+    let token = run.result.unwrap();
+    assert_eq!(token.secret(), "tok-SECRET-123");
+    assert_eq!(token.expires_on, UnixMillis(START + 805 + 5 + 3_600_000));
+}
+
+#[test]
+fn imds_410_keeps_trying_for_70_seconds_and_stops() {
+    let run = Scenario::imds().status(410, r#"{"error":"gone"}"#).run();
+    let err = run.result.unwrap_err();
+    assert_eq!(err.code(), "endpoint_error", "{err}");
+    let last_start = run.requests.last().unwrap().0;
+    assert!(last_start >= 70_000, "last attempt at {last_start} ms");
+    assert!(run.end < 90_000, "ended at {} ms, past the 410 deadline", run.end);
+    assert!(run.waits.iter().all(|w| *w <= 10_000), "{:?}", run.waits);
+    assert!(run.requests.len() > 6, "410 retries go past max_retries");
+}
+
+#[test]
+fn connection_refused_on_imds_fails_fast() {
+    let run = Scenario::imds().transport(TransportFailure::ConnectionRefused).run();
+    assert_eq!(run.result.unwrap_err().code(), "unavailable");
+    assert_eq!(run.requests.len(), 1);
+    assert!(run.waits.is_empty());
+}
+
+#[test]
+fn retry_after_is_honoured_and_the_deadline_holds() {
+    let mut s = Scenario::imds().status_with(429, ("retry-after", "2"), "{}").status(200, OK_BODY);
+    s.cfg.deadline = Some(Duration::from_secs(10));
+    let run = s.run();
+    assert_eq!(run.waits, vec![2_000]);
+    assert!(run.result.is_ok());
+
+    let mut s = Scenario::imds().status_with(429, ("retry-after", "60"), "{}");
+    s.cfg.deadline = Some(Duration::from_secs(10));
+    let run = s.run();
+    assert_eq!(run.result.unwrap_err().code(), "deadline_exceeded");
+    assert!(run.waits.is_empty(), "a wait past the deadline is never started");
+}
+
+#[test]
+fn the_same_seed_replays_the_same_waits() {
+    let waits = |seed| {
+        let mut s = Scenario::imds().status(503, "{}");
+        s.cfg.retry.jitter = 0.5;
+        s.cfg.retry.seed = seed;
+        s.cfg.deadline = Some(Duration::from_secs(60));
+        s.run().waits
+    };
+    assert_eq!(waits(7), waits(7));
+    assert_ne!(waits(7), waits(8));
+    assert_eq!(waits(7).len(), 5);
+}
+
+#[test]
+fn late_answers_and_old_clocks_are_ignored() {
+    let env = EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")]);
+    let resource = Resource::new("r").unwrap();
+    let mut flow = TokenFlow::new(&Config::default(), &env, &resource, UnixMillis(START)).unwrap();
+    let Action::Send(first) = flow.poll(UnixMillis(START)) else { panic!() };
+    flow.handle_response(
+        first.id,
+        http::Response::builder().status(503).body(Vec::new()).unwrap(),
+        UnixMillis(START + 10),
+    );
+    let Action::WaitUntil(until) = flow.poll(UnixMillis(START)) else { panic!() };
+    assert!(until.0 > START + 10, "an older now must not move the clock back");
+    // A second answer to the finished first request is ignored.
+    flow.handle_response(first.id, http::Response::new(OK_BODY.as_bytes().to_vec()), until);
+    assert!(matches!(flow.poll(until), Action::Send(_)));
+}
+
+#[test]
+fn a_silent_transport_cannot_outlive_the_deadline() {
+    let env = EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")]);
+    let resource = Resource::new("r").unwrap();
+    let mut flow = TokenFlow::new(&Config::default(), &env, &resource, UnixMillis(START)).unwrap();
+    let Action::Send(out) = flow.poll(UnixMillis(START)) else { panic!() };
+    assert_eq!(out.timeout, Duration::from_secs(10));
+    assert!(out.bypass_proxy);
+    let Action::WaitUntil(deadline) = flow.poll(UnixMillis(START + 1)) else { panic!() };
+    assert_eq!(deadline, UnixMillis(START + 30_000));
+    let Action::Done(Err(e)) = flow.poll(deadline) else { panic!() };
+    assert_eq!(e.code(), "deadline_exceeded");
+}
+
+/// The token never shows in Debug output, error messages or request dumps.
+#[test]
+fn secrets_never_show() {
+    let secret = "tok-SECRET-123";
+    // A token response for the wrong identity: the error must not carry the token.
+    let mut s = Scenario::imds().status(
+        200,
+        &format!(r#"{{"access_token":"{secret}","expires_in":3600,"client_id":"other"}}"#),
+    );
+    s.cfg.identity = Identity::ClientId("mine".into());
+    let run = s.run();
+    let err = run.result.unwrap_err();
+    assert_eq!(err.code(), "wrong_identity");
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    let ok = Scenario::imds().status(200, OK_BODY).run().result.unwrap();
+    assert!(!format!("{ok:?}").contains(secret));
+    assert!(!format!("{:?}", Action::Done(Ok(ok))).contains(secret));
+
+    // App Service's rotating secret header is hidden in the request's Debug output.
+    let env = EnvSnapshot::from_vars([
+        ("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token"),
+        ("IDENTITY_HEADER", "hdr-SECRET-9"),
+    ]);
+    let resource = Resource::new("r").unwrap();
+    let mut flow = TokenFlow::new(&Config::default(), &env, &resource, UnixMillis(START)).unwrap();
+    let action = flow.poll(UnixMillis(START));
+    let dump = format!("{action:?} {flow:?} {env:?}");
+    assert!(!dump.contains("hdr-SECRET-9"), "{dump}");
+    let Action::Send(out) = action else { panic!() };
+    assert_eq!(out.request.headers()["x-identity-header"], "hdr-SECRET-9");
+}
+
+fn any_answer() -> impl Strategy<Value = Answer> {
+    prop_oneof![
+        (100u16..600, "[ -~]{0,40}").prop_map(|(s, b)| Answer::Http(s, Vec::new(), b)),
+        (prop_oneof![Just(200u16), Just(429), Just(503)], 0u64..120).prop_map(|(s, ra)| {
+            Answer::Http(s, vec![("retry-after", ra.to_string())], "{}".into())
+        }),
+        Just(Answer::Http(200, Vec::new(), OK_BODY.into())),
+        prop_oneof![
+            Just(TransportFailure::Timeout),
+            Just(TransportFailure::ConnectionReset),
+            Just(TransportFailure::ConnectionRefused),
+        ]
+        .prop_map(Answer::Transport),
+    ]
+}
+
+proptest! {
+    /// Whatever the endpoint does, the flow ends, within the deadline, without panicking, and
+    /// never sends after the deadline.
+    #[test]
+    fn every_flow_ends_within_its_deadline(answers in proptest::collection::vec(any_answer(), 1..20), latency in 0u64..3_000, seed: u64) {
+        let mut s = Scenario::imds();
+        s.cfg.retry.jitter = 0.3;
+        s.cfg.retry.seed = seed;
+        s.latency = latency;
+        s.answers = answers.into();
+        let run = s.run();
+        prop_assert!(run.end <= 90_000 + latency, "ended at {}", run.end);
+        for (at, _) in &run.requests {
+            prop_assert!(*at < 90_000);
+        }
+        if let Ok(t) = &run.result {
+            prop_assert!(t.expires_on.0 > START + run.end);
+            prop_assert!(t.refresh_on <= t.expires_on);
+        }
+    }
+}
