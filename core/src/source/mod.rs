@@ -198,6 +198,10 @@ impl Endpoint {
         let need = |variable| {
             env.get(variable).ok_or(ConfigError::MissingVariable { source_kind: kind, variable })
         };
+        // A missing variable is named before any value is judged: it is the first thing to fix.
+        for variable in required_variables(kind) {
+            need(variable)?;
+        }
         let (base, secret_var) = match kind {
             SourceKind::Imds => (imds::base(env), None),
             SourceKind::LegacyVmExtension => (legacy::base(cfg.legacy_port), None),
@@ -270,6 +274,19 @@ impl Endpoint {
             value: self.base.clone(),
             problem: "the request built from it is not valid HTTP",
         })
+    }
+}
+
+/// The variables a source cannot work without (a forced source needs them too).
+fn required_variables(kind: SourceKind) -> &'static [&'static str] {
+    match kind {
+        SourceKind::ServiceFabric => {
+            &["IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT"]
+        }
+        SourceKind::AppService => &["IDENTITY_ENDPOINT", "IDENTITY_HEADER"],
+        SourceKind::AppService2017 | SourceKind::AzureMl => &["MSI_ENDPOINT", "MSI_SECRET"],
+        SourceKind::CloudShell => &["MSI_ENDPOINT"],
+        SourceKind::Imds | SourceKind::AzureArc | SourceKind::LegacyVmExtension => &[],
     }
 }
 
