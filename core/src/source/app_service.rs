@@ -1,9 +1,8 @@
 //! App Service, Functions, Container Apps: api-version 2019-08-01 with `X-IDENTITY-HEADER`.
 
 use http::header::HeaderValue;
-use http::Method;
 
-use super::{builder, maybe_header, with_query};
+use super::{get, metadata, params};
 
 const API_VERSION: &str = "2019-08-01";
 
@@ -13,9 +12,7 @@ pub(super) fn request(
     id: Option<(&str, &str)>,
     secret: Option<HeaderValue>,
 ) -> http::Result<http::Request<Vec<u8>>> {
-    let mut params = vec![("api-version", API_VERSION), ("resource", resource)];
-    params.extend(id);
+    let query = params([("api-version", API_VERSION), ("resource", resource)], id);
     // MSAL sends Metadata too: Azure Automation's variant of this endpoint needs it.
-    let b = builder(Method::GET, with_query(base, &params)).header("Metadata", "true");
-    maybe_header(b, "x-identity-header", secret).body(Vec::new())
+    get(base, &query, &[metadata(), ("x-identity-header", secret)])
 }

@@ -2,9 +2,8 @@
 //! `$MSI_ENDPOINT/?resource=…&api-version=2017-09-01[&clientid=…]` with a `secret` header.
 
 use http::header::HeaderValue;
-use http::Method;
 
-use super::{builder, maybe_header, with_query};
+use super::{get, params};
 
 const API_VERSION: &str = "2017-09-01";
 
@@ -19,7 +18,6 @@ pub(super) fn request(
     id: Option<(&str, &str)>,
     secret: Option<HeaderValue>,
 ) -> http::Result<http::Request<Vec<u8>>> {
-    let mut params = vec![("resource", resource), ("api-version", API_VERSION)];
-    params.extend(id);
-    maybe_header(builder(Method::GET, with_query(base, &params)), "secret", secret).body(Vec::new())
+    let query = params([("resource", resource), ("api-version", API_VERSION)], id);
+    get(base, &query, &[("secret", secret)])
 }

@@ -6,10 +6,8 @@
 //! directly in the agent's key directory, end in `.key`, and contain no `..`. The size cap is
 //! given to the caller so the file is never read whole when it is larger.
 
+use super::{get, metadata, params};
 use http::header::HeaderValue;
-use http::Method;
-
-use super::{builder, maybe_header, with_query};
 
 /// Where the agent listens when only its installation tells us Arc is here.
 pub(crate) const DEFAULT_ENDPOINT: &str = "http://localhost:40342/metadata/identity/oauth2/token";
@@ -26,15 +24,13 @@ pub(super) fn request(
     id: Option<(&str, &str)>,
     key: Option<&str>,
 ) -> http::Result<http::Request<Vec<u8>>> {
-    let mut params = vec![("api-version", API_VERSION), ("resource", resource)];
-    params.extend(id);
     let auth = key.and_then(|k| {
         let mut v = HeaderValue::from_str(&format!("Basic {}", k.trim())).ok()?;
         v.set_sensitive(true);
         Some(v)
     });
-    let b = builder(Method::GET, with_query(base, &params)).header("Metadata", "true");
-    maybe_header(b, "authorization", auth).body(Vec::new())
+    let query = params([("api-version", API_VERSION), ("resource", resource)], id);
+    get(base, &query, &[metadata(), ("authorization", auth)])
 }
 
 /// The key file path named by a `WWW-Authenticate: Basic realm=<path>` challenge, checked

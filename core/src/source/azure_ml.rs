@@ -1,9 +1,8 @@
 //! Azure Machine Learning compute: api-version 2017-09-01, `secret` header, `clientid`.
 
 use http::header::HeaderValue;
-use http::Method;
 
-use super::{builder, maybe_header, with_query};
+use super::{get, params};
 
 const API_VERSION: &str = "2017-09-01";
 
@@ -13,7 +12,6 @@ pub(super) fn request(
     id: Option<(&str, &str)>,
     secret: Option<HeaderValue>,
 ) -> http::Result<http::Request<Vec<u8>>> {
-    let mut params = vec![("api-version", API_VERSION), ("resource", resource)];
-    params.extend(id);
-    maybe_header(builder(Method::GET, with_query(base, &params)), "secret", secret).body(Vec::new())
+    let query = params([("api-version", API_VERSION), ("resource", resource)], id);
+    get(base, &query, &[("secret", secret)])
 }

@@ -1,8 +1,6 @@
 //! Azure Instance Metadata Service: `GET /metadata/identity/oauth2/token` with `Metadata: true`.
 
-use http::Method;
-
-use super::{builder, with_query};
+use super::{get, metadata, params};
 use crate::env::EnvSnapshot;
 
 const DEFAULT_HOST: &str = "http://169.254.169.254";
@@ -20,7 +18,5 @@ pub(super) fn request(
     resource: &str,
     id: Option<(&str, &str)>,
 ) -> http::Result<http::Request<Vec<u8>>> {
-    let mut params = vec![("api-version", API_VERSION), ("resource", resource)];
-    params.extend(id);
-    builder(Method::GET, with_query(base, &params)).header("Metadata", "true").body(Vec::new())
+    get(base, &params([("api-version", API_VERSION), ("resource", resource)], id), &[metadata()])
 }

@@ -354,21 +354,37 @@ fn secret_header_value(value: &str) -> Option<HeaderValue> {
     Some(v)
 }
 
-/// A request builder with the headers every identity request carries.
+/// A request builder for `url`.
 fn builder(method: http::Method, url: String) -> http::request::Builder {
     http::Request::builder().method(method).uri(url)
 }
 
-/// Adds `name: value` when `value` is present.
-fn maybe_header(
-    b: http::request::Builder,
-    name: &'static str,
-    value: Option<HeaderValue>,
-) -> http::request::Builder {
-    match value {
-        Some(v) => b.header(HeaderName::from_static(name), v),
-        None => b,
+/// `GET base?params` with `headers`; a header whose value is `None` is left out.
+fn get(
+    base: &str,
+    params: &[(&str, &str)],
+    headers: &[(&'static str, Option<HeaderValue>)],
+) -> http::Result<http::Request<Vec<u8>>> {
+    let mut b = builder(http::Method::GET, with_query(base, params));
+    for (name, value) in headers {
+        if let Some(value) = value {
+            b = b.header(HeaderName::from_static(name), value.clone());
+        }
     }
+    b.body(Vec::new())
+}
+
+/// The common query: two fixed parameters, then the identity selector if any.
+fn params<'a>(
+    fixed: [(&'a str, &'a str); 2],
+    id: Option<(&'a str, &'a str)>,
+) -> Vec<(&'a str, &'a str)> {
+    fixed.into_iter().chain(id).collect()
+}
+
+/// `Metadata: true`, the SSRF guard header IMDS-like endpoints require.
+fn metadata() -> (&'static str, Option<HeaderValue>) {
+    ("metadata", Some(HeaderValue::from_static("true")))
 }
 
 #[cfg(test)]

@@ -2,11 +2,9 @@
 //! 2019-07-01-preview. The cluster certificate is self-signed, so the transport pins its SHA-1
 //! thumbprint instead of checking a chain.
 
-use http::header::HeaderValue;
-use http::Method;
-
-use super::{builder, maybe_header, with_query};
+use super::{get, params};
 use crate::error::ConfigError;
+use http::header::HeaderValue;
 
 const API_VERSION: &str = "2019-07-01-preview";
 
@@ -15,8 +13,8 @@ pub(super) fn request(
     resource: &str,
     secret: Option<HeaderValue>,
 ) -> http::Result<http::Request<Vec<u8>>> {
-    let params = [("api-version", API_VERSION), ("resource", resource)];
-    maybe_header(builder(Method::GET, with_query(base, &params)), "secret", secret).body(Vec::new())
+    let query = params([("api-version", API_VERSION), ("resource", resource)], None);
+    get(base, &query, &[("secret", secret)])
 }
 
 /// The endpoint must be HTTPS: the secret header must not travel in clear.
