@@ -1,4 +1,5 @@
-//! azmi-core: Azure managed identity tokens as pure state machines.
+//! azmi-core: Azure managed identity tokens and Azure Resource Manager calls as pure state
+//! machines.
 //!
 //! No sockets, clocks, environment reads, threads or randomness: the caller passes the
 //! configuration, an environment snapshot, the time and each response, and carries out the
@@ -28,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod action;
+mod arm;
 mod cache;
 mod config;
 mod env;
@@ -42,6 +44,10 @@ mod time;
 mod token;
 
 pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
+pub use arm::{
+    ArmAction, ArmConfig, ArmError, ArmErrorKind, ArmFlow, ArmOutcome, ArmRequest, ArmResponse,
+    Cloud, ErrorBody, RateLimits,
+};
 pub use cache::{CacheKey, FetchTicket, Lookup, TokenCache, WaitOutcome, WaitTicket};
 pub use config::{Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFAULT_LEGACY_PORT};
 pub use env::{EnvSnapshot, VARIABLES};

@@ -1,0 +1,145 @@
+//! Azure clouds: the Resource Manager endpoint and the token resource that goes with it.
+
+use serde_json::Value;
+
+use super::error::ArmError;
+use crate::config::Resource;
+
+/// A Resource Manager endpoint and the audience its tokens need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cloud {
+    endpoint: String,
+    resource: Resource,
+    origin: Origin,
+}
+
+/// Scheme, host and port: the only place a bearer token may go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+impl Cloud {
+    /// Azure public cloud.
+    pub fn public() -> Self {
+        Self::known("https://management.azure.com", "https://management.azure.com/")
+    }
+
+    /// Azure US Government.
+    pub fn us_government() -> Self {
+        Self::known(
+            "https://management.usgovcloudapi.net",
+            "https://management.core.usgovcloudapi.net/",
+        )
+    }
+
+    /// Azure China (21Vianet).
+    pub fn china() -> Self {
+        Self::known("https://management.chinacloudapi.cn", "https://management.chinacloudapi.cn/")
+    }
+
+    /// A cloud by name: `public` / `AzureCloud`, `us_government` / `AzureUSGovernment`,
+    /// `china` / `AzureChinaCloud` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "public" | "azurecloud" => Some(Self::public()),
+            "us_government" | "azureusgovernment" => Some(Self::us_government()),
+            "china" | "azurechinacloud" => Some(Self::china()),
+            _ => None,
+        }
+    }
+
+    /// Any endpoint (Azure Stack, the local emulator). It must be https unless it is on loopback,
+    /// because bearer tokens travel to it.
+    pub fn custom(endpoint: &str, resource: &str) -> Result<Self, ArmError> {
+        let endpoint = endpoint.trim().trim_end_matches('/');
+        let origin = origin(endpoint).ok_or_else(|| {
+            ArmError::config(format!("ARM endpoint {endpoint:?} is not an http(s) URL"))
+        })?;
+        if !origin.https && !is_loopback(&origin.host) {
+            return Err(ArmError::config(format!(
+                "ARM endpoint {endpoint} is plain http: bearer tokens only go over https, or to loopback"
+            )));
+        }
+        let resource = Resource::new(resource).map_err(|e| ArmError::config(e.to_string()))?;
+        Ok(Cloud { endpoint: endpoint.to_owned(), resource, origin })
+    }
+
+    /// The cloud described by a `metadata/endpoints` answer from `endpoint`.
+    pub(crate) fn from_metadata(endpoint: &str, body: &Value) -> Result<Self, String> {
+        let audience = body
+            .pointer("/authentication/audiences/0")
+            .and_then(Value::as_str)
+            .ok_or("the metadata has no authentication.audiences")?;
+        Cloud::custom(endpoint, audience).map_err(|e| e.to_string())
+    }
+
+    /// The endpoint, without a trailing `/`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The resource a token for this cloud is issued for.
+    pub fn resource(&self) -> &Resource {
+        &self.resource
+    }
+
+    /// Whether `url` is on this cloud's endpoint (same scheme, host and port).
+    pub(crate) fn owns(&self, url: &str) -> bool {
+        origin(url).is_some_and(|o| o == self.origin)
+    }
+
+    fn known(endpoint: &str, resource: &str) -> Self {
+        let origin =
+            Origin { https: true, host: endpoint["https://".len()..].to_owned(), port: 443 };
+        let resource = Resource::new(resource).expect("known clouds have valid resources");
+        Cloud { endpoint: endpoint.to_owned(), resource, origin }
+    }
+}
+
+fn origin(url: &str) -> Option<Origin> {
+    let uri: http::Uri = url.parse().ok()?;
+    let https = match uri.scheme_str()? {
+        s if s.eq_ignore_ascii_case("https") => true,
+        s if s.eq_ignore_ascii_case("http") => false,
+        _ => return None,
+    };
+    let host = uri.host().filter(|h| !h.is_empty())?.to_ascii_lowercase();
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    Some(Origin { https, host, port })
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`.
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<core::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare == "localhost",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_endpoints_need_https_or_loopback() {
+        assert!(Cloud::custom("http://127.0.0.1:8443/", "https://management.azure.com/").is_ok());
+        assert!(Cloud::custom("http://[::1]:8443", "https://management.azure.com/").is_ok());
+        assert!(Cloud::custom("http://localhost:1", "r").is_ok());
+        assert!(Cloud::custom("http://10.0.0.1:8443", "r").is_err());
+        assert!(Cloud::custom("https://azurestack.local", "r").is_ok());
+    }
+
+    #[test]
+    fn owns_compares_scheme_host_and_port() {
+        let c = Cloud::public();
+        assert!(c.owns("https://management.azure.com/subscriptions?$skiptoken=x"));
+        assert!(c.owns("https://MANAGEMENT.azure.com:443/x"));
+        assert!(!c.owns("http://management.azure.com/x"));
+        assert!(!c.owns("https://management.azure.com:444/x"));
+        assert!(!c.owns("https://evil.example/x"));
+    }
+}

@@ -1,0 +1,222 @@
+//! ARM errors: what failed, with ARM's own error body and the ids support asks for.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::TokenError;
+
+/// An ARM operation failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmError {
+    /// What went wrong.
+    pub kind: ArmErrorKind,
+    /// The HTTP status, when a response caused it.
+    pub status: Option<u16>,
+    /// ARM's error body (`error.code`, `message`, `target`, `details`), when it sent one.
+    pub body: Option<Box<ErrorBody>>,
+    /// `x-ms-request-id` of the response.
+    pub request_id: Option<String>,
+    /// `x-ms-correlation-request-id` of the response.
+    pub correlation_id: Option<String>,
+}
+
+/// ARM's `{"error": {"code", "message", "target", "details"}}`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorBody {
+    /// E.g. `ResourceGroupNotFound`.
+    pub code: Option<String>,
+    /// Human text.
+    pub message: Option<String>,
+    /// The part of the request at fault.
+    pub target: Option<String>,
+    /// Nested errors, verbatim.
+    pub details: Vec<Value>,
+}
+
+/// What went wrong. `code()` gives the stable code every binding maps.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArmErrorKind {
+    /// The request or cloud cannot work; found before any request.
+    #[error("invalid ARM request: {problem}")]
+    Config {
+        /// What is wrong.
+        problem: String,
+    },
+    /// No token could be had for the cloud's resource.
+    #[error("no token for ARM: {0}")]
+    Token(Box<TokenError>),
+    /// 400.
+    #[error("ARM rejected the request (400)")]
+    BadRequest,
+    /// 401 twice: a fresh token did not help.
+    #[error("ARM refused the token (401), also after a refresh; check the identity's tenant and the cloud's resource")]
+    Unauthorized,
+    /// 403.
+    #[error("ARM denied access (403); grant the identity a role on the scope")]
+    Forbidden,
+    /// 404.
+    #[error("not found (404)")]
+    NotFound,
+    /// 409.
+    #[error("conflict (409)")]
+    Conflict,
+    /// 429 after the last retry.
+    #[error(
+        "ARM still throttling (429) after the last retry; slow down (see the rate-limit headers)"
+    )]
+    Throttled,
+    /// 5xx after the last retry (or at once for methods that are not safe to repeat).
+    #[error("ARM server error")]
+    ServerError,
+    /// Any other unexpected status.
+    #[error("unexpected ARM status")]
+    Http,
+    /// A long-running operation ended `Failed` or `Canceled`.
+    #[error("the long-running operation ended {state}")]
+    OperationFailed {
+        /// The terminal state as ARM spelt it.
+        state: String,
+    },
+    /// ARM pointed at another host; the bearer token would have left the cloud.
+    #[error(
+        "refused to follow {url}: not on the ARM endpoint, and the bearer token must not leave it"
+    )]
+    ForeignHost {
+        /// The refused URL.
+        url: String,
+    },
+    /// The overall deadline passed.
+    #[error("no answer within the deadline of {} ms", .deadline.as_millis())]
+    DeadlineExceeded {
+        /// The deadline that applied.
+        deadline: Duration,
+    },
+    /// The endpoint could not be reached.
+    #[error("ARM unreachable: {reason}")]
+    Unavailable {
+        /// Why.
+        reason: String,
+    },
+    /// A response azmi cannot use.
+    #[error("invalid ARM response: {problem}")]
+    InvalidResponse {
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl ArmError {
+    /// An error of `kind` with nothing else known.
+    pub fn new(kind: ArmErrorKind) -> Self {
+        ArmError { kind, status: None, body: None, request_id: None, correlation_id: None }
+    }
+
+    pub(crate) fn config(problem: impl Into<String>) -> Self {
+        Self::new(ArmErrorKind::Config { problem: problem.into() })
+    }
+
+    /// The stable code shared by every binding (a token failure keeps the token error's code).
+    pub fn code(&self) -> &'static str {
+        match &self.kind {
+            ArmErrorKind::Config { .. } => "config",
+            ArmErrorKind::Token(e) => e.code(),
+            ArmErrorKind::BadRequest => "bad_request",
+            ArmErrorKind::Unauthorized => "unauthorized",
+            ArmErrorKind::Forbidden => "forbidden",
+            ArmErrorKind::NotFound => "not_found",
+            ArmErrorKind::Conflict => "conflict",
+            ArmErrorKind::Throttled => "throttled",
+            ArmErrorKind::ServerError => "server_error",
+            ArmErrorKind::Http => "http_error",
+            ArmErrorKind::OperationFailed { .. } => "operation_failed",
+            ArmErrorKind::ForeignHost { .. } => "foreign_host",
+            ArmErrorKind::DeadlineExceeded { .. } => "deadline_exceeded",
+            ArmErrorKind::Unavailable { .. } => "unavailable",
+            ArmErrorKind::InvalidResponse { .. } => "invalid_response",
+        }
+    }
+
+    /// The error for a final status, with ARM's body and ids.
+    pub(crate) fn from_status(status: u16, body: Option<ErrorBody>) -> Self {
+        let body = body.map(Box::new);
+        let kind = match status {
+            400 => ArmErrorKind::BadRequest,
+            401 => ArmErrorKind::Unauthorized,
+            403 => ArmErrorKind::Forbidden,
+            404 => ArmErrorKind::NotFound,
+            409 => ArmErrorKind::Conflict,
+            429 => ArmErrorKind::Throttled,
+            500..=599 => ArmErrorKind::ServerError,
+            _ => ArmErrorKind::Http,
+        };
+        ArmError { kind, status: Some(status), body, request_id: None, correlation_id: None }
+    }
+}
+
+impl ErrorBody {
+    /// ARM's error object, nested under `error` or at the top level; `None` when absent.
+    pub(crate) fn parse(json: &Value) -> Option<Self> {
+        let e = json.get("error").filter(|e| e.is_object()).unwrap_or(json);
+        let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
+        let body = ErrorBody {
+            code: text("code"),
+            message: text("message"),
+            target: text("target"),
+            details: e.get("details").and_then(Value::as_array).cloned().unwrap_or_default(),
+        };
+        (body.code.is_some() || body.message.is_some()).then_some(body)
+    }
+}
+
+impl fmt::Display for ArmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        if let Some(b) = &self.body {
+            if let Some(code) = &b.code {
+                write!(f, ": {code}")?;
+            }
+            if let Some(message) = &b.message {
+                write!(f, ": {message}")?;
+            }
+            if let Some(target) = &b.target {
+                write!(f, " (target {target})")?;
+            }
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [x-ms-request-id {id}]")?;
+        }
+        if let Some(id) = &self.correlation_id {
+            write!(f, " [correlation id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ArmError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn error_bodies_nested_or_flat() {
+        let nested =
+            json!({"error": {"code": "Conflict", "message": "m", "target": "t", "details": [{}]}});
+        let b = ErrorBody::parse(&nested).unwrap();
+        assert_eq!(
+            (b.code.as_deref(), b.target.as_deref(), b.details.len()),
+            (Some("Conflict"), Some("t"), 1)
+        );
+        let flat = ErrorBody::parse(&json!({"code": "X", "message": "y"})).unwrap();
+        assert_eq!(flat.code.as_deref(), Some("X"));
+        assert_eq!(ErrorBody::parse(&json!({"value": []})), None);
+        let mut e = ArmError::from_status(409, Some(b));
+        e.request_id = Some("rid".into());
+        assert_eq!(e.code(), "conflict");
+        assert!(e.to_string().contains("Conflict: m (target t) [x-ms-request-id rid]"), "{e}");
+    }
+}
