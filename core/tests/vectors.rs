@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, Action, CacheKey, Config, Detection, EnvSnapshot, ErrorKind, FetchTicket,
-    FileFailure, Identity, Lookup, Resource, SourceKind, TokenCache, TokenError, TokenFlow,
-    TransportFailure, UnixMillis, WaitOutcome, WaitTicket,
+    AccessToken, Action, ArmAction, ArmConfig, ArmError, ArmFlow, ArmOutcome, ArmRequest,
+    ArmResponse, CacheKey, Cloud, Config, Detection, EnvSnapshot, ErrorKind, FetchTicket,
+    FileFailure, Identity, Lookup, Outgoing, RequestId, Resource, SourceKind, TokenCache,
+    TokenError, TokenFlow, TransportFailure, UnixMillis, WaitOutcome, WaitTicket,
 };
 use serde_json::{Map, Value};
 
@@ -34,6 +35,7 @@ fn shared_vectors() {
             Some("flow") => run_flow(&case),
             Some("detect") => run_detect(&case),
             Some("cache") => run_cache(&case),
+            Some("arm") => run_arm(&case),
             other => Err(format!("unknown kind {other:?}")),
         };
         if let Err(e) = result {
@@ -148,32 +150,16 @@ fn run_flow(case: &Value) -> Outcome {
             continue;
         }
         let action = flow.poll(now);
-        if let Some(expected) = step.get("send") {
+        if step.get("send").is_some() {
             let Action::Send(out) = action else {
                 return Err(at(format!("expected Send, got {action:?}")));
             };
-            check_send(expected, &out).map_err(at)?;
-            now = now.plus(Duration::from_millis(step["elapsed_ms"].as_u64().unwrap_or(0)));
-            if let Some(resp) = step.get("response") {
-                flow.handle_response(out.id, response(resp).map_err(at)?, now);
-            } else if let Some(kind) = step["transport_error"].as_str() {
-                flow.handle_transport_error(out.id, transport(kind).map_err(at)?, now);
-            } else {
-                return Err(at("send step without response or transport_error".into()));
-            }
-        } else if let Some(wait) = step.get("wait_ms") {
+            answer(step, out, &mut flow, &mut now).map_err(at)?;
+        } else if step.get("wait_ms").is_some() {
             let Action::WaitUntil(until) = action else {
                 return Err(at(format!("expected WaitUntil, got {action:?}")));
             };
-            let waited = until.0.saturating_sub(now.0);
-            let (lo, hi) = match wait {
-                Value::Array(r) => (r[0].as_u64().unwrap_or(0), r[1].as_u64().unwrap_or(0)),
-                v => (v.as_u64().unwrap_or(0), v.as_u64().unwrap_or(0)),
-            };
-            if waited < lo || waited > hi {
-                return Err(at(format!("expected a wait of {lo}..={hi} ms, got {waited} ms")));
-            }
-            now = until;
+            take_wait(step, until, &mut now).map_err(at)?;
         } else if let Some(read) = step.get("read_file") {
             let Action::ReadFile { id, path, max_bytes } = action else {
                 return Err(at(format!("expected ReadFile, got {action:?}")));
@@ -198,7 +184,7 @@ fn run_flow(case: &Value) -> Outcome {
     }
 }
 
-fn check_send(expected: &Value, out: &azmi_core::Outgoing) -> Outcome {
+fn check_send(expected: &Value, out: &Outgoing) -> Outcome {
     let req = &out.request;
     if let Some(m) = expected["method"].as_str() {
         expect_eq("method", m, req.method().as_str())?;
@@ -219,6 +205,10 @@ fn check_send(expected: &Value, out: &azmi_core::Outgoing) -> Outcome {
     }
     if let Some(f) = expected.get("form") {
         expect_eq("form", string_map(f), pairs(req.body()))?;
+    } else if let Some(json) = expected.get("json") {
+        let got: Value =
+            serde_json::from_slice(req.body()).map_err(|e| format!("body is not JSON: {e}"))?;
+        expect_eq("json body", json, &got)?;
     } else if !req.body().is_empty() && expected.get("method").is_some() {
         return Err(format!("unexpected body {:?}", String::from_utf8_lossy(req.body())));
     }
@@ -482,6 +472,282 @@ fn error_with_code(code: &str) -> TokenError {
         _ => ErrorKind::EndpointError { status: 500, detail: String::new() },
     };
     TokenError::new(SourceKind::Imds, kind)
+}
+
+// ---------------------------------------------------------------------------------------------
+// What token and ARM flows share: answering a Send, taking a wait
+
+/// A flow that takes HTTP answers.
+trait Answerable {
+    fn response(&mut self, id: RequestId, resp: http::Response<Vec<u8>>, now: UnixMillis);
+    fn transport_error(&mut self, id: RequestId, err: TransportFailure, now: UnixMillis);
+}
+
+impl Answerable for TokenFlow {
+    fn response(&mut self, id: RequestId, resp: http::Response<Vec<u8>>, now: UnixMillis) {
+        self.handle_response(id, resp, now)
+    }
+    fn transport_error(&mut self, id: RequestId, err: TransportFailure, now: UnixMillis) {
+        self.handle_transport_error(id, err, now)
+    }
+}
+
+impl Answerable for ArmFlow {
+    fn response(&mut self, id: RequestId, resp: http::Response<Vec<u8>>, now: UnixMillis) {
+        self.handle_response(id, resp, now)
+    }
+    fn transport_error(&mut self, id: RequestId, err: TransportFailure, now: UnixMillis) {
+        self.handle_transport_error(id, err, now)
+    }
+}
+
+/// Checks `out` against the step's `send`, moves the clock by `elapsed_ms`, hands over the answer.
+fn answer(
+    step: &Value,
+    out: Outgoing,
+    flow: &mut impl Answerable,
+    now: &mut UnixMillis,
+) -> Outcome {
+    check_send(&step["send"], &out)?;
+    *now = now.plus(Duration::from_millis(step["elapsed_ms"].as_u64().unwrap_or(0)));
+    if let Some(resp) = step.get("response") {
+        flow.response(out.id, response(resp)?, *now);
+    } else if let Some(kind) = step["transport_error"].as_str() {
+        flow.transport_error(out.id, transport(kind)?, *now);
+    } else {
+        return Err("send step without response or transport_error".into());
+    }
+    Ok(())
+}
+
+/// Checks a `WaitUntil(until)` against the step's `wait_ms` and jumps the clock there.
+fn take_wait(step: &Value, until: UnixMillis, now: &mut UnixMillis) -> Outcome {
+    let waited = until.0.saturating_sub(now.0);
+    let (lo, hi) = match &step["wait_ms"] {
+        Value::Array(r) => (r[0].as_u64().unwrap_or(0), r[1].as_u64().unwrap_or(0)),
+        v => (v.as_u64().unwrap_or(0), v.as_u64().unwrap_or(0)),
+    };
+    if waited < lo || waited > hi {
+        return Err(format!("expected a wait of {lo}..={hi} ms, got {waited} ms"));
+    }
+    *now = until;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// ARM cases
+
+fn run_arm(case: &Value) -> Outcome {
+    let cfg = arm_config(&case["config"]);
+    let cloud = match &case["cloud"] {
+        Value::Null => Cloud::public(),
+        Value::String(name) => Cloud::from_name(name).ok_or(format!("unknown cloud {name}"))?,
+        custom => {
+            let endpoint = custom["arm_endpoint"].as_str().unwrap_or_default();
+            match Cloud::custom(endpoint, custom["resource"].as_str().unwrap_or_default()) {
+                Ok(cloud) => cloud,
+                Err(e) => return check_arm_error(&case["outcome"], &e),
+            }
+        }
+    };
+    let mut now = UnixMillis(case["start_ms"].as_u64().unwrap_or(DEFAULT_START));
+    let flow = match case["resume"].as_str() {
+        Some(token) => ArmFlow::resume(&cfg, &cloud, token, now),
+        None => arm_request(&case["operation"]).and_then(|r| ArmFlow::new(&cfg, &cloud, &r, now)),
+    };
+    let mut flow = match flow {
+        Ok(flow) => flow,
+        Err(e) => return check_arm_error(&case["outcome"], &e),
+    };
+    for (i, step) in case["steps"].as_array().into_iter().flatten().enumerate() {
+        let at = |e: String| format!("step {i}: {e}");
+        if let Some(ms) = step["advance_ms"].as_u64() {
+            now = now.plus(Duration::from_millis(ms));
+            continue;
+        }
+        if step.get("continuation").is_some() {
+            let token =
+                flow.continuation_token().ok_or_else(|| at("no continuation token".into()))?;
+            flow = ArmFlow::resume(&cfg, &cloud, &token, now)
+                .map_err(|e| at(format!("resume: {e}")))?;
+            continue;
+        }
+        let action = flow.poll(now);
+        if let Some(want) = step.get("token") {
+            let ArmAction::NeedToken { resource, refresh } = action else {
+                return Err(at(format!("expected NeedToken, got {action:?}")));
+            };
+            expect_eq("token resource", want["resource"].as_str(), Some(resource.as_str()))
+                .map_err(at)?;
+            expect_eq("token refresh", want["refresh"].as_bool().unwrap_or(false), refresh)
+                .map_err(at)?;
+            let token = match (step["give"].as_str(), step["give_error"].as_str()) {
+                (Some(t), _) => Ok(AccessToken::new(
+                    t,
+                    "Bearer",
+                    now.plus(Duration::from_secs(3600)),
+                    now.plus(Duration::from_secs(3300)),
+                )),
+                (None, Some(code)) => Err(error_with_code(code)),
+                _ => return Err(at("token step without give or give_error".into())),
+            };
+            flow.handle_token(token, now);
+        } else if step.get("send").is_some() {
+            let ArmAction::Send(out) = action else {
+                return Err(at(format!("expected Send, got {action:?}")));
+            };
+            answer(step, out, &mut flow, &mut now).map_err(at)?;
+        } else if step.get("wait_ms").is_some() {
+            let ArmAction::WaitUntil(until) = action else {
+                return Err(at(format!("expected WaitUntil, got {action:?}")));
+            };
+            take_wait(step, until, &mut now).map_err(at)?;
+        } else {
+            return Err(at(format!("unknown step {step}")));
+        }
+    }
+    match flow.poll(now) {
+        ArmAction::Done(Ok(outcome)) => check_arm_outcome(&case["outcome"], outcome),
+        ArmAction::Done(Err(e)) => check_arm_error(&case["outcome"], &e),
+        other => Err(format!("after the last step expected Done, got {other:?}")),
+    }
+}
+
+fn arm_config(c: &Value) -> ArmConfig {
+    let mut cfg = ArmConfig::default();
+    let ms = |name: &str| c[name].as_u64().map(Duration::from_millis);
+    cfg.deadline = ms("deadline_ms").unwrap_or(cfg.deadline);
+    cfg.attempt_timeout = ms("attempt_timeout_ms").unwrap_or(cfg.attempt_timeout);
+    cfg.lro_poll_delay = ms("lro_poll_delay_ms").unwrap_or(cfg.lro_poll_delay);
+    cfg.retry.initial_delay = ms("initial_delay_ms").unwrap_or(cfg.retry.initial_delay);
+    cfg.retry.max_delay = ms("max_delay_ms").unwrap_or(cfg.retry.max_delay);
+    cfg.retry.max_retries = c["max_retries"].as_u64().map_or(cfg.retry.max_retries, |n| n as u32);
+    cfg.retry.jitter = c["jitter"].as_f64().unwrap_or(cfg.retry.jitter);
+    cfg.retry.seed = c["seed"].as_u64().unwrap_or(cfg.retry.seed);
+    cfg
+}
+
+fn arm_request(op: &Value) -> Result<ArmRequest, ArmError> {
+    let s = |k: &str| op[k].as_str();
+    let (sub, name) = (s("subscription_id").unwrap_or_default(), s("name").unwrap_or_default());
+    let request = match s("op").unwrap_or_default() {
+        "discover_cloud" => ArmRequest::discover_cloud(),
+        "list_subscriptions" => ArmRequest::list_subscriptions(),
+        "get_subscription" => ArmRequest::get_subscription(sub)?,
+        "list_resource_groups" => ArmRequest::list_resource_groups(
+            sub,
+            s("filter"),
+            op["top"].as_u64().map(|t| t as u32),
+        )?,
+        "get_resource_group" => ArmRequest::get_resource_group(sub, name)?,
+        "resource_group_exists" => ArmRequest::resource_group_exists(sub, name)?,
+        "create_or_update_resource_group" => ArmRequest::create_or_update_resource_group(
+            sub,
+            name,
+            s("location").unwrap_or_default(),
+            op["tags"].as_object(),
+        )?,
+        "delete_resource_group" => {
+            ArmRequest::delete_resource_group(sub, name, s("force_deletion_types"))?
+        }
+        "request" => {
+            let method = s("method").unwrap_or("GET");
+            let r = ArmRequest::generic(
+                method,
+                s("path").unwrap_or_default(),
+                s("api_version").unwrap_or_default(),
+                op.get("body").cloned(),
+            )?;
+            let r = if op["paged"].as_bool() == Some(true) { r.paged() } else { r };
+            return Ok(if op["lro"].as_bool() == Some(true) { r.long_running() } else { r });
+        }
+        other => panic!("unknown ARM op {other:?}"),
+    };
+    match s("api_version") {
+        Some(v) => request.with_api_version(v),
+        None => Ok(request),
+    }
+}
+
+fn check_arm_outcome(expected: &Value, outcome: ArmOutcome) -> Outcome {
+    let last = match outcome {
+        ArmOutcome::Response(r) => {
+            let want = expected
+                .get("response")
+                .ok_or_else(|| format!("expected {expected}, got response {r:?}"))?;
+            if let Some(status) = want["status"].as_u64() {
+                expect_eq("status", status as u16, r.status)?;
+            }
+            if let Some(body) = want.get("body") {
+                expect_eq("body", body, &r.body)?;
+            }
+            r
+        }
+        ArmOutcome::Items { items, last } => {
+            let want = expected
+                .get("items")
+                .ok_or_else(|| format!("expected {expected}, got {} items", items.len()))?;
+            expect_eq("items", want, &Value::Array(items))?;
+            last
+        }
+        ArmOutcome::Exists { exists, last } => {
+            expect_eq("exists", expected["exists"].as_bool(), Some(exists))?;
+            last
+        }
+        ArmOutcome::Cloud(cloud) => {
+            let want = expected
+                .get("cloud")
+                .ok_or_else(|| format!("expected {expected}, got {cloud:?}"))?;
+            expect_eq("arm_endpoint", want["arm_endpoint"].as_str(), Some(cloud.endpoint()))?;
+            return expect_eq(
+                "resource",
+                want["resource"].as_str(),
+                Some(cloud.resource().as_str()),
+            );
+        }
+    };
+    check_response_extras(expected, &last)
+}
+
+fn check_response_extras(expected: &Value, last: &ArmResponse) -> Outcome {
+    for (name, value) in expected["rate_limits"].as_object().into_iter().flatten() {
+        expect_eq(
+            &format!("rate limit {name}"),
+            value.as_str(),
+            last.rate_limits.0.get(name).map(String::as_str),
+        )?;
+    }
+    if let Some(id) = expected["request_id"].as_str() {
+        expect_eq("request_id", Some(id), last.request_id.as_deref())?;
+    }
+    Ok(())
+}
+
+fn check_arm_error(expected: &Value, e: &ArmError) -> Outcome {
+    let message = e.to_string();
+    check_error(expected, e.code(), &message, None)?;
+    let want = &expected["error"];
+    let body = e.body.as_deref();
+    if let Some(status) = want["status"].as_u64() {
+        expect_eq("status", Some(status as u16), e.status)
+            .map_err(|x| format!("{x} ({message})"))?;
+    }
+    if let Some(code) = want["arm_code"].as_str() {
+        expect_eq("arm_code", Some(code), body.and_then(|b| b.code.as_deref()))?;
+    }
+    if let Some(target) = want["target"].as_str() {
+        expect_eq("target", Some(target), body.and_then(|b| b.target.as_deref()))?;
+    }
+    if let Some(n) = want["details_count"].as_u64() {
+        expect_eq("details_count", n as usize, body.map_or(0, |b| b.details.len()))?;
+    }
+    if let Some(id) = want["request_id"].as_str() {
+        expect_eq("request_id", Some(id), e.request_id.as_deref())?;
+    }
+    if let Some(id) = want["correlation_id"].as_str() {
+        expect_eq("correlation_id", Some(id), e.correlation_id.as_deref())?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
