@@ -1,0 +1,169 @@
+//! ARM flow scenarios beyond the shared vectors: token lifetime across a long operation,
+//! redaction of the bearer token, and robustness against arbitrary answers.
+
+use std::time::Duration;
+
+use azmi_core::{
+    AccessToken, ArmAction, ArmConfig, ArmFlow, ArmOutcome, ArmRequest, Cloud, TransportFailure,
+    UnixMillis,
+};
+use proptest::prelude::*;
+
+const START: u64 = 1_700_000_000_000;
+
+fn cloud() -> Cloud {
+    Cloud::custom("http://127.0.0.1:8443", "https://management.azure.com/").unwrap()
+}
+
+fn token(secret: &str, now: u64, life_s: u64) -> AccessToken {
+    AccessToken::new(
+        secret,
+        "Bearer",
+        UnixMillis(now + life_s * 1000),
+        UnixMillis(now + life_s * 500),
+    )
+}
+
+fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Vec<u8>> {
+    let mut b = http::Response::builder().status(status);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    b.body(body.as_bytes().to_vec()).unwrap()
+}
+
+/// A delete polled for longer than its first token lives asks for a new token mid-way, and the
+/// bearer token never shows in Debug output.
+#[test]
+fn long_polls_renew_the_token_and_hide_it() {
+    let mut cfg = ArmConfig::default();
+    cfg.lro_poll_delay = Duration::from_secs(60);
+    let req = ArmRequest::delete_resource_group("sub-1", "rg1", None).unwrap();
+    let mut flow = ArmFlow::new(&cfg, &cloud(), &req, UnixMillis(START)).unwrap();
+    let mut now = START;
+    let mut tokens_asked = 0;
+    let mut polls = 0;
+    for _ in 0..100 {
+        match flow.poll(UnixMillis(now)) {
+            ArmAction::NeedToken { refresh, .. } => {
+                assert!(!refresh);
+                tokens_asked += 1;
+                // A short-lived token: 3 minutes.
+                flow.handle_token(
+                    Ok(token(&format!("bearer-SECRET-{tokens_asked}"), now, 180)),
+                    UnixMillis(now),
+                );
+            }
+            ArmAction::Send(out) => {
+                let dump = format!("{out:?}");
+                assert!(!dump.contains("bearer-SECRET"), "{dump}");
+                let auth = out.request.headers()["authorization"].to_str().unwrap().to_owned();
+                assert_eq!(auth, format!("Bearer bearer-SECRET-{tokens_asked}"));
+                let resp = if out.request.method() == http::Method::DELETE {
+                    reply(202, &[("location", "http://127.0.0.1:8443/op/1")], "")
+                } else {
+                    polls += 1;
+                    if polls < 5 {
+                        reply(202, &[], "")
+                    } else {
+                        reply(200, &[], "")
+                    }
+                };
+                flow.handle_response(out.id, resp, UnixMillis(now));
+            }
+            ArmAction::WaitUntil(t) => now = t.0,
+            ArmAction::Done(result) => {
+                assert!(
+                    matches!(result, Ok(ArmOutcome::Response(ref r)) if r.status == 200),
+                    "{result:?}"
+                );
+                assert!(tokens_asked >= 2, "a 3-minute token cannot cover 5 minutes of polling");
+                return;
+            }
+        }
+    }
+    panic!("did not finish");
+}
+
+fn any_reply() -> impl Strategy<Value = (u16, Vec<(&'static str, String)>, String)> {
+    let header = prop_oneof![
+        Just("retry-after"),
+        Just("location"),
+        Just("azure-asyncoperation"),
+        Just("x-ms-ratelimit-remaining-subscription-reads"),
+    ];
+    let value = prop_oneof![
+        "[0-9]{1,3}",
+        Just("http://127.0.0.1:8443/op/x".to_owned()),
+        Just("https://elsewhere.example/op".to_owned()),
+    ];
+    let body = prop_oneof![
+        Just(String::new()),
+        Just(r#"{"status":"InProgress"}"#.to_owned()),
+        Just(r#"{"status":"Succeeded"}"#.to_owned()),
+        Just(r#"{"status":"Failed","error":{"code":"X"}}"#.to_owned()),
+        Just(r#"{"value":[1],"nextLink":"http://127.0.0.1:8443/next?p=2"}"#.to_owned()),
+        Just(r#"{"value":[],"nextLink":"https://elsewhere.example/x"}"#.to_owned()),
+        "[ -~]{0,30}",
+    ];
+    (
+        prop_oneof![
+            Just(200u16),
+            Just(201),
+            Just(202),
+            Just(204),
+            Just(401),
+            Just(404),
+            Just(429),
+            Just(500),
+            100u16..600
+        ],
+        proptest::collection::vec((header, value), 0..3),
+        body,
+    )
+}
+
+proptest! {
+    /// Whatever ARM answers, every operation ends before its deadline, without panicking, and
+    /// never sends to another host.
+    #[test]
+    fn arm_flows_always_end(op in 0usize..5, replies in proptest::collection::vec(any_reply(), 1..15), transport_every in 0usize..6) {
+        let req = match op {
+            0 => ArmRequest::list_subscriptions(),
+            1 => ArmRequest::delete_resource_group("s", "rg", None).unwrap(),
+            2 => ArmRequest::create_or_update_resource_group("s", "rg", "westeurope", None).unwrap(),
+            3 => ArmRequest::resource_group_exists("s", "rg").unwrap(),
+            _ => ArmRequest::generic("POST", "/x", "1", Some(serde_json::json!({}))).unwrap().long_running(),
+        };
+        let mut cfg = ArmConfig::default();
+        cfg.deadline = Duration::from_secs(300);
+        let mut flow = ArmFlow::new(&cfg, &cloud(), &req, UnixMillis(START)).unwrap();
+        let mut now = START;
+        let mut replies = replies.into_iter().cycle();
+        // Each request takes 1 s and the deadline is 300 s: at most 300 sends of at most three
+        // steps each (token, send, wait), so 1000 steps always suffice for a flow that ends.
+        for i in 0..1000 {
+            match flow.poll(UnixMillis(now)) {
+                ArmAction::NeedToken { .. } => flow.handle_token(Ok(token("t", now, 3600)), UnixMillis(now)),
+                ArmAction::Send(out) => {
+                    prop_assert_eq!(out.request.uri().host(), Some("127.0.0.1"));
+                    prop_assert!(now < START + 300_000);
+                    now += 1000;
+                    if transport_every > 0 && i % transport_every == 0 {
+                        flow.handle_transport_error(out.id, TransportFailure::Timeout, UnixMillis(now));
+                        continue;
+                    }
+                    let (status, headers, body) = replies.next().unwrap();
+                    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    flow.handle_response(out.id, reply(status, &headers, &body), UnixMillis(now));
+                }
+                ArmAction::WaitUntil(t) => {
+                    prop_assert!(t.0 >= now);
+                    now = t.0;
+                }
+                ArmAction::Done(_) => return Ok(()),
+            }
+        }
+        prop_assert!(false, "ARM flow did not end in 1000 steps");
+    }
+}
