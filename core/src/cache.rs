@@ -181,6 +181,16 @@ impl TokenCache {
         result
     }
 
+    /// Gives `ticket` back unfetched (its caller could not even start): waiters are told
+    /// `Abandoned` and the next lookup fetches.
+    pub fn abandon(&mut self, ticket: FetchTicket) {
+        if let Some(entry) = self.entries.get_mut(&ticket.key) {
+            if entry.inflight.is_some_and(|f| f.id == ticket.id) {
+                entry.inflight = None;
+            }
+        }
+    }
+
     /// Where the fetch `wait` waits for stands.
     pub fn poll_wait(&mut self, wait: &WaitTicket, now: UnixMillis) -> WaitOutcome {
         let Some(entry) = self.entries.get_mut(&wait.key) else { return WaitOutcome::Abandoned };
@@ -233,6 +243,16 @@ mod tests {
             matches!(c.poll_wait(&w, UnixMillis(4)), WaitOutcome::Ready(Ok(t)) if t.secret() == "t")
         );
         assert!(matches!(c.lookup(&key(), UnixMillis(5)), Lookup::Fresh(_)));
+    }
+
+    #[test]
+    fn an_abandoned_fetch_releases_its_waiters() {
+        let mut c = TokenCache::new();
+        let Lookup::Fetch(ticket) = c.lookup(&key(), UnixMillis(0)) else { panic!() };
+        let Lookup::Wait(w) = c.lookup(&key(), UnixMillis(1)) else { panic!() };
+        c.abandon(ticket);
+        assert_eq!(c.poll_wait(&w, UnixMillis(2)), WaitOutcome::Abandoned);
+        assert!(matches!(c.lookup(&key(), UnixMillis(3)), Lookup::Fetch(_)));
     }
 
     #[test]

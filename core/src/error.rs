@@ -140,6 +140,9 @@ impl std::error::Error for TokenError {}
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
+    /// The configuration cannot work (hosts report `ConfigError`s through `TokenError` too).
+    #[error(transparent)]
+    Config(ConfigError),
     /// The endpoint is not there, or something other than it answered.
     #[error("managed identity endpoint unavailable: {reason}; run on an Azure host with a managed identity, or point azmi at an emulator")]
     Unavailable {
@@ -213,6 +216,7 @@ impl ErrorKind {
     /// The stable code shared by every binding.
     pub fn code(&self) -> &'static str {
         match self {
+            ErrorKind::Config(_) => "config",
             ErrorKind::Unavailable { .. } => "unavailable",
             ErrorKind::IdentityNotFound { .. } => "identity_not_found",
             ErrorKind::BadRequest { .. } => "bad_request",

@@ -1,0 +1,225 @@
+//! A thread-safe managed identity credential over the core's cache.
+//!
+//! The core decides who fetches: of concurrent callers asking for one (source, identity,
+//! resource), exactly one is told to fetch; the others block here on a condition variable until
+//! that fetch completes. A token due for refresh is served at once while one background thread
+//! refreshes it.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use azmi_core::{
+    AccessToken, CacheKey, Config, Detection, EnvSnapshot, ErrorKind, FetchTicket, Lookup,
+    Resource, TokenCache, TokenError, TokenFlow, WaitOutcome, VARIABLES,
+};
+
+use crate::drive::{drive, now};
+use crate::transport::Transport;
+
+/// Where the credential's environment comes from.
+#[derive(Debug, Clone)]
+pub enum EnvSource {
+    /// The process environment, read at every token request (App Service rotates its secret).
+    Process,
+    /// A fixed snapshot (tests, bindings that pass their own).
+    Fixed(EnvSnapshot),
+}
+
+/// Gets managed identity tokens; clone it freely, clones share one cache.
+#[derive(Debug, Clone)]
+pub struct ManagedIdentityCredential {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    cfg: Config,
+    env: EnvSource,
+    cache: Mutex<TokenCache>,
+    fetched: Condvar,
+    transport: Arc<Transport>,
+}
+
+impl ManagedIdentityCredential {
+    /// A credential reading the process environment.
+    pub fn new(cfg: Config) -> Self {
+        Self::with_env(cfg, EnvSource::Process)
+    }
+
+    /// A credential with an explicit environment source.
+    pub fn with_env(cfg: Config, env: EnvSource) -> Self {
+        Self::with_transport(cfg, env, Arc::new(Transport::new()))
+    }
+
+    /// A credential sharing `transport` (and its connections) with other clients.
+    pub fn with_transport(cfg: Config, env: EnvSource, transport: Arc<Transport>) -> Self {
+        let inner = Inner {
+            cfg,
+            env,
+            cache: Mutex::new(TokenCache::new()),
+            fetched: Condvar::new(),
+            transport,
+        };
+        ManagedIdentityCredential { inner: Arc::new(inner) }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.cfg
+    }
+
+    /// The transport this credential sends with.
+    pub fn transport(&self) -> &Arc<Transport> {
+        &self.inner.transport
+    }
+
+    /// The environment as the credential sees it now.
+    pub fn snapshot(&self) -> EnvSnapshot {
+        self.inner.snapshot()
+    }
+
+    /// Which source a request would go to now, and why.
+    pub fn detection(&self) -> Detection {
+        Detection::detect(self.inner.cfg.source, &self.inner.snapshot())
+    }
+
+    /// A token for exactly one scope (a trailing `/.default` is removed).
+    pub fn get_token(&self, scopes: &[&str]) -> Result<Arc<AccessToken>, TokenError> {
+        let resource =
+            Resource::from_scopes(scopes).map_err(|e| config_error(&self.detection(), e))?;
+        self.get_token_for(&resource)
+    }
+
+    /// A token for `resource`, from the cache when it is fresh.
+    pub fn get_token_for(&self, resource: &Resource) -> Result<Arc<AccessToken>, TokenError> {
+        let env = self.inner.snapshot();
+        let detection = Detection::detect(self.inner.cfg.source, &env);
+        let key = CacheKey {
+            source: detection.source,
+            identity: self.inner.cfg.identity.clone(),
+            resource: resource.clone(),
+        };
+        loop {
+            let lookup = self.inner.lock().lookup(&key, now());
+            match lookup {
+                Lookup::Fresh(token) | Lookup::Stale(token, None) => return Ok(token),
+                Lookup::Stale(token, Some(ticket)) => {
+                    let inner = Arc::clone(&self.inner);
+                    let resource = resource.clone();
+                    std::thread::spawn(move || inner.fetch_and_complete(ticket, &env, &resource));
+                    return Ok(token);
+                }
+                Lookup::Fetch(ticket) => {
+                    if let Some(result) = self.inner.fetch_and_complete(ticket, &env, resource) {
+                        return result;
+                    }
+                }
+                Lookup::Wait(wait) => {
+                    if let Some(result) = self.inner.wait_for(&wait) {
+                        return result;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forgets the cached token for `resource`, so the next request fetches a new one (ARM
+    /// answered 401 to it).
+    pub fn invalidate(&self, resource: &Resource) {
+        let key = CacheKey {
+            source: self.detection().source,
+            identity: self.inner.cfg.identity.clone(),
+            resource: resource.clone(),
+        };
+        self.inner.lock().invalidate(&key);
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, TokenCache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn snapshot(&self) -> EnvSnapshot {
+        match &self.env {
+            EnvSource::Fixed(env) => env.clone(),
+            EnvSource::Process => process_env(),
+        }
+    }
+
+    /// Runs the fetch of `ticket` and records its result; `None` when the flow could not start
+    /// (the ticket is given back and the caller looks up again).
+    fn fetch_and_complete(
+        &self,
+        ticket: FetchTicket,
+        env: &EnvSnapshot,
+        resource: &Resource,
+    ) -> Option<Result<Arc<AccessToken>, TokenError>> {
+        let detection = Detection::detect(self.cfg.source, env);
+        let mut flow = match TokenFlow::new(&self.cfg, env, resource, now()) {
+            Ok(flow) => flow,
+            Err(e) => {
+                self.lock().abandon(ticket);
+                self.fetched.notify_all();
+                // Every caller hits the same configuration error on its own.
+                return Some(Err(config_error(&detection, e)));
+            }
+        };
+        tracing::info!(source = %detection.source, why = %detection.explain(), "fetching a managed identity token");
+        let result =
+            drive(&mut flow, &self.transport, &mut |_, _| unreachable_token(), &mut |_| {});
+        if let Err(e) = &result {
+            tracing::warn!(code = e.code(), error = %e, "token request failed");
+        }
+        let shared = self.lock().complete(ticket, result, now());
+        self.fetched.notify_all();
+        Some(shared)
+    }
+
+    /// Blocks until the fetch `wait` is behind completes; `None` when it was abandoned.
+    fn wait_for(
+        &self,
+        wait: &azmi_core::WaitTicket,
+    ) -> Option<Result<Arc<AccessToken>, TokenError>> {
+        let mut cache = self.lock();
+        loop {
+            match cache.poll_wait(wait, now()) {
+                WaitOutcome::Ready(result) => return Some(result),
+                WaitOutcome::Abandoned => return None,
+                WaitOutcome::Pending => {
+                    let left =
+                        Duration::from_millis(wait.lease_until.0.saturating_sub(now().0).max(1));
+                    cache =
+                        self.fetched.wait_timeout(cache, left).unwrap_or_else(|e| e.into_inner()).0;
+                }
+            }
+        }
+    }
+}
+
+/// Token flows never ask for tokens; the drive loop's token hook is unused for them.
+fn unreachable_token() -> Result<AccessToken, TokenError> {
+    Err(TokenError::new(
+        azmi_core::SourceKind::Imds,
+        ErrorKind::Unavailable { reason: "no nested token requests".into() },
+    ))
+}
+
+fn config_error(detection: &Detection, e: azmi_core::ConfigError) -> TokenError {
+    TokenError::new(detection.source, ErrorKind::Config(e))
+}
+
+/// The variables the core reads, from the process environment, and whether the Arc agent is
+/// installed.
+pub fn process_env() -> EnvSnapshot {
+    let vars = VARIABLES.iter().filter_map(|name| std::env::var(name).ok().map(|v| (*name, v)));
+    let himds = if cfg!(windows) {
+        std::env::var("ProgramFiles")
+            .map(|p| format!("{p}\\AzureConnectedMachineAgent\\himds.exe"))
+            .unwrap_or_default()
+    } else {
+        "/opt/azcmagent/bin/himds".to_owned()
+    };
+    EnvSnapshot::from_vars(vars)
+        .with_arc_agent_installed(!himds.is_empty() && std::path::Path::new(&himds).exists())
+}
