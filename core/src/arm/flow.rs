@@ -426,7 +426,7 @@ impl ArmFlow {
     }
 
     fn next_page(&mut self, mut pager: Pager, response: ArmResponse, now: UnixMillis) {
-        match pager.accept(&response.body, &self.cloud) {
+        match pager.accept(&response.body) {
             Ok(Next::Follow(url)) => self.exchange(Phase::Paging(pager), url, None, now),
             Ok(Next::Finished) => {
                 self.finish(Ok(ArmOutcome::Items { items: pager.items, last: response }))
