@@ -122,7 +122,7 @@ impl TokenCache {
     pub fn lookup(&mut self, key: &CacheKey, now: UnixMillis) -> Lookup {
         if let Some(entry) = self.entries.get(key) {
             if let Some(token) = &entry.token {
-                if now < token.refresh_on {
+                if now < token.refresh_on && now < token.expires_on.minus(EXPIRY_BUFFER) {
                     return Lookup::Fresh(Arc::clone(token));
                 }
             }
@@ -243,6 +243,16 @@ mod tests {
             matches!(c.poll_wait(&w, UnixMillis(4)), WaitOutcome::Ready(Ok(t)) if t.secret() == "t")
         );
         assert!(matches!(c.lookup(&key(), UnixMillis(5)), Lookup::Fresh(_)));
+    }
+
+    /// Found by the cache_ops fuzz target: a token whose refresh instant lies inside the expiry
+    /// buffer was served as fresh by the fast path.
+    #[test]
+    fn short_tokens_are_not_served_in_their_last_30_seconds() {
+        let mut c = TokenCache::new();
+        let Lookup::Fetch(t) = c.lookup(&key(), UnixMillis(0)) else { panic!() };
+        c.complete(t, Ok(token("short", 9_000, 9_000)), UnixMillis(0)).unwrap();
+        assert!(matches!(c.lookup(&key(), UnixMillis(1)), Lookup::Fetch(_)));
     }
 
     #[test]

@@ -255,7 +255,12 @@ impl TokenFlow {
                 if bytes.len() as u64 > arc::MAX_KEY_BYTES {
                     return Err(format!("the key file is over {} bytes", arc::MAX_KEY_BYTES));
                 }
-                String::from_utf8(bytes).map_err(|_| "the key file is not text".to_owned())
+                let key =
+                    String::from_utf8(bytes).map_err(|_| "the key file is not text".to_owned())?;
+                arc::basic_auth(&key).map_err(|_| {
+                    "the key file holds characters a header cannot carry".to_owned()
+                })?;
+                Ok(key)
             });
         match key {
             Ok(key) => {
@@ -284,7 +289,7 @@ impl TokenFlow {
             Ok(r) => r,
             // Only a rotated secret that no header can carry gets here.
             Err(e) => {
-                self.fail(ErrorKind::Unavailable { reason: e.to_string() });
+                self.fail(ErrorKind::Config(e));
                 return self.poll(now);
             }
         };
@@ -336,7 +341,14 @@ impl TokenFlow {
         }
         let cap =
             if gone { GONE_MAX_DELAY.min(self.limits.max_delay) } else { self.limits.max_delay };
-        let delay = server_delay.unwrap_or_else(|| self.backoff.delay(n, cap));
+        let backoff = self.backoff.delay(n, cap);
+        // Past max_retries (the 410 window) a server's tiny Retry-After must not turn the
+        // retries into a busy loop: never wait less than the backoff there.
+        let delay = match server_delay {
+            Some(d) if n > self.limits.max_retries => d.max(backoff),
+            Some(d) => d,
+            None => backoff,
+        };
         let until = now.plus(delay);
         if until >= self.deadline {
             return self

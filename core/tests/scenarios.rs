@@ -270,3 +270,13 @@ proptest! {
         }
     }
 }
+
+/// IMDS in its 410 window answering `retry-after-ms: 0` must not be hammered: past
+/// `max_retries`, waits are never shorter than the backoff.
+#[test]
+fn a_zero_retry_after_in_the_410_window_is_not_a_busy_loop() {
+    let run = Scenario::imds().status_with(410, ("retry-after-ms", "0"), "{}").run();
+    assert_eq!(run.result.unwrap_err().code(), "endpoint_error");
+    assert!(run.requests.len() < 20, "{} requests in the 410 window", run.requests.len());
+    assert!(run.requests.last().unwrap().0 >= 70_000);
+}

@@ -238,7 +238,11 @@ fn run(input: &Input) {
         }
     };
     let mut fields = vec![format!("\"access_token\":{access}")];
-    let named = [("expires_on", &input.expires_on, true), ("expires_in", &input.expires_in, false), ("refresh_in", &input.refresh_in, false)];
+    let named = [
+        ("expires_on", &input.expires_on, true),
+        ("expires_in", &input.expires_in, false),
+        ("refresh_in", &input.refresh_in, false),
+    ];
     for (name, v, instant) in named {
         if let Some(v) = v {
             fields.push(format!("\"{name}\":{}", val(v, now_s, instant)));
@@ -265,8 +269,13 @@ fn run(input: &Input) {
         assert!(result.is_err(), "a token with an empty access_token: {body}");
         return;
     }
-    // The oracle, for plain integer forms only (and no JWT exp to take into account).
-    if jwt || input.dup.is_some() {
+    // The oracle, for plain integer forms only (and no JWT exp to take into account), in a body
+    // that is JSON (number texts may not be).
+    let is_json = serde_json::from_str::<serde_json::Value>(&body).is_ok();
+    if !is_json {
+        assert!(result.is_err(), "a token from a body that is not JSON: {body}");
+    }
+    if jwt || input.dup.is_some() || !is_json {
         return;
     }
     let on = input.expires_on.as_ref().map(|v| plain_secs(v, now_s, true));

@@ -34,6 +34,9 @@ const MSI_SECRET: &str = "S3KR1T-MSI-9f2c";
 #[derive(Arbitrary, Debug)]
 struct Input {
     source: u8,
+    /// Azure Arc: answer the first request with the challenge (a valid key path), so that the
+    /// key file and the second leg are reached often.
+    arc_challenge: bool,
     client_id: Option<ClientId>,
     start: Start,
     settings: Settings,
@@ -88,6 +91,8 @@ enum StaleId {
     Max,
 }
 
+// Built once per answer from fuzz input; the size difference does not matter here.
+#[allow(clippy::large_enum_variant)]
 #[derive(Arbitrary, Debug)]
 enum Reply {
     Http { status: Status, headers: Vec<Header>, body: Body },
@@ -182,7 +187,7 @@ enum Num {
     Int(i64),
     Float(f64),
     Str(String),
-    NumStr(u32),
+    Digits(u32),
     /// Spliced into the JSON text as is (may break it).
     Raw(String),
     Null,
@@ -302,7 +307,7 @@ fn num(n: &Num, now_s: i64) -> String {
         Num::Float(f) if f.is_finite() => format!("{f:?}"),
         Num::Float(_) => "1e999".to_owned(),
         Num::Str(s) => json_str(&scrub(s)),
-        Num::NumStr(n) => format!("\"{n}\""),
+        Num::Digits(n) => format!("\"{n}\""),
         Num::Raw(s) => scrub(s),
         Num::Null => "null".to_owned(),
     }
@@ -453,7 +458,13 @@ fn httpdate_fmt(t: SystemTime) -> String {
     )
 }
 
-fn response(status: &Status, headers: &[Header], b: &Body, now: u64, wanted: Option<&str>) -> http::Response<Vec<u8>> {
+fn response(
+    status: &Status,
+    headers: &[Header],
+    b: &Body,
+    now: u64,
+    wanted: Option<&str>,
+) -> http::Response<Vec<u8>> {
     let status = match status {
         Status::Ok => 200,
         Status::Common(i) => COMMON_STATUSES[usize::from(*i) % COMMON_STATUSES.len()],
@@ -513,7 +524,8 @@ impl Run<'_> {
     fn check_outgoing(&mut self, out: &Outgoing) {
         let req = &out.request;
         let host = req.uri().host();
-        let expected = if self.kind == SourceKind::LegacyVmExtension { "localhost" } else { "127.0.0.1" };
+        let expected =
+            if self.kind == SourceKind::LegacyVmExtension { "localhost" } else { "127.0.0.1" };
         assert_eq!(host, Some(expected), "request to another host: {}", req.uri());
         assert!(out.bypass_proxy, "identity requests must bypass proxies");
         assert_eq!(out.max_response_bytes, self.cfg.max_response_bytes);
@@ -586,7 +598,8 @@ fn run(input: &Input) {
     let resource = Resource::new("https://management.azure.com/").unwrap();
     let env = env_for(kind);
     let user_assigned = cfg.identity != Identity::SystemAssigned;
-    let refused = user_assigned && matches!(kind, SourceKind::CloudShell | SourceKind::ServiceFabric);
+    let refused =
+        user_assigned && matches!(kind, SourceKind::CloudShell | SourceKind::ServiceFabric);
     let mut flow = match TokenFlow::new(&cfg, &env, &resource, UnixMillis(start)) {
         Ok(flow) => {
             assert!(!refused, "{kind:?} accepted a user-assigned identity");
@@ -632,6 +645,20 @@ fn run(input: &Input) {
                 }
                 last_id = Some(out.id);
                 r.check_outgoing(&out);
+                if kind == SourceKind::AzureArc && input.arc_challenge && sends == 1 {
+                    let mut resp = http::Response::new(Vec::new());
+                    *resp.status_mut() = http::StatusCode::UNAUTHORIZED;
+                    let challenge = format!("Basic realm={KEY_DIR}/agent.key");
+                    resp.headers_mut().insert(
+                        "www-authenticate",
+                        http::HeaderValue::from_str(&challenge).unwrap(),
+                    );
+                    challenges += 1;
+                    let at = r.tell(now);
+                    r.last_response = r.clock;
+                    flow.handle_response(out.id, resp, at);
+                    continue;
+                }
                 let Some(answer) = answers.next() else {
                     now = now.saturating_add(1);
                     flow.handle_transport_error(out.id, TransportFailure::Timeout, r.tell(now));
@@ -662,11 +689,15 @@ fn run(input: &Input) {
                 }
                 match &answer.reply {
                     Reply::Http { status, headers, body } => {
-                        let resp = response(status, headers, body, r.clock.max(now), wanted.as_deref());
+                        let resp =
+                            response(status, headers, body, r.clock.max(now), wanted.as_deref());
                         if kind == SourceKind::Imds && resp.status() == 410 {
                             gone += 1;
                         }
-                        if kind == SourceKind::AzureArc && r.arc_key.is_none() && resp.status() == 401 {
+                        if kind == SourceKind::AzureArc
+                            && r.arc_key.is_none()
+                            && resp.status() == 401
+                        {
                             challenges += 1;
                         }
                         let at = r.tell(now);
@@ -682,7 +713,9 @@ fn run(input: &Input) {
                 assert_eq!(kind, SourceKind::AzureArc, "only Azure Arc reads files");
                 assert_eq!(max_bytes, 4096);
                 let dir = format!("{KEY_DIR}/");
-                let name = path.strip_prefix(&dir).unwrap_or_else(|| panic!("key outside {KEY_DIR}: {path}"));
+                let name = path
+                    .strip_prefix(&dir)
+                    .unwrap_or_else(|| panic!("key outside {KEY_DIR}: {path}"));
                 assert!(!name.contains(['/', '\\']), "key in a subdirectory: {path}");
                 assert!(name.len() > 4 && name.ends_with(".key"), "not a .key file: {path}");
                 let contents = match files.next() {
@@ -735,7 +768,7 @@ fn run(input: &Input) {
     if let Err(e) = &end {
         assert_eq!(e.source_kind, kind);
         assert!(e.attempts.len() as u64 <= sends, "more attempts recorded than sent");
-        let _ = format!("{e:?} {e}");
+        let _ = format!("{e:?} {e}"); // Debug and Display of any error must not panic
     }
 }
 

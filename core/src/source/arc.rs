@@ -7,6 +7,7 @@
 //! given to the caller so the file is never read whole when it is larger.
 
 use super::{get, metadata, params};
+use crate::error::ConfigError;
 use http::header::HeaderValue;
 
 /// Where the agent listens when only its installation tells us Arc is here.
@@ -22,15 +23,19 @@ pub(super) fn request(
     base: &str,
     resource: &str,
     id: Option<(&str, &str)>,
-    key: Option<&str>,
+    auth: Option<HeaderValue>,
 ) -> http::Result<http::Request<Vec<u8>>> {
-    let auth = key.and_then(|k| {
-        let mut v = HeaderValue::from_str(&format!("Basic {}", k.trim())).ok()?;
-        v.set_sensitive(true);
-        Some(v)
-    });
     let query = params([("api-version", API_VERSION), ("resource", resource)], id);
     get(base, &query, &[metadata(), ("authorization", auth)])
+}
+
+/// `Authorization: Basic <key>` (hidden from `Debug`); an error when the key file holds
+/// something no header can carry.
+pub(crate) fn basic_auth(key: &str) -> Result<HeaderValue, ConfigError> {
+    let mut v = HeaderValue::from_str(&format!("Basic {}", key.trim()))
+        .map_err(|_| ConfigError::InvalidSecret { variable: "the Azure Arc key file" })?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// The key file path named by a `WWW-Authenticate: Basic realm=<path>` challenge, checked

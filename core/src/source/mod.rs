@@ -255,7 +255,13 @@ impl Endpoint {
     ) -> Result<http::Request<Vec<u8>>, ConfigError> {
         let id = identity_param(self.kind, identity)?;
         let res = resource.as_str();
-        let secret = || secret.and_then(secret_header_value);
+        // A secret that no header can carry is an error, never a request without it.
+        let variable = self.secret_var.unwrap_or("secret");
+        let secret = secret
+            .map(|s| secret_header_value(s).ok_or(ConfigError::InvalidSecret { variable }))
+            .transpose()?;
+        let secret = || secret.clone();
+        let arc_auth = arc_key.map(arc::basic_auth).transpose()?;
         let built = match self.kind {
             SourceKind::Imds => imds::request(&self.base, res, id),
             SourceKind::LegacyVmExtension => legacy::request(&self.base, res, id),
@@ -266,7 +272,7 @@ impl Endpoint {
                 azure_ml::request(&self.base, res, id, secret())
             }
             SourceKind::CloudShell => cloud_shell::request(&self.base, res),
-            SourceKind::AzureArc => arc::request(&self.base, res, id, arc_key),
+            SourceKind::AzureArc => arc::request(&self.base, res, id, arc_auth),
             SourceKind::ServiceFabric => service_fabric::request(&self.base, res, secret()),
         };
         built.map_err(|_| ConfigError::InvalidEndpoint {
