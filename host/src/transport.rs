@@ -79,6 +79,10 @@ fn agent(proxy: Option<ureq::Proxy>, pin: Option<&str>) -> Agent {
 /// ureq's error as the core's transport failure.
 fn failure(e: ureq::Error) -> TransportFailure {
     match e {
+        // rustls errors raised inside the handshake reach us wrapped in an io::Error.
+        ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
+            TransportFailure::Tls
+        }
         ureq::Error::Io(io) => match io.kind() {
             ErrorKind::ConnectionRefused => TransportFailure::ConnectionRefused,
             ErrorKind::HostUnreachable

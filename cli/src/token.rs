@@ -1,0 +1,55 @@
+//! `azmi token`: a token for one resource or scope.
+
+use azmi_core::Resource;
+use azmi_host::ManagedIdentityCredential;
+use clap::{Args as ClapArgs, ValueEnum};
+use serde_json::json;
+
+use crate::identity::IdentityArgs;
+use crate::Failure;
+
+#[derive(ClapArgs)]
+pub(crate) struct Args {
+    /// The resource (audience), e.g. https://management.azure.com/.
+    #[arg(long, conflicts_with = "scope")]
+    resource: Option<String>,
+    /// One scope, e.g. https://management.azure.com/.default.
+    #[arg(long)]
+    scope: Option<String>,
+    #[command(flatten)]
+    identity: IdentityArgs,
+    /// json: token and expiry as JSON; raw: the token alone (for scripts).
+    #[arg(long, value_enum, default_value_t = Output::Json)]
+    output: Output,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Output {
+    Json,
+    Raw,
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let resource = match (&args.resource, &args.scope) {
+        (Some(r), _) => Resource::new(r)?,
+        (None, Some(s)) => Resource::from_scopes(&[s.as_str()])?,
+        (None, None) => Resource::new("https://management.azure.com/")?,
+    };
+    let credential = ManagedIdentityCredential::new(args.identity.config()?);
+    let token = credential.get_token_for(&resource)?;
+    match args.output {
+        Output::Raw => println!("{}", token.secret()),
+        Output::Json => println!(
+            "{:#}",
+            json!({
+                "token_type": token.token_type,
+                "access_token": token.secret(),
+                "expires_on": token.expires_on.0 / 1000,
+                "refresh_on": token.refresh_on.0 / 1000,
+                "resource": token.resource.as_deref().unwrap_or(resource.as_str()),
+                "source": credential.detection().source.as_str(),
+            })
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! The `azmi` binary end to end, against the emulator on loopback.
+
+use std::process::Command;
+
+use azmi_emulator::{Emulator, EmulatorConfig};
+
+fn azmi() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_azmi"));
+    // Start from an environment with no managed identity variables, whatever the machine has.
+    for name in azmi_core::VARIABLES {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().expect("azmi runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    let (ok, stdout, stderr) = run(azmi().arg("demo"));
+    assert!(ok, "{stdout}\n{stderr}");
+    for step in [
+        "[1/7]",
+        "[2/7]",
+        "[3/7]",
+        "[5/7] created azmi-demo-",
+        "[6/7] deleting",
+        "deleted",
+        "[7/7]",
+    ] {
+        assert!(stdout.contains(step), "missing {step:?} in\n{stdout}");
+    }
+    assert!(stdout.contains("\"imds\": 1"), "one token served the demo:\n{stdout}");
+}
+
+#[test]
+fn token_and_doctor_follow_the_environment_overrides() {
+    let emu = Emulator::start(EmulatorConfig::default()).unwrap();
+    let mut cmd = azmi();
+    cmd.args(["token", "--resource", "https://management.azure.com/"])
+        .envs(emu.env_for("app_service"));
+    let (ok, stdout, stderr) = run(&mut cmd);
+    assert!(ok, "{stdout}\n{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["source"], "app_service");
+    assert!(json["access_token"].as_str().unwrap().starts_with("ey"));
+
+    let mut cmd = azmi();
+    cmd.arg("doctor").envs(emu.env_for("app_service"));
+    let (ok, stdout, stderr) = run(&mut cmd);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains("App Service (IDENTITY_ENDPOINT + IDENTITY_HEADER set)"), "{stdout}");
+    assert!(stdout.contains("reachable: yes"), "{stdout}");
+    let header =
+        emu.env_for("app_service").into_iter().find(|(k, _)| k == "IDENTITY_HEADER").unwrap().1;
+    assert!(!stdout.contains(&header), "doctor must hide the secret:\n{stdout}");
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let (ok, _, stderr) = run(azmi().args(["token", "--client-id", "a", "--object-id", "b"]));
+    assert!(!ok);
+    assert!(stderr.contains("[config]") && stderr.contains("client_id, object_id"), "{stderr}");
+    let (ok, _, stderr) = run(azmi().args(["token", "--source", "nowhere"]));
+    assert!(!ok);
+    assert!(stderr.contains("unknown source"), "{stderr}");
+}
+
+#[test]
+fn arm_commands_reach_the_emulator() {
+    let emu = Emulator::start(EmulatorConfig::default()).unwrap();
+    let mut cmd = azmi();
+    cmd.args(["arm", "--cloud", &emu.arm_endpoint(), "subscriptions"]).envs(emu.env_for("imds"));
+    let (ok, stdout, stderr) = run(&mut cmd);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(stdout.contains(azmi_emulator::DEFAULT_SUBSCRIPTION_ID), "{stdout}");
+}
+
+#[test]
+fn emulate_prints_the_environment_for_a_source() {
+    let (ok, stdout, stderr) =
+        run(azmi().args(["emulate", "--print-env", "imds", "--duration", "0"]));
+    assert!(ok, "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("export AZURE_POD_IDENTITY_AUTHORITY_HOST='http://127.0.0.1:"),
+        "{stdout}"
+    );
+}
