@@ -10,10 +10,10 @@ use crate::Failure;
 
 #[derive(ClapArgs)]
 pub(crate) struct Args {
-    /// The resource (audience), e.g. https://management.azure.com/.
+    /// The resource (audience), e.g. `https://management.azure.com/`.
     #[arg(long, conflicts_with = "scope")]
     resource: Option<String>,
-    /// One scope, e.g. https://management.azure.com/.default.
+    /// One scope, e.g. `https://management.azure.com/.default`.
     #[arg(long)]
     scope: Option<String>,
     #[command(flatten)]
