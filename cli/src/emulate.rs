@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use azmi_emulator::{Emulator, EmulatorConfig, SOURCES};
+use azmi_emulator::{Emulator, EmulatorConfig, Fault, ENDPOINTS, SOURCES};
 use clap::Args as ClapArgs;
 
 use crate::Failure;
@@ -22,6 +22,12 @@ pub(crate) struct Args {
     /// Keep resource groups and resources in this JSON file across runs.
     #[arg(long)]
     state_file: Option<PathBuf>,
+    /// Queue faults for an endpoint, as ENDPOINT=JSON, e.g.
+    /// `imds=["gone",{"kind":"throttle","retry_after_secs":2}]` (repeatable; endpoints: imds,
+    /// app_service, app_service_2017, azure_ml, cloud_shell, azure_arc, service_fabric,
+    /// legacy_vm_extension, arm).
+    #[arg(long = "fault", value_name = "ENDPOINT=JSON")]
+    faults: Vec<String>,
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long)]
     duration: Option<u64>,
@@ -42,7 +48,11 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         state_file: args.state_file.clone(),
         ..EmulatorConfig::default()
     };
+    let faults = args.faults.iter().map(|spec| parse_fault(spec)).collect::<Result<Vec<_>, _>>()?;
     let emu = Emulator::start(cfg)?;
+    for (endpoint, list) in faults {
+        emu.inject(&endpoint, list);
+    }
     match &args.print_env {
         Some(source) => print_env(&emu, source),
         None => describe(&emu),
@@ -89,4 +99,19 @@ fn describe(emu: &Emulator) {
             emu.env_for(source).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!("  {source:<20} {}", vars.join(" "));
     }
+}
+
+fn parse_fault(spec: &str) -> Result<(String, Vec<Fault>), Failure> {
+    let (endpoint, json) = spec.split_once('=').ok_or_else(|| {
+        Failure::new("config", format!("--fault {spec:?}: expected ENDPOINT=JSON"))
+    })?;
+    if !ENDPOINTS.contains(&endpoint) {
+        return Err(Failure::new(
+            "config",
+            format!("--fault: unknown endpoint {endpoint:?}; one of {}", ENDPOINTS.join(", ")),
+        ));
+    }
+    let faults = Fault::parse_list(json)
+        .map_err(|e| Failure::new("config", format!("--fault {endpoint}: {e}")))?;
+    Ok((endpoint.to_owned(), faults))
 }

@@ -93,3 +93,25 @@ fn emulate_prints_the_environment_for_a_source() {
         "{stdout}"
     );
 }
+
+#[test]
+fn emulate_takes_faults_by_flag() {
+    let (ok, _, stderr) =
+        run(azmi().args(["emulate", "--fault", "nowhere=[\"drop\"]", "--duration", "0"]));
+    assert!(!ok);
+    assert!(stderr.contains("unknown endpoint"), "{stderr}");
+    let (ok, _, stderr) =
+        run(azmi().args(["emulate", "--fault", "imds=[\"explode\"]", "--duration", "0"]));
+    assert!(!ok);
+    assert!(stderr.contains("unknown fault"), "{stderr}");
+    let (ok, stdout, stderr) = run(azmi().args([
+        "emulate",
+        "--fault",
+        "imds=[\"gone\",{\"kind\":\"throttle\",\"retry_after_secs\":1}]",
+        "--print-env",
+        "imds",
+        "--duration",
+        "0",
+    ]));
+    assert!(ok, "{stdout}\n{stderr}");
+}

@@ -70,6 +70,14 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Faults in their JSON form, as `POST /_emulator/faults` and `azmi emulate --fault` take
+    /// them: `["gone", {"kind": "throttle", "retry_after_secs": 2}]`.
+    pub fn parse_list(json: &str) -> Result<Vec<Fault>, String> {
+        let list: Vec<FaultJson> =
+            serde_json::from_str(json).map_err(|e| format!("not a JSON list of faults: {e}"))?;
+        list.into_iter().map(Fault::try_from).collect()
+    }
+
     /// Short name, as the request log and the control API write it.
     pub fn kind(&self) -> &'static str {
         match self {

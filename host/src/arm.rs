@@ -100,6 +100,8 @@ impl ArmClient {
         flow: &mut ArmFlow,
         mut progress: impl FnMut(Progress),
     ) -> Result<ArmOutcome, ArmError> {
+        let span = tracing::info_span!("arm", endpoint = self.cloud.endpoint());
+        let _entered = span.enter();
         let mut tokens = |resource: &azmi_core::Resource, refresh: bool| {
             if refresh {
                 self.credential.invalidate(resource);

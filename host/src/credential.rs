@@ -165,7 +165,13 @@ impl Inner {
                 return Some(Err(config_error(&detection, e)));
             }
         };
-        tracing::info!(source = %detection.source, why = %detection.explain(), "fetching a managed identity token");
+        let span = tracing::info_span!(
+            "token",
+            source = detection.source.as_str(),
+            resource = resource.as_str()
+        );
+        let _entered = span.enter();
+        tracing::info!(why = %detection.explain(), "fetching a managed identity token");
         let result =
             drive(&mut flow, &self.transport, &mut |_, _| unreachable_token(), &mut |_| {});
         if let Err(e) = &result {
