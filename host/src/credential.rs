@@ -35,6 +35,9 @@ pub struct ManagedIdentityCredential {
 struct Inner {
     cfg: Config,
     env: EnvSource,
+    /// Decided once per credential (the cache key needs it on every call); the environment
+    /// itself is read again for every fetch, so a rotated secret header is picked up.
+    detection: Detection,
     cache: Mutex<TokenCache>,
     fetched: Condvar,
     transport: Arc<Transport>,
@@ -53,9 +56,11 @@ impl ManagedIdentityCredential {
 
     /// A credential sharing `transport` (and its connections) with other clients.
     pub fn with_transport(cfg: Config, env: EnvSource, transport: Arc<Transport>) -> Self {
+        let detection = Detection::detect(cfg.source, &snapshot(&env));
         let inner = Inner {
             cfg,
             env,
+            detection,
             cache: Mutex::new(TokenCache::new()),
             fetched: Condvar::new(),
             transport,
@@ -78,9 +83,9 @@ impl ManagedIdentityCredential {
         self.inner.snapshot()
     }
 
-    /// Which source a request would go to now, and why.
+    /// Which source this credential uses, and why (decided when it was created).
     pub fn detection(&self) -> Detection {
-        Detection::detect(self.inner.cfg.source, &self.inner.snapshot())
+        self.inner.detection.clone()
     }
 
     /// A token for exactly one scope (a trailing `/.default` is removed).
@@ -92,10 +97,8 @@ impl ManagedIdentityCredential {
 
     /// A token for `resource`, from the cache when it is fresh.
     pub fn get_token_for(&self, resource: &Resource) -> Result<Arc<AccessToken>, TokenError> {
-        let env = self.inner.snapshot();
-        let detection = Detection::detect(self.inner.cfg.source, &env);
         let key = CacheKey {
-            source: detection.source,
+            source: self.inner.detection.source,
             identity: self.inner.cfg.identity.clone(),
             resource: resource.clone(),
         };
@@ -106,10 +109,13 @@ impl ManagedIdentityCredential {
                 Lookup::Stale(token, Some(ticket)) => {
                     let inner = Arc::clone(&self.inner);
                     let resource = resource.clone();
-                    std::thread::spawn(move || inner.fetch_and_complete(ticket, &env, &resource));
+                    std::thread::spawn(move || {
+                        inner.fetch_and_complete(ticket, &inner.snapshot(), &resource)
+                    });
                     return Ok(token);
                 }
                 Lookup::Fetch(ticket) => {
+                    let env = self.inner.snapshot();
                     if let Some(result) = self.inner.fetch_and_complete(ticket, &env, resource) {
                         return result;
                     }
@@ -127,7 +133,7 @@ impl ManagedIdentityCredential {
     /// answered 401 to it).
     pub fn invalidate(&self, resource: &Resource) {
         let key = CacheKey {
-            source: self.detection().source,
+            source: self.inner.detection.source,
             identity: self.inner.cfg.identity.clone(),
             resource: resource.clone(),
         };
@@ -141,10 +147,7 @@ impl Inner {
     }
 
     fn snapshot(&self) -> EnvSnapshot {
-        match &self.env {
-            EnvSource::Fixed(env) => env.clone(),
-            EnvSource::Process => process_env(),
-        }
+        snapshot(&self.env)
     }
 
     /// Runs the fetch of `ticket` and records its result; `None` when the flow could not start
@@ -155,14 +158,18 @@ impl Inner {
         env: &EnvSnapshot,
         resource: &Resource,
     ) -> Option<Result<Arc<AccessToken>, TokenError>> {
-        let detection = Detection::detect(self.cfg.source, env);
-        let mut flow = match TokenFlow::new(&self.cfg, env, resource, now()) {
+        // The credential keeps the source it detected (its cache key); the fresh snapshot only
+        // supplies current values, such as a rotated secret header.
+        let detection = &self.detection;
+        let mut cfg = self.cfg.clone();
+        cfg.source = Some(detection.source);
+        let mut flow = match TokenFlow::new(&cfg, env, resource, now()) {
             Ok(flow) => flow,
             Err(e) => {
                 self.lock().abandon(ticket);
                 self.fetched.notify_all();
                 // Every caller hits the same configuration error on its own.
-                return Some(Err(config_error(&detection, e)));
+                return Some(Err(config_error(detection, e)));
             }
         };
         let span = tracing::info_span!(
@@ -200,6 +207,13 @@ impl Inner {
                 }
             }
         }
+    }
+}
+
+fn snapshot(env: &EnvSource) -> EnvSnapshot {
+    match env {
+        EnvSource::Fixed(env) => env.clone(),
+        EnvSource::Process => process_env(),
     }
 }
 

@@ -242,3 +242,25 @@ fn the_demo_flow_over_arm() {
     // One token served the whole conversation.
     assert_eq!(requests_to(&emu, "imds"), 1);
 }
+
+/// App Service rotates IDENTITY_HEADER: a credential reading the process environment picks up
+/// the new value on its next fetch (the only test here that touches the process environment).
+#[test]
+fn a_rotated_identity_header_is_read_at_the_next_fetch() {
+    let emu = emulator();
+    for (name, value) in emu.env_for("app_service") {
+        std::env::set_var(name, value);
+    }
+    let cred = ManagedIdentityCredential::new(Config::default());
+    assert_eq!(cred.detection().source, SourceKind::AppService);
+    cred.get_token_for(&Resource::new(ARM).unwrap()).unwrap();
+    let rotated = emu.rotate_identity_header();
+    std::env::set_var("IDENTITY_HEADER", &rotated);
+    let other = Resource::new("https://vault.azure.net").unwrap();
+    let token = cred.get_token_for(&other);
+    for name in azmi_core::VARIABLES {
+        std::env::remove_var(name);
+    }
+    assert!(token.is_ok(), "the rotated header was not used: {token:?}");
+    assert_eq!(requests_to(&emu, "app_service"), 2);
+}
