@@ -51,7 +51,9 @@ impl AccessToken {
         self.raw_response.as_deref()
     }
 
-    pub(crate) fn with_raw_response(mut self, body: &str) -> Self {
+    /// The token with the endpoint's body kept verbatim; adapters that carry a parsed token
+    /// across a boundary (the WebAssembly component) rebuild it with this.
+    pub fn with_raw_response(mut self, body: &str) -> Self {
         self.raw_response = Some(Arc::from(body));
         self
     }
