@@ -6,6 +6,8 @@
 
 mod arm;
 mod asynchronous;
+#[cfg(feature = "component")]
+pub mod component;
 mod credential;
 mod drive;
 mod tls_pin;

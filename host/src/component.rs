@@ -1,0 +1,48 @@
+//! The core as a WebAssembly component, run by wasmtime: the same decisions as the native
+//! credential, from a sandboxed `wit/azmi.wit` component that imports nothing.
+//!
+//! # Theory of operation
+//!
+//! [`ComponentRuntime`] loads the component (built by `scripts/build-component`; found through
+//! `AZMI_COMPONENT` or the repository's build output), compiles it once per machine and keeps
+//! the compiled artefact on disk, keyed by the component's SHA-256 and wasmtime's compatibility
+//! hash. A [`ComponentInstance`] is one instantiation in one wasmtime `Store`, behind a lock.
+//! Its flows ([`ComponentTokenFlow`], [`ComponentArmFlow`], [`ComponentCache`]) have the core's
+//! sans-IO API and return the core's types, so `drive.rs` runs them with the native transport.
+//!
+//! A trap fails the call that hit it with [`ComponentError::Trap`] and replaces the store with a
+//! fresh instantiation: the next call works. Flows created in the old store end with
+//! [`ComponentError::Restarted`], since their state died with it.
+
+#[path = "../../component/src/convert.rs"]
+mod convert;
+mod credential;
+mod error;
+mod flows;
+mod precompiled;
+mod runtime;
+
+pub use credential::{ComponentArmClient, ComponentCredential};
+pub use error::ComponentError;
+pub use flows::{
+    ComponentArmFlow, ComponentCache, ComponentLookup, ComponentTokenFlow, FetchTicket, WaitTicket,
+};
+pub use runtime::{
+    default_component_path, precompiled_cache_dir, ComponentInstance, ComponentRuntime,
+    DEFAULT_MEMORY_LIMIT,
+};
+
+/// The types `wit/azmi.wit` defines, as wasmtime generates them (hosts build ARM requests with
+/// [`wit::arm`]'s `ArmRequest`).
+pub mod wit {
+    pub use super::bindings::exports::azmi::identity::{arm, cache, identity, types};
+}
+
+/// The generated modules, under the names `convert.rs` expects (shared with the guest).
+use wit as w;
+
+// The generated code carries the WIT file's documentation where it has any.
+#[allow(missing_docs)]
+mod bindings {
+    wasmtime::component::bindgen!({ world: "engine", path: "../wit" });
+}
