@@ -5,6 +5,7 @@ mod arm;
 mod demo;
 mod doctor;
 mod emulate;
+mod engine;
 mod identity;
 mod token;
 

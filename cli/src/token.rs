@@ -5,6 +5,7 @@ use azmi_host::ManagedIdentityCredential;
 use clap::{Args as ClapArgs, ValueEnum};
 use serde_json::json;
 
+use crate::engine::Engine;
 use crate::identity::IdentityArgs;
 use crate::Failure;
 
@@ -21,6 +22,10 @@ pub(crate) struct Args {
     /// json: token and expiry as JSON; raw: the token alone (for scripts).
     #[arg(long, value_enum, default_value_t = Output::Json)]
     output: Output,
+    /// native: the core built into azmi; component: the same core as a WebAssembly component
+    /// (component/azmi.wasm or $AZMI_COMPONENT), run by wasmtime.
+    #[arg(long, value_enum, default_value_t = Engine::Native)]
+    engine: Engine,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -35,8 +40,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         (None, Some(s)) => Resource::from_scopes(&[s.as_str()])?,
         (None, None) => Resource::new("https://management.azure.com/")?,
     };
-    let credential = ManagedIdentityCredential::new(args.identity.config()?);
-    let token = credential.get_token_for(&resource)?;
+    let cfg = args.identity.config()?;
+    let (token, detection) = match args.engine {
+        Engine::Native => {
+            let credential = ManagedIdentityCredential::new(cfg);
+            (credential.get_token_for(&resource)?, credential.detection())
+        }
+        Engine::Component => crate::engine::token(cfg, &resource)?,
+    };
     match args.output {
         Output::Raw => println!("{}", token.secret()),
         Output::Json => println!(
@@ -47,7 +58,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
                 "expires_on": token.expires_on.0 / 1000,
                 "refresh_on": token.refresh_on.0 / 1000,
                 "resource": token.resource.as_deref().unwrap_or(resource.as_str()),
-                "source": credential.detection().source.as_str(),
+                "source": detection.source.as_str(),
             })
         ),
     }
