@@ -129,6 +129,37 @@ impl ManagedIdentityCredential {
         }
     }
 
+    /// The token for `resource` when the cache can serve one without waiting: fresh, or still
+    /// valid while a refresh runs (a due refresh starts in the background, as in
+    /// `get_token_for`). `None` when a fetch is needed or under way; then `get_token_for` does
+    /// or awaits it. Never blocks on I/O: event-loop hosts (Node) call it on their loop thread.
+    pub fn cached(&self, resource: &Resource) -> Option<Arc<AccessToken>> {
+        let key = CacheKey {
+            source: self.inner.detection.source,
+            identity: self.inner.cfg.identity.clone(),
+            resource: resource.clone(),
+        };
+        let mut cache = self.inner.lock();
+        match cache.lookup(&key, now()) {
+            Lookup::Fresh(token) | Lookup::Stale(token, None) => Some(token),
+            Lookup::Stale(token, Some(ticket)) => {
+                drop(cache);
+                let inner = Arc::clone(&self.inner);
+                let resource = resource.clone();
+                std::thread::spawn(move || {
+                    inner.fetch_and_complete(ticket, &inner.snapshot(), &resource)
+                });
+                Some(token)
+            }
+            Lookup::Fetch(ticket) => {
+                // Given back under the same lock: no other caller has seen this fetch.
+                cache.abandon(ticket);
+                None
+            }
+            Lookup::Wait(_) => None,
+        }
+    }
+
     /// Forgets the cached token for `resource`, so the next request fetches a new one (ARM
     /// answered 401 to it).
     pub fn invalidate(&self, resource: &Resource) {

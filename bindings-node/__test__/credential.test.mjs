@@ -1,0 +1,116 @@
+// ManagedIdentityCredential through the public entries, against `azmi emulate` on loopback.
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { after, before, beforeEach, describe, test } from 'node:test'
+import { inspect } from 'node:util'
+
+import { ManagedIdentityCredential, sources } from '../index.mjs'
+import { ARM, cleanEnv, startEmulator } from './emulator.mjs'
+
+let emu
+before(async () => { emu = await startEmulator() })
+after(() => emu.stop())
+beforeEach(async () => {
+  cleanEnv()
+  await emu.reset()
+})
+
+function claims(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
+}
+
+describe('entries', () => {
+  test('CommonJS and ES module entries give the same classes', () => {
+    const cjs = createRequire(import.meta.url)('../index.js')
+    assert.equal(cjs.ManagedIdentityCredential, ManagedIdentityCredential)
+    assert.ok(sources().includes('imds') && sources().includes('app_service'))
+  })
+})
+
+describe('getToken', () => {
+  for (const source of ['imds', 'app_service', 'app_service_2017', 'azure_ml', 'cloud_shell']) {
+    test(`a token from ${source}`, async () => {
+      await emu.use(source)
+      const cred = new ManagedIdentityCredential()
+      assert.equal(cred.source, source)
+      const before = Date.now()
+      const t = await cred.getToken(ARM)
+      assert.equal(t.tokenType, 'Bearer')
+      assert.equal(claims(t.token).aud.replace(/\/$/, ''), 'https://management.azure.com')
+      assert.ok(t.expiresOnTimestamp > before, 'expires in the future')
+      assert.ok(t.refreshAfterTimestamp > before && t.refreshAfterTimestamp <= t.expiresOnTimestamp)
+      assert.equal((await emu.requests(source)).length, 1)
+    })
+  }
+
+  test('a second call is served from the cache', async () => {
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    const a = await cred.getToken([ARM])
+    const b = await cred.getToken(ARM)
+    assert.equal(a.token, b.token)
+    assert.equal((await emu.requests('imds')).length, 1)
+  })
+
+  test('claims from a challenge bypass the cache', async () => {
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    await cred.getToken(ARM)
+    await cred.getToken(ARM, { claims: '{"access_token":{"nbf":{"essential":true}}}' })
+    assert.equal((await emu.requests('imds')).length, 2)
+  })
+
+  test('clientId as a string and in options selects that identity', async () => {
+    await emu.use('imds')
+    const uami = emu.identity('user_assigned')
+    for (const cred of [
+      new ManagedIdentityCredential(uami.client_id),
+      new ManagedIdentityCredential({ clientId: uami.client_id }),
+      new ManagedIdentityCredential({ objectId: uami.object_id }),
+      new ManagedIdentityCredential({ resourceId: uami.resource_id }),
+    ]) {
+      const t = await cred.getToken(ARM)
+      assert.equal(claims(t.token).oid, uami.object_id)
+    }
+    const system = await new ManagedIdentityCredential().getToken(ARM)
+    assert.equal(claims(system.token).oid, emu.identity('system_assigned').object_id)
+  })
+
+  test('more than one identity selector fails at construction', () => {
+    assert.throws(
+      () => new ManagedIdentityCredential({ clientId: 'a', objectId: 'b' }),
+      (e) => e.code === 'config' && /several identities/.test(e.message),
+    )
+    assert.throws(() => new ManagedIdentityCredential({ source: 'nowhere' }), { code: 'config' })
+  })
+
+  test('exactly one scope', async () => {
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    for (const scopes of [[], [ARM, 'https://vault.azure.net/.default']]) {
+      await assert.rejects(cred.getToken(scopes), (e) => {
+        assert.equal(e.name, 'CredentialUnavailableError')
+        assert.equal(e.code, 'config')
+        return true
+      })
+    }
+    assert.equal((await emu.requests()).length, 0)
+  })
+})
+
+describe('no token in output', () => {
+  test('inspect and JSON of a token and a credential', async () => {
+    await emu.use('app_service')
+    const cred = new ManagedIdentityCredential({ clientId: emu.identity('user_assigned').client_id })
+    const t = await cred.getToken(ARM)
+    assert.ok(t.token.length > 20)
+    for (const text of [inspect(t), JSON.stringify(t), inspect(cred), JSON.stringify(cred),
+      inspect({ t }, { depth: 5, showHidden: true }), String(t)]) {
+      assert.ok(!text.includes(t.token), text)
+      assert.ok(!text.includes(process.env.IDENTITY_HEADER), text)
+    }
+    assert.match(inspect(t), /expiresOnTimestamp/)
+    assert.equal(JSON.parse(JSON.stringify(t)).token, '***')
+    assert.equal(JSON.parse(JSON.stringify(cred)).source, 'app_service')
+  })
+})

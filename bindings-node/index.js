@@ -1,0 +1,92 @@
+'use strict'
+// azmi for Node (CommonJS entry). The classes and functions are the native addon's (loaded by
+// the generated binding.js, typed by the generated index.d.ts); this file adds only what needs
+// JavaScript: `options.abortSignal`, ms-rest-nodeauth's callback forms, and `util.inspect`
+// output that never shows a token.
+
+const { inspect } = require('node:util')
+const native = require('./binding.js')
+
+/** @azure/abort-controller's error shape: `name` "AbortError". */
+function abortError() {
+  const e = new Error('The operation was aborted.')
+  e.name = 'AbortError'
+  e.code = 'aborted'
+  return e
+}
+
+/** Rejects with an AbortError when `signal` fires first; the fetch itself goes on (its token
+ * lands in the cache for the next caller). */
+function abortable(pending, signal) {
+  if (!signal) return pending
+  if (signal.aborted) {
+    pending.catch(() => {})
+    return Promise.reject(abortError())
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortError())
+    signal.addEventListener('abort', onAbort, { once: true })
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+const credentialProto = native.ManagedIdentityCredential.prototype
+const nativeGetToken = credentialProto.getToken
+Object.defineProperty(credentialProto, 'getToken', {
+  configurable: true,
+  writable: true,
+  value: function getToken(scopes, options) {
+    const signal = options && options.abortSignal
+    if (signal && signal.aborted) return Promise.reject(abortError())
+    return abortable(nativeGetToken.call(this, scopes, options), signal)
+  },
+})
+
+/** ms-rest-nodeauth's `(options?, callback?)`: a promise, or the callback when one is given. */
+function withCallback(login) {
+  return function (options, callback) {
+    if (typeof options === 'function') {
+      callback = options
+      options = undefined
+    }
+    const pending = login(options)
+    if (typeof callback !== 'function') return pending
+    pending.then(
+      (credentials) => callback(null, credentials),
+      (error) => callback(error),
+    )
+  }
+}
+
+for (const cls of [
+  native.AccessToken,
+  native.ManagedIdentityCredential,
+  native.MsiTokenCredentials,
+  native.MsiTokenResponse,
+]) {
+  Object.defineProperty(cls.prototype, inspect.custom, {
+    configurable: true,
+    value: function (depth, options, insp) {
+      return `${cls.name} ${(insp || inspect)(this.toJSON(), options)}`
+    },
+  })
+}
+Object.defineProperty(native.ArmClient.prototype, inspect.custom, {
+  configurable: true,
+  value: () => 'ArmClient {}',
+})
+
+module.exports = {
+  ...native,
+  loginWithVmMSI: withCallback(native.loginWithVmMSI),
+  loginWithAppServiceMSI: withCallback(native.loginWithAppServiceMSI),
+}

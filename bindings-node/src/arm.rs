@@ -1,0 +1,182 @@
+//! `ArmClient`: Azure Resource Manager over the core's ARM flows (paging, long-running
+//! operations, throttling and 401 refresh decided there), on worker threads.
+
+use azmi_core::{ArmOutcome, ArmRequest, Cloud};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::credential::ManagedIdentityCredential;
+use crate::errors::{arm_failure, guard, Failure, Json};
+
+/// Which cloud: a name, or an endpoint with its token audience (the emulator's, a private
+/// cloud's).
+#[napi(object)]
+#[derive(Default)]
+pub struct ArmClientOptions {
+    /// `public` (default), `us_government` or `china`.
+    pub cloud: Option<String>,
+    /// ARM's URL (https, or http on loopback); with `resource`.
+    pub endpoint: Option<String>,
+    /// The token audience for `endpoint`.
+    pub resource: Option<String>,
+}
+
+/// Calls Azure Resource Manager as a managed identity. Results are plain JSON values.
+#[napi]
+pub struct ArmClient {
+    inner: azmi_host::ArmClient,
+}
+
+#[napi]
+impl ArmClient {
+    /// A client for a cloud, with tokens from `credential` (its cache is shared).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        env: Env,
+        credential: &ManagedIdentityCredential,
+        options: Option<ArmClientOptions>,
+    ) -> Result<Self> {
+        let o = options.unwrap_or_default();
+        let cloud = match (o.cloud.as_deref(), o.endpoint.as_deref(), o.resource.as_deref()) {
+            (None, None, None) => Ok(Cloud::from_name("public").expect("the public cloud")),
+            (Some(name), None, None) => Cloud::from_name(name).ok_or_else(|| {
+                Failure::new(
+                    "Error",
+                    "config",
+                    format!("unknown cloud {name:?}; one of public, us_government, china"),
+                )
+            }),
+            (None, Some(endpoint), Some(resource)) => {
+                Cloud::custom(endpoint, resource).map_err(|e| arm_failure(&e).named("Error"))
+            }
+            _ => Err(Failure::new(
+                "Error",
+                "config",
+                "give either cloud (a name) or both endpoint and resource".into(),
+            )),
+        }
+        .map_err(|f| f.into_error(&env))?;
+        Ok(ArmClient { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
+    }
+
+    /// Every subscription the identity can see.
+    #[napi(catch_unwind, ts_return_type = "Promise<any[]>")]
+    pub fn list_subscriptions(&self) -> AsyncTask<ArmCall> {
+        self.call(Op::Subscriptions)
+    }
+
+    /// Every resource group of a subscription.
+    #[napi(catch_unwind, ts_return_type = "Promise<any[]>")]
+    pub fn list_resource_groups(&self, subscription_id: String) -> AsyncTask<ArmCall> {
+        self.call(Op::Groups(subscription_id))
+    }
+
+    /// Creates or updates a resource group; resolves to it.
+    #[napi(catch_unwind, ts_return_type = "Promise<any>")]
+    pub fn create_resource_group(
+        &self,
+        subscription_id: String,
+        name: String,
+        location: String,
+        tags: Option<serde_json::Map<String, Value>>,
+    ) -> AsyncTask<ArmCall> {
+        self.call(Op::Create { subscription_id, name, location, tags })
+    }
+
+    /// Deletes a resource group and waits until ARM says it is gone.
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn delete_resource_group(
+        &self,
+        subscription_id: String,
+        name: String,
+    ) -> AsyncTask<ArmCall> {
+        self.call(Op::Delete { subscription_id, name })
+    }
+
+    /// Any ARM request: `method` on `path` (from `/subscriptions/...`) with `api-version`; lists
+    /// resolve to their items (every page), others to the response body.
+    #[napi(catch_unwind, ts_return_type = "Promise<any>")]
+    pub fn request(
+        &self,
+        method: String,
+        path: String,
+        api_version: String,
+        body: Option<Value>,
+    ) -> AsyncTask<ArmCall> {
+        self.call(Op::Generic { method, path, api_version, body: body.map(crate::sansio::ints) })
+    }
+
+    fn call(&self, op: Op) -> AsyncTask<ArmCall> {
+        AsyncTask::new(ArmCall { client: self.inner.clone(), op })
+    }
+}
+
+#[doc(hidden)]
+pub enum Op {
+    Subscriptions,
+    Groups(String),
+    Create {
+        subscription_id: String,
+        name: String,
+        location: String,
+        tags: Option<serde_json::Map<String, Value>>,
+    },
+    Delete {
+        subscription_id: String,
+        name: String,
+    },
+    Generic {
+        method: String,
+        path: String,
+        api_version: String,
+        body: Option<Value>,
+    },
+}
+
+/// One ARM operation on a worker thread.
+#[doc(hidden)]
+pub struct ArmCall {
+    client: azmi_host::ArmClient,
+    op: Op,
+}
+
+impl Task for ArmCall {
+    type Output = std::result::Result<Value, Failure>;
+    type JsValue = Json;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let c = &self.client;
+        Ok(guard(|| {
+            let result = match &self.op {
+                Op::Subscriptions => c.list_subscriptions().map(Value::Array),
+                Op::Groups(sub) => c.list_resource_groups(sub).map(Value::Array),
+                Op::Create { subscription_id, name, location, tags } => {
+                    c.create_resource_group(subscription_id, name, location, tags.as_ref())
+                }
+                Op::Delete { subscription_id, name } => {
+                    c.delete_resource_group(subscription_id, name, |_| {}).map(|_| Value::Null)
+                }
+                Op::Generic { method, path, api_version, body } => {
+                    ArmRequest::generic(method, path, api_version, body.clone())
+                        .and_then(|r| c.execute(&r))
+                        .map(outcome)
+                }
+            };
+            result.map_err(|e| arm_failure(&e))
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Json> {
+        output.map(Json).map_err(|f| f.into_error(&env))
+    }
+}
+
+fn outcome(o: ArmOutcome) -> Value {
+    match o {
+        ArmOutcome::Response(r) => r.body,
+        ArmOutcome::Items { items, .. } => Value::Array(items),
+        ArmOutcome::Exists { exists, .. } => Value::Bool(exists),
+        other => Value::String(format!("{other:?}")),
+    }
+}

@@ -1,0 +1,274 @@
+//! `ManagedIdentityCredential`: @azure/core-auth's `TokenCredential` over the host credential.
+
+use std::sync::Arc;
+
+use azmi_core::{Config, Identity, Resource, SourceKind};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::errors::{config_failure, guard, throw, token_failure, Failure};
+
+/// Which user-assigned identity, as @azure/identity's options name them (at most one), and
+/// azmi's own choices.
+#[napi(object)]
+#[derive(Default)]
+pub struct ManagedIdentityCredentialOptions {
+    /// A user-assigned identity's client id.
+    pub client_id: Option<String>,
+    /// A user-assigned identity's object (principal) id.
+    pub object_id: Option<String>,
+    /// A user-assigned identity's ARM resource id.
+    pub resource_id: Option<String>,
+    /// Force a source (`imds`, `app_service`, ... see `sources()`) instead of detecting it.
+    pub source: Option<String>,
+    /// The legacy VM extension's port (with `source: "legacy_vm_extension"`).
+    pub legacy_port: Option<u16>,
+    /// azmi's overall deadline for one token request, in milliseconds.
+    pub deadline_ms: Option<u32>,
+}
+
+/// @azure/core-auth's `GetTokenOptions` (the parts a managed identity uses).
+#[napi(object)]
+pub struct GetTokenOptions {
+    /// Abandons the wait: the promise rejects with an `AbortError`.
+    #[napi(
+        ts_type = "{ readonly aborted: boolean; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }"
+    )]
+    pub abort_signal: Option<serde_json::Value>,
+    /// Claims from a challenge: the cached token was refused, so a new one is fetched.
+    pub claims: Option<String>,
+    /// Ignored (a managed identity has one tenant).
+    pub tenant_id: Option<String>,
+}
+
+/// A managed identity credential (@azure/identity compatible). The source (IMDS, App Service,
+/// ...) is detected from the environment when it is created; the environment's values are read
+/// again for each request (App Service rotates its secret header). Concurrent requests for one
+/// scope share one endpoint request.
+#[napi]
+pub struct ManagedIdentityCredential {
+    pub(crate) inner: azmi_host::ManagedIdentityCredential,
+}
+
+#[napi]
+impl ManagedIdentityCredential {
+    /// `new ManagedIdentityCredential()`, `(clientId)` or `({ clientId | objectId | resourceId })`.
+    #[napi(
+        constructor,
+        catch_unwind,
+        ts_args_type = "clientIdOrOptions?: string | ManagedIdentityCredentialOptions, options?: object"
+    )]
+    pub fn new(
+        env: Env,
+        client_id_or_options: Option<Either<String, ManagedIdentityCredentialOptions>>,
+    ) -> Result<Self> {
+        let options = match client_id_or_options {
+            None => ManagedIdentityCredentialOptions::default(),
+            Some(Either::A(client_id)) => ManagedIdentityCredentialOptions {
+                client_id: Some(client_id),
+                ..Default::default()
+            },
+            Some(Either::B(options)) => options,
+        };
+        let cfg = config(&options).map_err(|f| throw(&env, f))?;
+        Ok(ManagedIdentityCredential { inner: azmi_host::ManagedIdentityCredential::new(cfg) })
+    }
+
+    /// A token for exactly one scope. A fresh cached token resolves at once; otherwise the
+    /// request runs on a worker thread.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "scopes: string | string[], options?: GetTokenOptions",
+        ts_return_type = "Promise<AccessToken>"
+    )]
+    pub fn get_token<'env>(
+        &self,
+        env: &'env Env,
+        scopes: Either<String, Vec<String>>,
+        options: Option<Object<'env>>,
+    ) -> Result<PromiseRaw<'env, AccessToken>> {
+        let scopes = match scopes {
+            Either::A(s) => vec![s],
+            Either::B(v) => v,
+        };
+        let resource = match Resource::from_scopes(&scopes) {
+            Ok(r) => r,
+            Err(e) => return PromiseRaw::reject(env, config_failure(&e).into_error(env)),
+        };
+        if let Some(options) = options {
+            let claims: Option<String> = options.get_named_property("claims").unwrap_or(None);
+            if claims.is_some_and(|c| !c.is_empty()) {
+                self.inner.invalidate(&resource);
+            }
+        }
+        fetch(env, &self.inner, resource)
+    }
+
+    /// A token for a resource (audience), such as `https://management.azure.com/`.
+    #[napi(catch_unwind, ts_return_type = "Promise<AccessToken>")]
+    pub fn get_token_for<'env>(
+        &self,
+        env: &'env Env,
+        resource: String,
+    ) -> Result<PromiseRaw<'env, AccessToken>> {
+        match Resource::new(&resource) {
+            Ok(r) => fetch(env, &self.inner, r),
+            Err(e) => PromiseRaw::reject(env, config_failure(&e).into_error(env)),
+        }
+    }
+
+    /// The source in use (`imds`, `app_service`, ...).
+    #[napi(getter)]
+    pub fn source(&self) -> &'static str {
+        self.inner.detection().source.as_str()
+    }
+
+    /// Which source, and why, in one sentence (no secret in it).
+    #[napi(catch_unwind)]
+    pub fn explain(&self) -> String {
+        self.inner.detection().explain()
+    }
+
+    /// `clientId`, `objectId`, `resourceId`, or null for the system-assigned identity.
+    #[napi(getter)]
+    pub fn selector(&self) -> Option<&'static str> {
+        match self.inner.config().identity.selector()? {
+            "client_id" => Some("clientId"),
+            "object_id" => Some("objectId"),
+            "resource_id" => Some("resourceId"),
+            other => Some(other),
+        }
+    }
+
+    /// Forgets the cached token for a resource (the next request fetches).
+    #[napi(catch_unwind)]
+    pub fn invalidate(&self, env: Env, resource: String) -> Result<()> {
+        let resource = Resource::new(&resource).map_err(|e| throw(&env, config_failure(&e)))?;
+        self.inner.invalidate(&resource);
+        Ok(())
+    }
+
+    /// What `JSON.stringify` shows: the source and selector, never a secret.
+    #[napi(js_name = "toJSON")]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "source": self.source(),
+            "selector": self.selector(),
+        })
+    }
+}
+
+/// Builds the core configuration from the options (validated by the core).
+pub(crate) fn config(
+    options: &ManagedIdentityCredentialOptions,
+) -> std::result::Result<Config, Failure> {
+    let mut cfg = Config::default();
+    cfg.identity = Identity::from_selectors(
+        options.client_id.as_deref(),
+        options.object_id.as_deref(),
+        options.resource_id.as_deref(),
+    )
+    .map_err(|e| config_failure(&e).named("Error"))?;
+    if let Some(name) = &options.source {
+        cfg.source = Some(SourceKind::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
+            Failure::new(
+                "Error",
+                "config",
+                format!("unknown source {name:?}; one of {}", names.join(", ")),
+            )
+        })?);
+    }
+    if let Some(port) = options.legacy_port {
+        cfg.legacy_port = port;
+    }
+    if let Some(ms) = options.deadline_ms {
+        cfg.deadline = Some(std::time::Duration::from_millis(ms.into()));
+    }
+    cfg.validate().map_err(|e| config_failure(&e).named("Error"))?;
+    Ok(cfg)
+}
+
+/// A cached token at once, else a request on the thread pool.
+pub(crate) fn fetch<'env>(
+    env: &'env Env,
+    credential: &azmi_host::ManagedIdentityCredential,
+    resource: Resource,
+) -> Result<PromiseRaw<'env, AccessToken>> {
+    if let Some(token) = credential.cached(&resource) {
+        return PromiseRaw::resolve(env, AccessToken { inner: token });
+    }
+    let task = FetchToken { credential: credential.clone(), resource };
+    Ok(env.spawn(task)?.promise_object())
+}
+
+/// One token request on a libuv worker thread.
+pub(crate) struct FetchToken {
+    pub credential: azmi_host::ManagedIdentityCredential,
+    pub resource: Resource,
+}
+
+impl Task for FetchToken {
+    type Output = std::result::Result<Arc<azmi_core::AccessToken>, Failure>;
+    type JsValue = AccessToken;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(guard(|| self.credential.get_token_for(&self.resource).map_err(|e| token_failure(&e))))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<AccessToken> {
+        output.map(|inner| AccessToken { inner }).map_err(|f| f.into_error(&env))
+    }
+}
+
+/// An access token (@azure/core-auth's `AccessToken`). Only the `token` getter gives the secret;
+/// `toJSON` and `util.inspect` leave it out.
+#[napi]
+pub struct AccessToken {
+    pub(crate) inner: Arc<azmi_core::AccessToken>,
+}
+
+#[napi]
+impl AccessToken {
+    /// The bearer token itself: put it in an `Authorization` header, nowhere else.
+    #[napi(getter)]
+    pub fn token(&self) -> &str {
+        self.inner.secret()
+    }
+
+    /// When the token stops working, unix milliseconds.
+    #[napi(getter)]
+    pub fn expires_on_timestamp(&self) -> f64 {
+        self.inner.expires_on.0 as f64
+    }
+
+    /// When a new token should be fetched, unix milliseconds.
+    #[napi(getter)]
+    pub fn refresh_after_timestamp(&self) -> f64 {
+        self.inner.refresh_on.0 as f64
+    }
+
+    /// `Bearer`.
+    #[napi(getter, ts_return_type = "'Bearer' | 'pop'")]
+    pub fn token_type(&self) -> String {
+        self.inner.token_type.clone()
+    }
+
+    /// The audience the endpoint says it issued the token for.
+    #[napi(getter)]
+    pub fn resource(&self) -> Option<String> {
+        self.inner.resource.clone()
+    }
+
+    /// Everything but the secret.
+    #[napi(js_name = "toJSON")]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "token": "***",
+            "expiresOnTimestamp": self.inner.expires_on.0,
+            "refreshAfterTimestamp": self.inner.refresh_on.0,
+            "tokenType": self.inner.token_type,
+            "resource": self.inner.resource,
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! Errors as JavaScript sees them: an `Error` with `name` (the class name @azure/identity uses
+//! for the same failure), a stable `code` from the core, and the facts the core gives (source,
+//! HTTP status, attempt history, ARM's ids). Messages come from the core and never hold a token.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use azmi_core::{ArmError, AttemptResult, ConfigError, TokenError};
+use napi::bindgen_prelude::*;
+
+/// What a failed operation tells JavaScript; built on a pool thread, turned into an `Error` on
+/// the event loop.
+#[derive(Debug, Clone)]
+#[doc(hidden)]
+pub struct Failure {
+    pub name: &'static str,
+    pub code: String,
+    pub message: String,
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Failure {
+    pub(crate) fn new(name: &'static str, code: &str, message: String) -> Self {
+        Failure { name, code: code.to_owned(), message, fields: Default::default() }
+    }
+
+    /// The same failure under another `name` (a constructor's plain `Error`).
+    pub(crate) fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    fn with(mut self, key: &str, value: serde_json::Value) -> Self {
+        if !value.is_null() {
+            self.fields.insert(key.to_owned(), value);
+        }
+        self
+    }
+
+    /// The JavaScript `Error` for this failure.
+    pub(crate) fn into_error(self, env: &Env) -> Error {
+        match self.build(env) {
+            Ok(obj) => Error::from(obj.to_unknown()),
+            Err(e) => e,
+        }
+    }
+
+    fn build<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
+        let mut obj = env.create_error(Error::new(Status::GenericFailure, self.message.clone()))?;
+        obj.set_named_property("name", self.name)?;
+        obj.set_named_property("code", self.code.as_str())?;
+        for (key, value) in &self.fields {
+            obj.set_named_property(key, value.clone())?;
+        }
+        Ok(obj)
+    }
+}
+
+/// @azure/identity's name for a token failure: it cannot be had here (no endpoint, no identity,
+/// a request azmi refuses to make) or the endpoint refused it.
+fn token_error_name(code: &str) -> &'static str {
+    match code {
+        "unavailable" | "identity_not_found" | "config" => "CredentialUnavailableError",
+        _ => "AuthenticationError",
+    }
+}
+
+pub(crate) fn token_failure(e: &TokenError) -> Failure {
+    let attempts: Vec<serde_json::Value> = e
+        .attempts
+        .iter()
+        .map(|a| {
+            let result = match &a.result {
+                AttemptResult::Status(s) => serde_json::json!({ "status": s }),
+                AttemptResult::Transport(t) => serde_json::json!({ "transport": t.to_string() }),
+            };
+            serde_json::json!({
+                "startedMs": a.started.as_millis() as u64,
+                "result": result,
+                "waitedMs": a.waited.as_millis() as u64,
+            })
+        })
+        .collect();
+    Failure::new(token_error_name(e.code()), e.code(), e.to_string())
+        .with("source", e.source_kind.as_str().into())
+        .with("statusCode", e.status().into())
+        .with("attempts", attempts.into())
+}
+
+pub(crate) fn config_failure(e: &ConfigError) -> Failure {
+    Failure::new("CredentialUnavailableError", e.code(), e.to_string())
+}
+
+pub(crate) fn arm_failure(e: &ArmError) -> Failure {
+    let body = e.body.as_deref();
+    Failure::new("ArmError", e.code(), e.to_string())
+        .with("statusCode", e.status.into())
+        .with("armCode", body.and_then(|b| b.code.clone()).into())
+        .with("target", body.and_then(|b| b.target.clone()).into())
+        .with("details", body.map(|b| b.details.clone()).unwrap_or_default().into())
+        .with("requestId", e.request_id.clone().into())
+        .with("correlationId", e.correlation_id.clone().into())
+}
+
+/// A synchronous error with name and code, thrown to JavaScript.
+pub(crate) fn throw(env: &Env, failure: Failure) -> Error {
+    failure.into_error(env)
+}
+
+/// Runs `f`, turning a panic into a failure (it must not cross into JavaScript).
+pub(crate) fn guard<T>(
+    f: impl FnOnce() -> std::result::Result<T, Failure>,
+) -> std::result::Result<T, Failure> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(_) => Err(Failure::new("Error", "internal", "azmi panicked; please report it".into())),
+    }
+}
+
+/// A JSON value handed to JavaScript as a plain value (the result of an ARM call).
+pub struct Json(pub serde_json::Value);
+
+impl TypeName for Json {
+    fn type_name() -> &'static str {
+        "any"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for Json {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        // SAFETY: forwarded unchanged to serde_json's conversion, with the env napi gave us.
+        unsafe { serde_json::Value::to_napi_value(env, val.0) }
+    }
+}

@@ -1,0 +1,42 @@
+//! The native addon of the `azmi` npm package. Thin: each function converts its arguments, calls
+//! `azmi-host` (or `azmi-core`'s JSON layer for the sans-IO API) and converts the result or
+//! error; the TypeScript definitions (`index.d.ts`) are generated from these items.
+//!
+//! Theory of operation: a cached token is served on the event loop thread through
+//! `ManagedIdentityCredential::cached`, which never blocks on I/O; anything that needs a request
+//! or waits for one runs as an `AsyncTask` on libuv's thread pool, where the host credential's
+//! single-flight makes concurrent callers share one request. Panics are caught at every entry
+//! (`catch_unwind` on exports, `guard` around the work on pool threads). A token's secret is
+//! only ever reachable through the `token` / `accessToken` getter: never in a message, an
+//! `inspect` or a `toJSON` output.
+#![warn(missing_docs)]
+#![deny(clippy::all)]
+
+mod arm;
+mod credential;
+#[doc(hidden)]
+pub mod errors;
+mod msi;
+mod sansio;
+
+pub use arm::{ArmClient, ArmClientOptions};
+pub use credential::{
+    AccessToken, GetTokenOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
+};
+pub use msi::{
+    login_with_app_service_msi, login_with_vm_msi, MsiAppServiceOptions, MsiTokenCredentials,
+    MsiTokenResponse, MsiVmOptions,
+};
+pub use sansio::{detect, ArmFlow, TokenCache, TokenFlow};
+
+use napi_derive::napi;
+
+/// The package version (the crate's).
+#[napi]
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The managed identity sources azmi knows, in its stable snake_case names.
+#[napi]
+pub fn sources() -> Vec<&'static str> {
+    azmi_core::SourceKind::ALL.iter().map(|k| k.as_str()).collect()
+}

@@ -1,0 +1,268 @@
+//! The core's sans-IO flows through `azmi_core::wire`: JavaScript values in and out, so a Node
+//! app with its own HTTP client (and the shared-vector runner) drives the same decisions as the
+//! native credential. Conversion only.
+
+use azmi_core::wire::{self, JsonArmFlow, JsonCache, JsonTokenFlow, WireError};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::errors::Failure;
+
+fn wire_error(env: &Env, e: WireError) -> Error {
+    let name = if e.code == "bad_input" { "TypeError" } else { "Error" };
+    Failure::new(name, e.code, e.message).into_error(env)
+}
+
+/// One token acquisition; `poll(nowMs)` returns the next action
+/// (`{send}`, `{wait_until_ms}`, `{read_file}` or `{done}`).
+#[napi]
+pub struct TokenFlow {
+    inner: JsonTokenFlow,
+}
+
+#[napi]
+impl TokenFlow {
+    /// A flow for a configuration (`resource` or `scopes`, selectors, `source`, ...) and an
+    /// environment (variable → value).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        env: Env,
+        config: Value,
+        vars: Value,
+        now_ms: i64,
+        arc_agent_installed: Option<bool>,
+    ) -> Result<Self> {
+        JsonTokenFlow::new(
+            &ints(config),
+            &ints(vars),
+            arc_agent_installed.unwrap_or(false),
+            ms(now_ms),
+        )
+        .map(|inner| TokenFlow { inner })
+        .map_err(|e| wire_error(&env, e))
+    }
+
+    /// The next action.
+    #[napi(catch_unwind)]
+    pub fn poll(&mut self, now_ms: i64) -> Value {
+        self.inner.poll(ms(now_ms))
+    }
+
+    /// The answer to a `send` (`{status, headers, body}`).
+    #[napi(catch_unwind)]
+    pub fn handle_response(
+        &mut self,
+        env: Env,
+        id: i64,
+        response: Value,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.inner
+            .handle_response(ms(id), &ints(response), ms(now_ms))
+            .map_err(|e| wire_error(&env, e))
+    }
+
+    /// A `send` that failed (`connect`, `timeout`, `tls`, ...).
+    #[napi(catch_unwind)]
+    pub fn handle_transport_error(&mut self, id: i64, kind: String, now_ms: i64) {
+        self.inner.handle_transport_error(ms(id), &kind, ms(now_ms))
+    }
+
+    /// The answer to a `read_file`: its contents, or an error name (`not_found`, ...).
+    #[napi(catch_unwind)]
+    pub fn handle_file(
+        &mut self,
+        env: Env,
+        id: i64,
+        now_ms: i64,
+        contents: Option<String>,
+        error: Option<String>,
+    ) -> Result<()> {
+        let result = match (&contents, &error) {
+            (Some(c), None) => Ok(c.as_bytes().to_vec()),
+            (None, Some(e)) => Err(e.as_str()),
+            _ => {
+                return Err(Failure::new(
+                    "TypeError",
+                    "bad_input",
+                    "give exactly one of contents and error".into(),
+                )
+                .into_error(&env))
+            }
+        };
+        self.inner.handle_file(ms(id), result, ms(now_ms));
+        Ok(())
+    }
+
+    /// A new environment (the host saw the variables change).
+    #[napi(catch_unwind)]
+    pub fn handle_env(&mut self, vars: Value, arc_agent_installed: Option<bool>) {
+        self.inner.handle_env(&ints(vars), arc_agent_installed.unwrap_or(false))
+    }
+}
+
+/// Which source a configuration and environment choose, and why.
+#[napi(catch_unwind)]
+pub fn detect(
+    env: Env,
+    config: Value,
+    vars: Value,
+    arc_agent_installed: Option<bool>,
+) -> Result<Value> {
+    wire::detect(&ints(config), &ints(vars), arc_agent_installed.unwrap_or(false))
+        .map_err(|e| wire_error(&env, e))
+}
+
+/// The token cache with single-flight; tickets and waiters are numbers.
+#[napi]
+pub struct TokenCache {
+    inner: JsonCache,
+}
+
+#[napi]
+impl TokenCache {
+    /// An empty cache.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        TokenCache { inner: JsonCache::new() }
+    }
+
+    /// What a caller asking for `key` should do (`{fresh}`, `{stale}`, `{fetch}`, `{wait}`).
+    #[napi(catch_unwind)]
+    pub fn lookup(&mut self, env: Env, key: Value, now_ms: i64) -> Result<Value> {
+        self.inner.lookup(&ints(key), ms(now_ms)).map_err(|e| wire_error(&env, e))
+    }
+
+    /// Ends a fetch with `{token}` or `{error}`.
+    #[napi(catch_unwind)]
+    pub fn complete(&mut self, env: Env, ticket: i64, result: Value, now_ms: i64) -> Result<()> {
+        self.inner.complete(ms(ticket), &ints(result), ms(now_ms)).map_err(|e| wire_error(&env, e))
+    }
+
+    /// Gives a ticket back unfetched.
+    #[napi(catch_unwind)]
+    pub fn abandon(&mut self, env: Env, ticket: i64) -> Result<()> {
+        self.inner.abandon(ms(ticket)).map_err(|e| wire_error(&env, e))
+    }
+
+    /// Where a waiter stands.
+    #[napi(catch_unwind)]
+    pub fn poll_wait(&mut self, env: Env, waiter: i64, now_ms: i64) -> Result<Value> {
+        self.inner.poll_wait(ms(waiter), ms(now_ms)).map_err(|e| wire_error(&env, e))
+    }
+
+    /// Forgets the token for a key.
+    #[napi(catch_unwind)]
+    pub fn invalidate(&mut self, env: Env, key: Value) -> Result<()> {
+        self.inner.invalidate(&ints(key)).map_err(|e| wire_error(&env, e))
+    }
+}
+
+/// One ARM operation; `poll(nowMs)` returns the next action (`{need_token}`, `{send}`,
+/// `{wait_until_ms}` or `{done}`).
+#[napi]
+pub struct ArmFlow {
+    inner: JsonArmFlow,
+}
+
+#[napi]
+impl ArmFlow {
+    /// A flow for an operation (`{"list_subscriptions": {}}`, ...), with optional ARM config and
+    /// cloud.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        env: Env,
+        operation: Value,
+        now_ms: i64,
+        config: Option<Value>,
+        cloud: Option<Value>,
+    ) -> Result<Self> {
+        let config = config.unwrap_or_else(|| Value::Object(Default::default()));
+        JsonArmFlow::new(
+            &ints(config),
+            &ints(cloud.unwrap_or(Value::Null)),
+            &ints(operation),
+            ms(now_ms),
+        )
+        .map(|inner| ArmFlow { inner })
+        .map_err(|e| wire_error(&env, e))
+    }
+
+    /// Goes on with a long-running operation from its continuation token.
+    #[napi(factory, catch_unwind)]
+    pub fn resume(
+        env: Env,
+        token: String,
+        now_ms: i64,
+        config: Option<Value>,
+        cloud: Option<Value>,
+    ) -> Result<Self> {
+        let config = config.unwrap_or_else(|| Value::Object(Default::default()));
+        JsonArmFlow::resume(&ints(config), &ints(cloud.unwrap_or(Value::Null)), &token, ms(now_ms))
+            .map(|inner| ArmFlow { inner })
+            .map_err(|e| wire_error(&env, e))
+    }
+
+    /// The next action.
+    #[napi(catch_unwind)]
+    pub fn poll(&mut self, now_ms: i64) -> Value {
+        self.inner.poll(ms(now_ms))
+    }
+
+    /// The answer to `need_token`: `{token}` or `{error}`.
+    #[napi(catch_unwind)]
+    pub fn handle_token(&mut self, env: Env, result: Value, now_ms: i64) -> Result<()> {
+        self.inner.handle_token(&ints(result), ms(now_ms)).map_err(|e| wire_error(&env, e))
+    }
+
+    /// The answer to a `send`.
+    #[napi(catch_unwind)]
+    pub fn handle_response(
+        &mut self,
+        env: Env,
+        id: i64,
+        response: Value,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.inner
+            .handle_response(ms(id), &ints(response), ms(now_ms))
+            .map_err(|e| wire_error(&env, e))
+    }
+
+    /// A `send` that failed.
+    #[napi(catch_unwind)]
+    pub fn handle_transport_error(&mut self, id: i64, kind: String, now_ms: i64) {
+        self.inner.handle_transport_error(ms(id), &kind, ms(now_ms))
+    }
+
+    /// The continuation token of a long-running operation under way.
+    #[napi(catch_unwind)]
+    pub fn continuation_token(&self) -> Option<String> {
+        self.inner.continuation_token()
+    }
+}
+
+/// JavaScript numbers arrive as doubles; the core's JSON reads times and counts as integers, so
+/// whole numbers become integers again.
+pub(crate) fn ints(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => {
+            let f = n.as_f64().unwrap_or_default();
+            if f >= 0.0 {
+                Value::from(f as u64)
+            } else {
+                Value::from(f as i64)
+            }
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(ints).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, ints(v))).collect()),
+        other => other,
+    }
+}
+
+/// JavaScript numbers are doubles: a negative time or id is taken as 0.
+fn ms(v: i64) -> u64 {
+    v.max(0) as u64
+}
