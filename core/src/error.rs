@@ -118,6 +118,22 @@ impl TokenError {
     pub fn code(&self) -> &'static str {
         self.kind.code()
     }
+
+    /// The HTTP status behind the error: the one it names, else the last one an attempt saw
+    /// (msrestazure's `HTTPError` carried one).
+    pub fn status(&self) -> Option<u16> {
+        match &self.kind {
+            ErrorKind::IdentityNotFound { status, .. }
+            | ErrorKind::BadRequest { status, .. }
+            | ErrorKind::Unauthorized { status, .. }
+            | ErrorKind::EndpointError { status, .. } => Some(*status),
+            ErrorKind::Throttled => Some(429),
+            _ => self.attempts.iter().rev().find_map(|a| match a.result {
+                AttemptResult::Status(s) => Some(s),
+                AttemptResult::Transport(_) => None,
+            }),
+        }
+    }
 }
 
 impl fmt::Display for TokenError {

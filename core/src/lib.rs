@@ -42,6 +42,7 @@ mod retry;
 mod source;
 mod time;
 mod token;
+pub mod wire;
 
 pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
 pub use arm::{

@@ -41,6 +41,17 @@ impl AccessToken {
         }
     }
 
+    /// A token received at `received`, to be refreshed by the core's rule (`refresh_in` absent).
+    pub fn received(
+        secret: &str,
+        token_type: &str,
+        received: UnixMillis,
+        expires_on: UnixMillis,
+    ) -> Self {
+        let refresh_on = crate::expiry::refresh_on(received, expires_on, None);
+        AccessToken::new(secret, token_type, expires_on, refresh_on)
+    }
+
     /// The token itself: put it in an `Authorization` header, nowhere else.
     pub fn secret(&self) -> &str {
         &self.secret
