@@ -1,0 +1,332 @@
+"""azmi: Azure managed identity tokens, fast and safe.
+
+Drop-in replacements for azure-identity's ``ManagedIdentityCredential`` and msrestazure's
+``MSIAuthentication``, over azmi's Rust core (``azmi._azmi``). Everything protocol-related
+(source detection, requests, retries, deadline, cache, single-flight) is decided in Rust; this
+package only converts arguments, results and errors.
+
+Errors: one exception class per stable code, all subclasses of :class:`AzmiError`. When
+azure-core is installed they also subclass ``azure.core.exceptions.ClientAuthenticationError``,
+and ``CredentialUnavailableError`` (``unavailable``, ``identity_not_found``) also subclasses
+``azure.identity.CredentialUnavailableError`` when azure-identity is installed. Those packages
+are imported the first time an error class or token type is needed, not at ``import azmi``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import namedtuple
+TYPE_CHECKING = False
+
+from . import _azmi
+
+if TYPE_CHECKING:
+    from typing import Any, Optional, Tuple
+
+__all__ = [
+    "AccessToken",
+    "AccessTokenInfo",
+    "ArmClient",
+    "ArmError",
+    "AzmiError",
+    "BadRequestError",
+    "ConfigurationError",
+    "CredentialUnavailableError",
+    "DeadlineExceededError",
+    "EndpointError",
+    "IdentityNotFoundError",
+    "InvalidResponseError",
+    "KeyFileError",
+    "MSIAuthentication",
+    "MSIAuthenticationTimeoutError",
+    "ManagedIdentityCredential",
+    "ThrottledError",
+    "UnauthorizedError",
+    "WrongIdentityError",
+    "get_msi_token",
+    "get_msi_token_webapp",
+]
+
+__version__: str = _azmi.__version__
+
+# `json` and the Azure packages are imported on first use, and `logging` only if the program
+# uses it: `import azmi` stays fast.
+
+
+# --- token types --------------------------------------------------------------------------------
+
+
+class _AccessToken(namedtuple("AccessToken", ["token", "expires_on"])):
+    """azure-core's ``AccessToken`` shape, used when azure-core is not installed."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"AccessToken(token='***', expires_on={self.expires_on})"
+
+
+class _AccessTokenInfo:
+    """azure-core's ``AccessTokenInfo`` shape, used when azure-core is not installed."""
+
+    __slots__ = ("token", "expires_on", "token_type", "refresh_on")
+
+    def __init__(
+        self,
+        token: str,
+        expires_on: int,
+        *,
+        token_type: str = "Bearer",
+        refresh_on: Optional[int] = None,
+    ) -> None:
+        self.token = token
+        self.expires_on = expires_on
+        self.token_type = token_type
+        self.refresh_on = refresh_on
+
+    def __repr__(self) -> str:
+        return (
+            f"AccessTokenInfo(token='***', expires_on={self.expires_on}, "
+            f"token_type={self.token_type!r}, refresh_on={self.refresh_on})"
+        )
+
+
+def _token_classes() -> Tuple[Any, Any]:
+    """(AccessToken, AccessTokenInfo): azure-core's when installed, else azmi's equivalents.
+
+    Asking for them imports azure-core; from then on ``get_token`` returns azure-core's types
+    too (it returns them whenever the program has imported ``azure.core.credentials``)."""
+    try:
+        from azure.core import credentials
+    except ImportError:
+        return _AccessToken, _AccessTokenInfo
+    info = getattr(credentials, "AccessTokenInfo", _AccessTokenInfo)  # azure-core < 1.31
+    return credentials.AccessToken, info
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AccessToken":
+        return _token_classes()[0]
+    if name == "AccessTokenInfo":
+        return _token_classes()[1]
+    if name == "ArmClient":
+        from ._arm import ArmClient
+
+        return ArmClient
+    if name in _ERROR_NAMES:
+        return _error_classes()[name]
+    raise AttributeError(f"module 'azmi' has no attribute {name!r}")
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+#: code → (class name, extra builtin bases)
+_CODES = {
+    "config": ("ConfigurationError", (ValueError,)),
+    "unavailable": ("CredentialUnavailableError", ()),
+    "identity_not_found": ("IdentityNotFoundError", ()),
+    "bad_request": ("BadRequestError", ()),
+    "unauthorized": ("UnauthorizedError", ()),
+    "wrong_identity": ("WrongIdentityError", ()),
+    "throttled": ("ThrottledError", ()),
+    "endpoint_error": ("EndpointError", ()),
+    "deadline_exceeded": ("DeadlineExceededError", (TimeoutError,)),
+    "invalid_response": ("InvalidResponseError", ()),
+    "key_file": ("KeyFileError", ()),
+}
+_ERROR_NAMES = {"AzmiError", "ArmError", "MSIAuthenticationTimeoutError"} | {
+    name for name, _ in _CODES.values()
+}
+
+_errors: Optional[dict] = None
+
+
+def _error_classes() -> dict:
+    """Builds the exception hierarchy once, on first use, from what is installed."""
+    global _errors
+    if _errors is not None:
+        return _errors
+    try:
+        from azure.core.exceptions import ClientAuthenticationError as auth_base
+    except ImportError:
+        auth_base = None  # type: ignore[misc,assignment]
+    unavailable_base: Any = None
+    if auth_base is not None:
+        try:
+            from azure.identity import CredentialUnavailableError as unavailable_base
+        except ImportError:
+            unavailable_base = None
+
+    base: Any = auth_base if auth_base is not None else Exception
+
+    def __init__(
+        self: Any,
+        message: str,
+        *,
+        code: Optional[str] = None,
+        source: Optional[str] = None,
+        status: Optional[int] = None,
+        attempts: Any = (),
+    ) -> None:
+        if auth_base is not None:
+            base.__init__(self, message=message)
+        else:
+            Exception.__init__(self, message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.source = source
+        self.status = status
+        self.status_code = status
+        #: ``(started_ms, result, waited_ms)`` for every HTTP attempt.
+        self.attempts = tuple(attempts)
+
+    def __str__(self: Any) -> str:
+        return self.message
+
+    def __repr__(self: Any) -> str:
+        return f"{type(self).__name__}({self.message!r}, code={self.code!r})"
+
+    doc = (
+        "Base of every azmi error; ``code`` is the stable code shared by every azmi binding, "
+        "``source`` the managed identity source tried, ``status`` the last HTTP status, "
+        "``attempts`` the attempt history. Messages never contain a token."
+    )
+    azmi_error = type(
+        "AzmiError",
+        (base,),
+        {
+            "__module__": __name__,
+            "__doc__": doc,
+            "__init__": __init__,
+            "__str__": __str__,
+            "__repr__": __repr__,
+            "code": "error",
+        },
+    )
+    classes: dict = {"AzmiError": azmi_error}
+    by_code = {}
+    for code, (name, extra) in _CODES.items():
+        bases: Tuple[Any, ...] = (azmi_error,)
+        if code in ("unavailable", "identity_not_found") and unavailable_base is not None:
+            bases += (unavailable_base,)
+        bases += extra
+        cls = type(name, bases, {"__module__": __name__, "code": code, "__doc__": f"code {code!r}"})
+        classes[name] = cls
+        by_code[code] = cls
+    arm = type(
+        "ArmError",
+        (azmi_error,),
+        {"__module__": __name__, "__doc__": "An Azure Resource Manager call failed."},
+    )
+    classes["ArmError"] = arm
+    by_code["arm"] = arm
+    # msrestazure's name for its timeout error (a TimeoutError there too).
+    classes["MSIAuthenticationTimeoutError"] = by_code["deadline_exceeded"]
+    classes["_by_code"] = by_code
+    _errors = classes
+    return classes
+
+
+def _error_class(code: str) -> Any:
+    """The exception class for a stable code; the native module calls it to raise."""
+    return _error_classes()["_by_code"][code]
+
+
+# The hierarchy (and the Azure imports it needs) is built on the first error, not here.
+_azmi._register(_error_class, _AccessToken, _AccessTokenInfo)
+
+
+# --- ManagedIdentityCredential ------------------------------------------------------------------
+
+_IDENTITY_KEYS = ("client_id", "object_id", "resource_id")
+
+
+class ManagedIdentityCredential:
+    """Authenticates with an Azure managed identity; azure-identity compatible.
+
+    :keyword str client_id: a user-assigned identity's client id.
+    :keyword dict identity_config: ``{"client_id" | "object_id" | "resource_id": id}``.
+    :keyword float timeout: azmi's overall deadline for one token request, in seconds.
+
+    At most one identity selector may be given (``ValueError`` otherwise). The source (IMDS, App
+    Service, ...) is detected from the process environment when the credential is created and
+    logged at INFO on the ``azmi`` logger.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: Optional[str] = None,
+        identity_config: Optional[dict] = None,
+        **kwargs: Any,
+    ) -> None:
+        config = dict(identity_config or {})
+        unknown = sorted(set(config) - set(_IDENTITY_KEYS))
+        if unknown:
+            raise ValueError(
+                f"identity_config keys {unknown} are not supported; use one of "
+                "client_id, object_id, resource_id"
+            )
+        if client_id is not None:
+            if "client_id" in config:
+                raise ValueError(
+                    "client_id given twice (argument and identity_config); give it once"
+                )
+            config["client_id"] = client_id
+        self._credential = _new_credential(
+            client_id=config.get("client_id"),
+            object_id=config.get("object_id"),
+            resource_id=config.get("resource_id"),
+            deadline=kwargs.get("timeout"),
+        )
+
+    @property
+    def source(self) -> str:
+        """The managed identity source in use (``imds``, ``app_service``, ...)."""
+        return self._credential.source
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """An ``azure.core.credentials.AccessToken`` for exactly one scope."""
+        return self._credential.access_token(scopes, claims)
+
+    def get_token_info(self, *scopes: str, options: Optional[dict] = None) -> Any:
+        """An ``azure.core.credentials.AccessTokenInfo`` for exactly one scope."""
+        return self._credential.access_token_info(scopes, (options or {}).get("claims"))
+
+    def close(self) -> None:
+        """Nothing to release (connections are pooled per credential and closed with it)."""
+
+    def __enter__(self) -> "ManagedIdentityCredential":
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        selector = self._credential.selector
+        sel = f", {selector}=..." if selector else ""
+        return f"ManagedIdentityCredential(source={self.source!r}{sel})"
+
+
+def _new_credential(**kwargs: Any) -> Any:
+    """Creates the native credential and logs the source it chose and why."""
+    credential = _azmi.Credential(**kwargs)
+    # A program that never imported logging has configured no handler: skip the import (~20 ms).
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger("azmi").info("managed identity source: %s", credential.explain())
+    return credential
+
+
+from ._msi import (  # noqa: E402  (needs the helpers above)
+    MSIAuthentication,
+    get_msi_token,
+    get_msi_token_webapp,
+)

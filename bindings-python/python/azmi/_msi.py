@@ -1,0 +1,198 @@
+"""msrestazure-compatible ``MSIAuthentication`` and module functions (PROTOCOL.md §1.10).
+
+Differences kept on purpose (better than msrestazure): every source is cached, deadlines hold,
+concurrent threads share one request, App Service 2019-08-01 is used when ``IDENTITY_ENDPOINT``
+is set. ``port != 50342`` selects the legacy VM extension on that port.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+
+from . import _error_classes, _new_credential
+
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional, Tuple
+
+_DEFAULT_PORT = 50342
+#: msrestazure cloud names → ``active_directory_resource_id``.
+_CLOUD_RESOURCES = {
+    "AzureCloud": "https://management.core.windows.net/",
+    "AzureChinaCloud": "https://management.core.chinacloudapi.cn/",
+    "AzureUSGovernment": "https://management.core.usgovcloudapi.net/",
+    "AzureGermanCloud": "https://management.core.cloudapi.de/",
+}
+_SELECTORS = {"client_id": "client_id", "object_id": "object_id", "msi_res_id": "resource_id"}
+_KNOWN = set(_SELECTORS) | {"resource", "cloud_environment", "timeout"}
+
+
+class _TokenDict(dict):
+    """The endpoint's JSON, as msrestazure's ``.token``; its repr hides the access token."""
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if "token" in k else v) for k, v in self.items()}
+        return repr(shown)
+
+    __str__ = __repr__
+
+
+def _resource_of(cloud_environment: Any) -> str:
+    if isinstance(cloud_environment, str):
+        try:
+            return _CLOUD_RESOURCES[cloud_environment]
+        except KeyError:
+            raise ValueError(
+                f"unknown cloud {cloud_environment!r}; one of {', '.join(_CLOUD_RESOURCES)}"
+            ) from None
+    return cloud_environment.endpoints.active_directory_resource_id
+
+
+def _native(port: int, msi_conf: Dict[str, str], timeout: Optional[float]) -> Any:
+    kwargs: Dict[str, Any] = {_SELECTORS[k]: v for k, v in msi_conf.items()}
+    if port != _DEFAULT_PORT:
+        kwargs.update(source="legacy_vm_extension", legacy_port=port)
+    if timeout is not None:
+        # msrestazure: `timeout` bounds the whole retry loop; 0 means a single try.
+        if timeout <= 0:
+            kwargs["max_retries"] = 0
+        else:
+            kwargs["deadline"] = float(timeout)
+    return _new_credential(**kwargs)
+
+
+_compat_classes: "Dict[type, type]" = {}
+
+
+def _as_msrestazure(e: Any) -> Any:
+    """The same error, also a ``requests.HTTPError`` and a ``RuntimeError`` when an endpoint
+    answered with a failing status: msrestazure raised the first for IMDS and the extension and
+    the second for App Service, so ``except`` clauses written for it keep catching."""
+    if e.status is None or isinstance(e, TimeoutError):
+        return e
+    cls = _compat_classes.get(type(e))
+    if cls is None:
+        try:
+            from requests import HTTPError
+
+            bases: Tuple[type, ...] = (type(e), HTTPError, RuntimeError)
+        except ImportError:
+            bases = (type(e), RuntimeError)
+        cls = type(type(e).__name__, bases, {"__module__": "azmi"})
+        _compat_classes[type(e)] = cls
+    return cls(e.message, code=e.code, source=e.source, status=e.status, attempts=e.attempts)
+
+
+def _token_for(credential: Any, resource: str) -> Any:
+    """A token for ``resource``, with failures raised as msrestazure's callers expect."""
+    try:
+        return credential.get_token_for(resource)
+    except _error_classes()["AzmiError"] as e:
+        raise _as_msrestazure(e) from None
+
+
+def _token_dict(token: Any) -> "_TokenDict":
+    raw = token.raw_response()
+    if raw is not None:
+        import json
+
+        return _TokenDict(json.loads(raw))
+    return _TokenDict(
+        access_token=token.secret(),
+        token_type=token.token_type,
+        expires_on=str(token.expires_on_ms // 1000),
+        resource=token.resource,
+    )
+
+
+class MSIAuthentication:
+    """msrestazure's ``MSIAuthentication``: fetches a token in the constructor.
+
+    Keywords: ``client_id`` | ``object_id`` | ``msi_res_id`` (at most one), ``resource``,
+    ``cloud_environment`` (an msrestazure ``Cloud`` or a cloud name), ``timeout`` (seconds).
+    Any other keyword raises ``TypeError`` (never silently the system-assigned identity).
+    """
+
+    header = "Authorization"
+
+    def __init__(self, port: int = _DEFAULT_PORT, **kwargs: Any) -> None:
+        unknown = sorted(set(kwargs) - _KNOWN)
+        if unknown:
+            raise TypeError(
+                f"MSIAuthentication() got unexpected keyword arguments {unknown}; "
+                f"accepted: {', '.join(sorted(_KNOWN))}"
+            )
+        self.msi_conf = {k: kwargs[k] for k in _SELECTORS if kwargs.get(k) is not None}
+        if len(self.msi_conf) > 1:
+            raise ValueError("MSIAuthentication parameters are mutually exclusive")
+        if port != _DEFAULT_PORT:
+            import warnings
+
+            warnings.warn(
+                "The 'port' argument is no longer used (the legacy VM extension is deprecated); "
+                "azmi still honours it by selecting the legacy extension on that port",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        self.port = port
+        self.timeout = kwargs.get("timeout")
+        self.cloud_environment = kwargs.get("cloud_environment", "AzureCloud")
+        self.resource = kwargs.get("resource") or _resource_of(self.cloud_environment)
+        self._credential = _native(port, self.msi_conf, self.timeout)
+        self.scheme: str = ""
+        self.token: "Dict[str, Any]" = _TokenDict()
+        self.set_token()
+
+    def set_token(self) -> None:
+        """Gets a token (from the cache while it is fresh) into ``.token`` and ``.scheme``."""
+        token = _token_for(self._credential, self.resource)
+        self.token = _token_dict(token)
+        self.scheme = token.token_type
+
+    def signed_session(self, session: Any = None) -> Any:
+        """A ``requests.Session`` (``session`` when given) with the Authorization header set."""
+        self.set_token()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        session.headers[self.header] = f"{self.scheme} {self.token['access_token']}"
+        return session
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        **kwargs: Any,
+    ) -> Any:
+        """azure-core ``TokenCredential.get_token``."""
+        return self._credential.access_token(scopes, claims)
+
+    def get_token_info(self, *scopes: str, options: Optional[dict] = None) -> Any:
+        """azure-core ``SupportsTokenInfo.get_token_info``."""
+        return self._credential.access_token_info(scopes, (options or {}).get("claims"))
+
+    def __repr__(self) -> str:
+        return (
+            f"MSIAuthentication(source={self._credential.source!r}, resource={self.resource!r}, "
+            f"msi_conf={self.msi_conf!r})"
+        )
+
+
+def get_msi_token(
+    resource: str, port: int = _DEFAULT_PORT, msi_conf: Optional[dict] = None
+) -> Tuple[str, str, Dict[str, Any]]:
+    """msrestazure's ``get_msi_token``: ``(token_type, access_token, token_entry)``."""
+    credential = _native(port, dict(msi_conf or {}), None)
+    token = _token_for(credential, resource)
+    return token.token_type, token.secret(), _token_dict(token)
+
+
+def get_msi_token_webapp(
+    resource: str, msi_conf: Optional[dict] = None
+) -> Tuple[str, str, Dict[str, Any]]:
+    """msrestazure's ``get_msi_token_webapp``: ``(token_type, access_token, token_entry)``."""
+    return get_msi_token(resource, _DEFAULT_PORT, msi_conf)
+
+
+__all__ = ["MSIAuthentication", "get_msi_token", "get_msi_token_webapp"]

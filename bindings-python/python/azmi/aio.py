@@ -1,0 +1,55 @@
+"""``azmi.aio.ManagedIdentityCredential``: the async variant of azure-identity's credential.
+
+A cached token is returned at once; a fetch (the native call, which releases the GIL) runs in
+the loop's default executor, so the event loop never blocks. The cache and single-flight are the
+sync credential's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Optional
+
+from . import ManagedIdentityCredential as _Sync
+
+__all__ = ["ManagedIdentityCredential"]
+
+
+class ManagedIdentityCredential:
+    """Async ``ManagedIdentityCredential``; same arguments as :class:`azmi.ManagedIdentityCredential`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._sync = _Sync(**kwargs)
+
+    async def get_token(self, *scopes: str, claims: Optional[str] = None,
+                        tenant_id: Optional[str] = None, **kwargs: Any) -> Any:
+        # A cached token is served on the loop thread (that never waits on I/O); a fetch runs
+        # in the default executor.
+        native = self._sync._credential
+        token = native.access_token(scopes, claims, cached_only=True)
+        if token is None:
+            call = functools.partial(native.access_token, scopes, claims)
+            token = await asyncio.get_running_loop().run_in_executor(None, call)
+        return token
+
+    async def get_token_info(self, *scopes: str, options: Optional[dict] = None) -> Any:
+        native = self._sync._credential
+        claims = (options or {}).get("claims")
+        info = native.access_token_info(scopes, claims, cached_only=True)
+        if info is None:
+            call = functools.partial(native.access_token_info, scopes, claims)
+            info = await asyncio.get_running_loop().run_in_executor(None, call)
+        return info
+
+    async def close(self) -> None:
+        self._sync.close()
+
+    async def __aenter__(self) -> "ManagedIdentityCredential":
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return "aio." + repr(self._sync)

@@ -1,0 +1,105 @@
+"""Fixtures: one `azmi emulate` on loopback per session; each test starts from a clean
+environment (no identity variable, so nothing can reach the real IMDS) and a reset emulator."""
+
+import json
+import os
+import subprocess
+import urllib.request
+
+import pytest
+
+IDENTITY_VARS = [
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "MSI_SECRET",
+    "APPSETTING_WEBSITE_SITE_NAME", "DEFAULT_IDENTITY_CLIENT_ID", "AZMI_ARC_KEY_DIR",
+    "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
+    "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+]
+ARM = "https://management.azure.com/.default"
+
+
+class Emulator:
+    def __init__(self, url, info):
+        self.url = url
+        self.info = info
+
+    def _call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(req, timeout=10) as resp:
+            text = resp.read()
+        return json.loads(text) if text else None
+
+    def requests(self, endpoint=None):
+        log = self._call("GET", "/_emulator/requests")
+        return [r for r in log if endpoint is None or r.get("endpoint") == endpoint]
+
+    def fault(self, endpoint, *faults):
+        self._call("POST", "/_emulator/faults", {"endpoint": endpoint, "faults": list(faults)})
+
+    def reset(self):
+        self._call("POST", "/_emulator/reset")
+
+    def env(self, source):
+        return self.info["env"][source]
+
+    def identity(self, kind="user_assigned"):
+        for ident in self.info["identities"]:
+            if str(ident.get("kind", "")).lower().replace("_", "").startswith(kind.replace("_", "")):
+                return ident
+        raise LookupError(kind)
+
+
+@pytest.fixture(scope="session")
+def emulator_proc():
+    binary = os.environ.get("AZMI_BIN") or os.path.expanduser(
+        "~/.cache/azmi-target/release/azmi")
+    if not os.access(binary, os.X_OK):
+        pytest.fail("AZMI_BIN must point at the azmi binary (cargo build --release -p azmi-cli)")
+    env = {k: v for k, v in os.environ.items() if k not in IDENTITY_VARS}
+    proc = subprocess.Popen([binary, "emulate", "--legacy-port", "0", "--duration", "900"],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    url = None
+    for line in proc.stdout:
+        if "identity endpoints and ARM:" in line:
+            url = line.split(":", 1)[1].strip()
+            break
+    if url is None:
+        proc.kill()
+        pytest.fail("azmi emulate did not print its URL")
+    assert url.startswith("http://127.0.0.1:"), url
+    emu = Emulator(url, None)
+    emu.info = emu._call("GET", "/_emulator/info")
+    yield emu
+    proc.kill()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in IDENTITY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    # Anything that still fell through to IMDS goes to a closed loopback port, never 169.254.
+    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "*")
+    return monkeypatch
+
+
+@pytest.fixture
+def emulator(emulator_proc, clean_env):
+    emulator_proc.reset()
+    return emulator_proc
+
+
+@pytest.fixture
+def use_source(emulator, clean_env):
+    """use_source("app_service") points the process environment at that emulator endpoint."""
+    def use(source):
+        for name in IDENTITY_VARS:
+            clean_env.delenv(name, raising=False)
+        for name, value in emulator.env(source).items():
+            clean_env.setenv(name, value)
+        return emulator
+    return use

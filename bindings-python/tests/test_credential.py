@@ -1,0 +1,271 @@
+"""azmi.ManagedIdentityCredential against the emulator (azure-identity compatible)."""
+
+import asyncio
+import logging
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from azure.core.credentials import AccessToken, AccessTokenInfo
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import CredentialUnavailableError
+
+import azmi
+import azmi.aio
+from conftest import ARM
+
+SOURCES = ["imds", "app_service", "app_service_2017", "azure_ml", "cloud_shell", "azure_arc",
+           "service_fabric"]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_source(use_source, source):
+    emu = use_source(source)
+    cred = azmi.ManagedIdentityCredential()
+    assert cred.source == source
+    tok = cred.get_token(ARM)
+    assert isinstance(tok, AccessToken)
+    assert tok.token.count(".") == 2
+    assert tok.expires_on > time.time() + 600
+    # Cached: a second call makes no request.
+    n = len(emu.requests(source))
+    assert n >= 1
+    assert cred.get_token(ARM).token == tok.token
+    assert len(emu.requests(source)) == n
+
+
+def test_token_info(use_source):
+    use_source("imds")
+    info = azmi.ManagedIdentityCredential().get_token_info(ARM)
+    assert isinstance(info, AccessTokenInfo)
+    assert info.token_type.lower() == "bearer"
+    assert info.refresh_on is not None and info.refresh_on <= info.expires_on
+
+
+@pytest.mark.parametrize("source", ["imds", "app_service", "azure_arc"])
+@pytest.mark.parametrize("selector", ["client_id", "object_id", "resource_id"])
+def test_user_assigned(use_source, source, selector):
+    emu = use_source(source)
+    ident = emu.identity("user_assigned")
+    cred = azmi.ManagedIdentityCredential(identity_config={selector: ident[selector]})
+    assert cred.get_token(ARM).token
+    if selector == "client_id":
+        cred = azmi.ManagedIdentityCredential(client_id=ident["client_id"])
+        assert cred.get_token(ARM).token
+
+
+def test_value_errors_make_no_request(use_source):
+    emu = use_source("imds")
+    with pytest.raises(ValueError):
+        azmi.ManagedIdentityCredential(identity_config={"client_id": "a", "object_id": "b"})
+    with pytest.raises(ValueError):
+        azmi.ManagedIdentityCredential(client_id="a", identity_config={"resource_id": "r"})
+    with pytest.raises(ValueError):
+        azmi.ManagedIdentityCredential(identity_config={"clientid": "a"})
+    cred = azmi.ManagedIdentityCredential()
+    with pytest.raises(ValueError):
+        cred.get_token()
+    with pytest.raises(ValueError):
+        cred.get_token(ARM, "https://vault.azure.net/.default")
+    assert emu.requests() == []
+
+
+def test_errors_are_typed(use_source):
+    emu = use_source("imds")
+    emu.fault("imds", {"kind": "status", "status": 400,
+                       "body": '{"error":"invalid_resource","error_description":"bad"}'})
+    with pytest.raises(azmi.BadRequestError) as e:
+        azmi.ManagedIdentityCredential().get_token(ARM)
+    assert isinstance(e.value, ClientAuthenticationError)
+    assert isinstance(e.value, azmi.AzmiError)
+    assert e.value.code == "bad_request" and e.value.status == 400
+    assert e.value.source == "imds"
+
+
+def test_identity_not_found_is_credential_unavailable(use_source):
+    emu = use_source("imds")
+    emu.fault("imds", "identity_not_found")
+    with pytest.raises(CredentialUnavailableError) as e:
+        azmi.ManagedIdentityCredential().get_token(ARM)
+    assert e.value.code == "identity_not_found"
+
+
+def test_unavailable(clean_env):
+    # IMDS pointed at a closed loopback port.
+    with pytest.raises(azmi.CredentialUnavailableError) as e:
+        azmi.ManagedIdentityCredential(timeout=5).get_token(ARM)
+    assert isinstance(e.value, CredentialUnavailableError)
+
+
+def test_retries_then_success(use_source):
+    emu = use_source("imds")
+    emu.fault("imds", {"kind": "throttle", "retry_after_secs": 1}, "gone",
+              {"kind": "status", "status": 503})
+    tok = azmi.ManagedIdentityCredential().get_token(ARM)
+    assert tok.token
+    assert len(emu.requests("imds")) == 4
+
+
+def test_malformed_body(use_source):
+    emu = use_source("app_service")
+    emu.fault("app_service", "malformed")
+    with pytest.raises(azmi.AzmiError) as e:
+        azmi.ManagedIdentityCredential().get_token(ARM)
+    assert e.value.code in ("invalid_response", "unavailable")
+
+
+def test_throttled_after_retries(use_source):
+    emu = use_source("imds")
+    emu.fault("imds", *([{"kind": "throttle", "retry_after_secs": 0}] * 20))
+    with pytest.raises(azmi.AzmiError) as e:
+        azmi.ManagedIdentityCredential(timeout=20).get_token(ARM)
+    assert e.value.code in ("throttled", "deadline_exceeded")
+
+
+def test_hang_hits_deadline(use_source):
+    emu = use_source("imds")
+    emu.fault("imds", *([{"kind": "hang", "ms": 5000}] * 5))
+    start = time.monotonic()
+    with pytest.raises(azmi.DeadlineExceededError) as e:
+        azmi.ManagedIdentityCredential(timeout=1.5).get_token(ARM)
+    assert time.monotonic() - start < 4
+    assert isinstance(e.value, TimeoutError)
+
+
+def test_claims_bypass_cache(use_source):
+    emu = use_source("imds")
+    cred = azmi.ManagedIdentityCredential()
+    cred.get_token(ARM)
+    cred.get_token(ARM, claims='{"access_token":{}}')
+    assert len(emu.requests("imds")) == 2
+
+
+def test_thread_burst_one_request(use_source):
+    emu = use_source("imds")
+    emu.fault("imds", {"kind": "latency", "ms": 300})
+    cred = azmi.ManagedIdentityCredential()
+    barrier = threading.Barrier(50)
+    tokens = []
+
+    def worker():
+        barrier.wait()
+        tokens.append(cred.get_token(ARM).token)
+
+    threads = [threading.Thread(target=worker) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(tokens) == 50 and len(set(tokens)) == 1
+    assert len(emu.requests("imds")) == 1
+
+
+def test_reprs_and_logs_never_show_token(use_source, caplog):
+    use_source("imds")
+    caplog.set_level(logging.INFO, logger="azmi")
+    cred = azmi.ManagedIdentityCredential()
+    tok = cred.get_token(ARM)
+    info = cred.get_token_info(ARM)
+    native = cred._credential.get_token_for("https://management.azure.com/")
+    for text in (repr(cred), repr(native), caplog.text):
+        assert tok.token not in text
+    assert "IMDS" in caplog.text or "imds" in caplog.text
+    assert repr(native) == "AccessToken(***)"
+    del info
+
+
+def test_context_manager(use_source):
+    use_source("imds")
+    with azmi.ManagedIdentityCredential() as cred:
+        assert cred.get_token(ARM).token
+    cred.close()
+
+
+def test_async(use_source):
+    emu = use_source("imds")
+
+    async def main():
+        async with azmi.aio.ManagedIdentityCredential() as cred:
+            toks = await asyncio.gather(*(cred.get_token(ARM) for _ in range(10)))
+            info = await cred.get_token_info(ARM)
+        return toks, info
+
+    import azmi.aio  # noqa: F401
+    toks, info = asyncio.run(main())
+    assert len({t.token for t in toks}) == 1 and info.token == toks[0].token
+    assert len(emu.requests("imds")) == 1
+
+
+def test_async_fetch_leaves_the_loop_free(use_source):
+    emu = use_source("imds")
+    emu.fault("imds", {"kind": "latency", "ms": 600})
+
+    async def main():
+        ticks = 0
+        done = asyncio.Event()
+
+        async def ticker():
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        async with azmi.aio.ManagedIdentityCredential() as cred:
+            task = asyncio.create_task(ticker())
+            first = await cred.get_token(ARM)
+            done.set()
+            await task
+            # Served from the cache on the loop thread: the same token, no second request.
+            again = await cred.get_token(ARM)
+        return ticks, first, again
+
+    ticks, first, again = asyncio.run(main())
+    # The loop kept running while the 600 ms fetch was under way in the executor.
+    assert ticks >= 5, ticks
+    assert again.token == first.token
+    assert len(emu.requests("imds")) == 1
+
+
+def test_token_types_follow_azure_core(use_source):
+    """azure-core's AccessToken once the program imported it; else azmi's own tuple, whose repr
+    hides the token. Checked in a fresh interpreter, where azure.core is not yet imported."""
+    use_source("imds")
+    code = (
+        "import sys, azmi\n"
+        "c = azmi.ManagedIdentityCredential()\n"
+        "t = c.get_token('https://management.azure.com/.default')\n"
+        "assert 'azure.core' not in sys.modules, 'azmi imported azure-core'\n"
+        "assert type(t).__module__ == 'azmi' and t.token not in repr(t), repr(t)\n"
+        "i = c.get_token_info('https://management.azure.com/.default')\n"
+        "assert i.token == t.token and i.token not in repr(i)\n"
+        "from azure.core.credentials import AccessToken, AccessTokenInfo\n"
+        "t2 = c.get_token('https://management.azure.com/.default')\n"
+        "assert isinstance(t2, AccessToken) and t2.token == t.token\n"
+        "assert isinstance(c.get_token_info('https://management.azure.com/.default'), AccessTokenInfo)\n"
+        "assert azmi.AccessToken is AccessToken\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_cached_token_is_reused_object(use_source):
+    use_source("imds")
+    cred = azmi.ManagedIdentityCredential()
+    first = cred.get_token(ARM)
+    assert cred.get_token(ARM) is first  # immutable tuple, handed out again on a cache hit
+    assert cred.get_token(ARM, claims='{"access_token":{}}') is not first
+
+
+def test_arm_client(use_source):
+    emu = use_source("imds")
+    arm = azmi.ArmClient(azmi.ManagedIdentityCredential(), endpoint=emu.url,
+                         resource="https://management.azure.com/")
+    subs = arm.list_subscriptions()
+    sub = subs[0]["subscriptionId"]
+    arm.create_resource_group(sub, "azmi-py-rg", "westeurope", tags={"a": "b"})
+    assert "azmi-py-rg" in [g["name"] for g in arm.list_resource_groups(sub)]
+    arm.delete_resource_group(sub, "azmi-py-rg")
+    assert "azmi-py-rg" not in [g["name"] for g in arm.list_resource_groups(sub)]
