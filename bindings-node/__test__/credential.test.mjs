@@ -52,6 +52,22 @@ describe('getToken', () => {
     assert.equal((await emu.requests('imds')).length, 1)
   })
 
+  test('the cache decides: one token while it is fresh, a new one after invalidate', async () => {
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    const a = await cred.getToken(ARM)
+    const b = await cred.getToken(ARM)
+    assert.equal(b.token, a.token)
+    assert.equal(await cred.getToken(ARM), b, 'cached calls share one settled token object')
+    assert.equal((await cred.getToken('https://vault.azure.net/.default')).tokenType, 'Bearer')
+    assert.equal((await cred.getToken(ARM)).token, a.token)
+    cred.invalidate('https://management.azure.com')
+    const c = await cred.getToken(ARM)
+    assert.notEqual(c, b)
+    assert.equal((await cred.getToken(ARM)).token, c.token)
+    assert.equal((await emu.requests('imds')).length, 3)
+  })
+
   test('claims from a challenge bypass the cache', async () => {
     await emu.use('imds')
     const cred = new ManagedIdentityCredential()

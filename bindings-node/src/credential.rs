@@ -1,5 +1,6 @@
 //! `ManagedIdentityCredential`: @azure/core-auth's `TokenCredential` over the host credential.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use azmi_core::{Config, Identity, Resource, SourceKind};
@@ -45,9 +46,28 @@ pub struct GetTokenOptions {
 /// ...) is detected from the environment when it is created; the environment's values are read
 /// again for each request (App Service rotates its secret header). Concurrent requests for one
 /// scope share one endpoint request.
-#[napi]
+#[napi(custom_finalize)]
 pub struct ManagedIdentityCredential {
     pub(crate) inner: azmi_host::ManagedIdentityCredential,
+    /// The last scope's resource and the promise handed out for the token the cache gave for
+    /// it: while the cache keeps giving that same token, callers get that same settled promise
+    /// (no new objects per cached call). The cache alone decides which token is served.
+    memo: RefCell<Option<Memo>>,
+}
+
+struct Memo {
+    scope: String,
+    resource: Resource,
+    served: Option<(Arc<azmi_core::AccessToken>, ObjectRef<false>)>,
+}
+
+impl ObjectFinalize for ManagedIdentityCredential {
+    fn finalize(self, env: Env) -> Result<()> {
+        if let Some(Memo { served: Some((_, promise)), .. }) = self.memo.into_inner() {
+            promise.unref(&env)?;
+        }
+        Ok(())
+    }
 }
 
 #[napi]
@@ -71,7 +91,8 @@ impl ManagedIdentityCredential {
             Some(Either::B(options)) => options,
         };
         let cfg = config(&options).map_err(|f| throw(&env, f))?;
-        Ok(ManagedIdentityCredential { inner: azmi_host::ManagedIdentityCredential::new(cfg) })
+        let inner = azmi_host::ManagedIdentityCredential::new(cfg);
+        Ok(ManagedIdentityCredential { inner, memo: RefCell::new(None) })
     }
 
     /// A token for exactly one scope. A fresh cached token resolves at once; otherwise the
@@ -87,21 +108,42 @@ impl ManagedIdentityCredential {
         scopes: Either<String, Vec<String>>,
         options: Option<Object<'env>>,
     ) -> Result<PromiseRaw<'env, AccessToken>> {
-        let scopes = match scopes {
-            Either::A(s) => vec![s],
-            Either::B(v) => v,
+        let claims = match &options {
+            Some(o) => o.get_named_property::<Option<String>>("claims").unwrap_or(None),
+            None => None,
         };
-        let resource = match Resource::from_scopes(&scopes) {
-            Ok(r) => r,
-            Err(e) => return PromiseRaw::reject(env, config_failure(&e).into_error(env)),
+        let resource = match scopes {
+            Either::A(scope) => match self.resource_for(env, &scope) {
+                Ok(r) => r,
+                Err(f) => return PromiseRaw::reject(env, f.into_error(env)),
+            },
+            Either::B(scopes) => match Resource::from_scopes(&scopes) {
+                Ok(r) => r,
+                Err(e) => return PromiseRaw::reject(env, config_failure(&e).into_error(env)),
+            },
         };
-        if let Some(options) = options {
-            let claims: Option<String> = options.get_named_property("claims").unwrap_or(None);
-            if claims.is_some_and(|c| !c.is_empty()) {
-                self.inner.invalidate(&resource);
-            }
+        if claims.is_some_and(|c| !c.is_empty()) {
+            self.inner.invalidate(&resource);
         }
-        fetch(env, &self.inner, resource)
+        let Some(token) = self.inner.cached(&resource) else {
+            let task = FetchToken { credential: self.inner.clone(), resource };
+            return Ok(env.spawn(task)?.promise_object());
+        };
+        let mut memo = self.memo.borrow_mut();
+        if let Some(m) = memo.as_mut().filter(|m| m.resource == resource) {
+            if let Some((served, promise)) = &m.served {
+                if Arc::ptr_eq(served, &token) {
+                    return Ok(PromiseRaw::new(env.raw(), promise.get_value(env)?.raw()));
+                }
+            }
+            let promise = PromiseRaw::resolve(env, AccessToken { inner: Arc::clone(&token) })?;
+            let reference = Object::from_raw(env.raw(), promise.raw()).create_ref::<false>()?;
+            if let Some((_, old)) = m.served.replace((token, reference)) {
+                old.unref(env)?;
+            }
+            return Ok(promise);
+        }
+        PromiseRaw::resolve(env, AccessToken { inner: token })
     }
 
     /// A token for a resource (audience), such as `https://management.azure.com/`.
@@ -155,6 +197,24 @@ impl ManagedIdentityCredential {
             "source": self.source(),
             "selector": self.selector(),
         })
+    }
+}
+
+impl ManagedIdentityCredential {
+    /// The resource for one scope, remembered for the last scope asked (the same string is
+    /// asked again and again by SDK clients).
+    fn resource_for(&self, env: &Env, scope: &str) -> std::result::Result<Resource, Failure> {
+        let mut memo = self.memo.borrow_mut();
+        if let Some(m) = memo.as_ref().filter(|m| m.scope == scope) {
+            return Ok(m.resource.clone());
+        }
+        let resource = Resource::from_scopes(&[scope]).map_err(|e| config_failure(&e))?;
+        if let Some(Memo { served: Some((_, old)), .. }) = memo.take() {
+            // A failed unref only leaves the old promise uncollected.
+            let _ = old.unref(env);
+        }
+        *memo = Some(Memo { scope: scope.to_owned(), resource: resource.clone(), served: None });
+        Ok(resource)
     }
 }
 
