@@ -124,6 +124,16 @@ def test_throttled_after_retries(use_source):
     assert e.value.code in ("throttled", "deadline_exceeded")
 
 
+def test_identity_requests_bypass_proxy(use_source, clean_env):
+    emu = use_source("app_service")
+    # A proxy that accepts nothing: any request sent through it would fail.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        clean_env.setenv(name, "http://127.0.0.1:9")
+    clean_env.delenv("NO_PROXY", raising=False)
+    assert azmi.ManagedIdentityCredential().get_token(ARM).token
+    assert len(emu.requests("app_service")) == 1
+
+
 def test_hang_hits_deadline(use_source):
     emu = use_source("imds")
     emu.fault("imds", *([{"kind": "hang", "ms": 5000}] * 5))
