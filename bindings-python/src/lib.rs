@@ -155,7 +155,8 @@ impl Token {
 }
 
 /// The native credential: `azmi_host::ManagedIdentityCredential` over the process environment.
-#[pyclass(frozen, module = "azmi._azmi")]
+/// azmi's Python credentials subclass it, so azure-core's `get_token` is a native method.
+#[pyclass(frozen, subclass, module = "azmi._azmi")]
 struct Credential {
     inner: azmi_host::ManagedIdentityCredential,
     /// The last `AccessToken` object handed out: a cached token is returned as the same
@@ -214,8 +215,44 @@ impl Credential {
         Ok(Credential { inner, last: Mutex::new(None) })
     }
 
-    /// azure-core's `AccessToken` for exactly one scope; `claims` bypasses the cache.
-    /// `cached_only`: `None` instead of fetching or waiting (event loops call this first).
+    /// azure-core's `TokenCredential.get_token`: an `AccessToken` for exactly one scope;
+    /// `claims` bypasses the cache. A managed identity has one tenant: `tenant_id` and
+    /// `enable_cae` change nothing, and other keywords (azure-core's options) are accepted.
+    #[pyo3(signature = (*scopes, claims=None, tenant_id=None, enable_cae=false, **kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: &Bound<'_, PyTuple>,
+        claims: Option<&str>,
+        tenant_id: Option<&str>,
+        enable_cae: bool,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let _ = (tenant_id, enable_cae, kwargs);
+        self.access_token(py, scopes, claims, false)
+    }
+
+    /// azure-core's `SupportsTokenInfo.get_token_info`: an `AccessTokenInfo` for exactly one
+    /// scope; `options["claims"]` bypasses the cache.
+    #[pyo3(signature = (*scopes, options=None))]
+    fn get_token_info(
+        &self,
+        py: Python<'_>,
+        scopes: &Bound<'_, PyTuple>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let claims = match options {
+            Some(options) => options
+                .get_item("claims")?
+                .map(|c| c.extract::<Option<String>>())
+                .transpose()?
+                .flatten(),
+            None => None,
+        };
+        self.access_token_info(py, scopes, claims.as_deref(), false)
+    }
+
+    /// `get_token` for event loops: `cached_only` answers `None` instead of fetching or waiting.
     #[pyo3(signature = (scopes, claims=None, cached_only=false))]
     fn access_token(
         &self,
@@ -239,7 +276,7 @@ impl Credential {
         Ok(Some(object))
     }
 
-    /// azure-core's `AccessTokenInfo` for exactly one scope, as `access_token`.
+    /// `get_token_info` for event loops, as `access_token`.
     #[pyo3(signature = (scopes, claims=None, cached_only=false))]
     fn access_token_info(
         &self,

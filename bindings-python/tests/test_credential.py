@@ -178,7 +178,7 @@ def test_reprs_and_logs_never_show_token(use_source, caplog):
     cred = azmi.ManagedIdentityCredential()
     tok = cred.get_token(ARM)
     info = cred.get_token_info(ARM)
-    native = cred._credential.get_token_for("https://management.azure.com/")
+    native = cred.get_token_for("https://management.azure.com/")
     for text in (repr(cred), repr(native), caplog.text):
         assert tok.token not in text
     assert "IMDS" in caplog.text or "imds" in caplog.text

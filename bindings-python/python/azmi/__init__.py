@@ -241,7 +241,7 @@ _azmi._register(_error_class, _AccessToken, _AccessTokenInfo)
 _IDENTITY_KEYS = ("client_id", "object_id", "resource_id")
 
 
-class ManagedIdentityCredential:
+class ManagedIdentityCredential(_azmi.Credential):
     """Authenticates with an Azure managed identity; azure-identity compatible.
 
     :keyword str client_id: a user-assigned identity's client id.
@@ -250,16 +250,18 @@ class ManagedIdentityCredential:
 
     At most one identity selector may be given (``ValueError`` otherwise). The source (IMDS, App
     Service, ...) is detected from the process environment when the credential is created and
-    logged at INFO on the ``azmi`` logger.
+    logged at INFO on the ``azmi`` logger. ``get_token(*scopes, claims=None, tenant_id=None,
+    **kwargs)`` and ``get_token_info(*scopes, options=None)`` are azure-core's, implemented
+    natively: a cached token costs no Python frame.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         client_id: Optional[str] = None,
         identity_config: Optional[dict] = None,
         **kwargs: Any,
-    ) -> None:
+    ) -> "ManagedIdentityCredential":
         config = dict(identity_config or {})
         unknown = sorted(set(config) - set(_IDENTITY_KEYS))
         if unknown:
@@ -273,32 +275,15 @@ class ManagedIdentityCredential:
                     "client_id given twice (argument and identity_config); give it once"
                 )
             config["client_id"] = client_id
-        self._credential = _new_credential(
+        self = super().__new__(
+            cls,
             client_id=config.get("client_id"),
             object_id=config.get("object_id"),
             resource_id=config.get("resource_id"),
             deadline=kwargs.get("timeout"),
         )
-
-    @property
-    def source(self) -> str:
-        """The managed identity source in use (``imds``, ``app_service``, ...)."""
-        return self._credential.source
-
-    def get_token(
-        self,
-        *scopes: str,
-        claims: Optional[str] = None,
-        tenant_id: Optional[str] = None,
-        enable_cae: bool = False,
-        **kwargs: Any,
-    ) -> Any:
-        """An ``azure.core.credentials.AccessToken`` for exactly one scope."""
-        return self._credential.access_token(scopes, claims)
-
-    def get_token_info(self, *scopes: str, options: Optional[dict] = None) -> Any:
-        """An ``azure.core.credentials.AccessTokenInfo`` for exactly one scope."""
-        return self._credential.access_token_info(scopes, (options or {}).get("claims"))
+        _log_source(self)
+        return self
 
     def close(self) -> None:
         """Nothing to release (connections are pooled per credential and closed with it)."""
@@ -310,19 +295,16 @@ class ManagedIdentityCredential:
         self.close()
 
     def __repr__(self) -> str:
-        selector = self._credential.selector
-        sel = f", {selector}=..." if selector else ""
+        sel = f", {self.selector}=..." if self.selector else ""
         return f"ManagedIdentityCredential(source={self.source!r}{sel})"
 
 
-def _new_credential(**kwargs: Any) -> Any:
-    """Creates the native credential and logs the source it chose and why."""
-    credential = _azmi.Credential(**kwargs)
+def _log_source(credential: Any) -> None:
+    """Logs the source a new credential chose, and why."""
     # A program that never imported logging has configured no handler: skip the import (~20 ms).
     logging = sys.modules.get("logging")
     if logging is not None:
         logging.getLogger("azmi").info("managed identity source: %s", credential.explain())
-    return credential
 
 
 from ._msi import (  # noqa: E402  (needs the helpers above)

@@ -10,11 +10,12 @@ from . import _azmi
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
 
-    from . import ManagedIdentityCredential
+    from ._azmi import Credential
 
 
 class ArmClient:
-    """Calls ARM as a managed identity.
+    """Calls ARM as a managed identity (``credential``: an azmi ManagedIdentityCredential or
+    MSIAuthentication).
 
     ``cloud`` is ``public``, ``us_government`` or ``china``; or give ``endpoint`` and
     ``resource`` (Azure Stack, the emulator on loopback).
@@ -22,7 +23,7 @@ class ArmClient:
 
     def __init__(
         self,
-        credential: ManagedIdentityCredential,
+        credential: Credential,
         *,
         cloud: Optional[str] = None,
         endpoint: Optional[str] = None,
@@ -30,8 +31,7 @@ class ArmClient:
     ) -> None:
         if cloud is None and endpoint is None:
             cloud = "public"
-        native = credential._credential
-        self._arm = _azmi.Arm(native, cloud=cloud, endpoint=endpoint, resource=resource)
+        self._arm = _azmi.Arm(credential, cloud=cloud, endpoint=endpoint, resource=resource)
 
     def list_subscriptions(self) -> List[Dict[str, Any]]:
         return json.loads(self._arm.list_subscriptions())

@@ -1,4 +1,6 @@
-from typing import Any, Optional, final
+from typing import Any, Optional, Self, final
+
+from typing_extensions import disjoint_base
 
 __version__: str
 SOURCES: list[str]
@@ -19,7 +21,7 @@ class Token:
     def resource(self) -> Optional[str]: ...
     def raw_response(self) -> Optional[str]: ...
 
-@final
+@disjoint_base
 class Credential:
     def __new__(
         cls,
@@ -31,12 +33,21 @@ class Credential:
         legacy_port: Optional[int] = None,
         deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
-    ) -> Credential: ...
+    ) -> Self: ...
     @property
     def source(self) -> str: ...
     @property
     def selector(self) -> Optional[str]: ...
     def explain(self) -> str: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> Any: ...
+    def get_token_info(self, *scopes: str, options: Optional[dict[str, Any]] = None) -> Any: ...
     def access_token(
         self, scopes: tuple[str, ...], claims: Optional[str] = None, cached_only: bool = False
     ) -> Any: ...

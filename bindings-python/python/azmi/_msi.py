@@ -9,7 +9,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 
-from . import _error_classes, _new_credential
+from . import _azmi, _error_classes, _log_source
 
 if TYPE_CHECKING:
     from typing import Any, Dict, Optional, Tuple
@@ -47,7 +47,22 @@ def _resource_of(cloud_environment: Any) -> str:
     return cloud_environment.endpoints.active_directory_resource_id
 
 
-def _native(port: int, msi_conf: Dict[str, str], timeout: Optional[float]) -> Any:
+def _msi_conf(kwargs: Dict[str, Any]) -> Dict[str, str]:
+    """The identity selector among msrestazure's keywords (at most one)."""
+    unknown = sorted(set(kwargs) - _KNOWN)
+    if unknown:
+        raise TypeError(
+            f"MSIAuthentication() got unexpected keyword arguments {unknown}; "
+            f"accepted: {', '.join(sorted(_KNOWN))}"
+        )
+    msi_conf = {k: kwargs[k] for k in _SELECTORS if kwargs.get(k) is not None}
+    if len(msi_conf) > 1:
+        raise ValueError("MSIAuthentication parameters are mutually exclusive")
+    return msi_conf
+
+
+def _native_kwargs(port: int, msi_conf: Dict[str, str], timeout: Optional[float]) -> Dict[str, Any]:
+    """The native credential's arguments for msrestazure's."""
     kwargs: Dict[str, Any] = {_SELECTORS[k]: v for k, v in msi_conf.items()}
     if port != _DEFAULT_PORT:
         kwargs.update(source="legacy_vm_extension", legacy_port=port)
@@ -57,7 +72,7 @@ def _native(port: int, msi_conf: Dict[str, str], timeout: Optional[float]) -> An
             kwargs["max_retries"] = 0
         else:
             kwargs["deadline"] = float(timeout)
-    return _new_credential(**kwargs)
+    return kwargs
 
 
 _compat_classes: "Dict[type, type]" = {}
@@ -104,26 +119,25 @@ def _token_dict(token: Any) -> "_TokenDict":
     )
 
 
-class MSIAuthentication:
+class MSIAuthentication(_azmi.Credential):
     """msrestazure's ``MSIAuthentication``: fetches a token in the constructor.
 
     Keywords: ``client_id`` | ``object_id`` | ``msi_res_id`` (at most one), ``resource``,
     ``cloud_environment`` (an msrestazure ``Cloud`` or a cloud name), ``timeout`` (seconds).
     Any other keyword raises ``TypeError`` (never silently the system-assigned identity).
+    It is also an azure-core credential: ``get_token`` and ``get_token_info`` are the native
+    ones of :class:`azmi.ManagedIdentityCredential`.
     """
 
     header = "Authorization"
 
+    def __new__(cls, port: int = _DEFAULT_PORT, **kwargs: Any) -> "MSIAuthentication":
+        native = _native_kwargs(port, _msi_conf(kwargs), kwargs.get("timeout"))
+        self = super().__new__(cls, **native)
+        _log_source(self)
+        return self
+
     def __init__(self, port: int = _DEFAULT_PORT, **kwargs: Any) -> None:
-        unknown = sorted(set(kwargs) - _KNOWN)
-        if unknown:
-            raise TypeError(
-                f"MSIAuthentication() got unexpected keyword arguments {unknown}; "
-                f"accepted: {', '.join(sorted(_KNOWN))}"
-            )
-        self.msi_conf = {k: kwargs[k] for k in _SELECTORS if kwargs.get(k) is not None}
-        if len(self.msi_conf) > 1:
-            raise ValueError("MSIAuthentication parameters are mutually exclusive")
         if port != _DEFAULT_PORT:
             import warnings
 
@@ -133,18 +147,18 @@ class MSIAuthentication:
                 DeprecationWarning,
                 stacklevel=2,
             )
+        self.msi_conf = _msi_conf(kwargs)
         self.port = port
         self.timeout = kwargs.get("timeout")
         self.cloud_environment = kwargs.get("cloud_environment", "AzureCloud")
         self.resource = kwargs.get("resource") or _resource_of(self.cloud_environment)
-        self._credential = _native(port, self.msi_conf, self.timeout)
         self.scheme: str = ""
         self.token: "Dict[str, Any]" = _TokenDict()
         self.set_token()
 
     def set_token(self) -> None:
         """Gets a token (from the cache while it is fresh) into ``.token`` and ``.scheme``."""
-        token = _token_for(self._credential, self.resource)
+        token = _token_for(self, self.resource)
         self.token = _token_dict(token)
         self.scheme = token.token_type
 
@@ -158,23 +172,9 @@ class MSIAuthentication:
         session.headers[self.header] = f"{self.scheme} {self.token['access_token']}"
         return session
 
-    def get_token(
-        self,
-        *scopes: str,
-        claims: Optional[str] = None,
-        tenant_id: Optional[str] = None,
-        **kwargs: Any,
-    ) -> Any:
-        """azure-core ``TokenCredential.get_token``."""
-        return self._credential.access_token(scopes, claims)
-
-    def get_token_info(self, *scopes: str, options: Optional[dict] = None) -> Any:
-        """azure-core ``SupportsTokenInfo.get_token_info``."""
-        return self._credential.access_token_info(scopes, (options or {}).get("claims"))
-
     def __repr__(self) -> str:
         return (
-            f"MSIAuthentication(source={self._credential.source!r}, resource={self.resource!r}, "
+            f"MSIAuthentication(source={self.source!r}, resource={self.resource!r}, "
             f"msi_conf={self.msi_conf!r})"
         )
 
@@ -183,7 +183,8 @@ def get_msi_token(
     resource: str, port: int = _DEFAULT_PORT, msi_conf: Optional[dict] = None
 ) -> Tuple[str, str, Dict[str, Any]]:
     """msrestazure's ``get_msi_token``: ``(token_type, access_token, token_entry)``."""
-    credential = _native(port, dict(msi_conf or {}), None)
+    credential = _azmi.Credential(**_native_kwargs(port, dict(msi_conf or {}), None))
+    _log_source(credential)
     token = _token_for(credential, resource)
     return token.token_type, token.secret(), _token_dict(token)
 

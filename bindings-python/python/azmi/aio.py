@@ -26,7 +26,7 @@ class ManagedIdentityCredential:
                         tenant_id: Optional[str] = None, **kwargs: Any) -> Any:
         # A cached token is served on the loop thread (that never waits on I/O); a fetch runs
         # in the default executor.
-        native = self._sync._credential
+        native = self._sync
         token = native.access_token(scopes, claims, cached_only=True)
         if token is None:
             call = functools.partial(native.access_token, scopes, claims)
@@ -34,7 +34,7 @@ class ManagedIdentityCredential:
         return token
 
     async def get_token_info(self, *scopes: str, options: Optional[dict] = None) -> Any:
-        native = self._sync._credential
+        native = self._sync
         claims = (options or {}).get("claims")
         info = native.access_token_info(scopes, claims, cached_only=True)
         if info is None:
