@@ -25,6 +25,14 @@ describe('entries', () => {
     assert.equal(cjs.ManagedIdentityCredential, ManagedIdentityCredential)
     assert.ok(sources().includes('imds') && sources().includes('app_service'))
   })
+
+  test("the package's exports map: require('azmi') and import('azmi')", async () => {
+    const byName = createRequire(import.meta.url)('azmi')
+    assert.equal(byName.ManagedIdentityCredential, ManagedIdentityCredential)
+    const esm = await import('azmi')
+    assert.equal(esm.ManagedIdentityCredential, ManagedIdentityCredential)
+    assert.equal(esm.default.loginWithVmMSI, esm.loginWithVmMSI)
+  })
 })
 
 describe('getToken', () => {

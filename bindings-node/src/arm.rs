@@ -62,58 +62,81 @@ impl ArmClient {
 
     /// Every subscription the identity can see.
     #[napi(catch_unwind, ts_return_type = "Promise<any[]>")]
-    pub fn list_subscriptions(&self) -> AsyncTask<ArmCall> {
-        self.call(Op::Subscriptions)
+    pub fn list_subscriptions<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        self.call(env, Op::Subscriptions)
     }
 
     /// Every resource group of a subscription.
     #[napi(catch_unwind, ts_return_type = "Promise<any[]>")]
-    pub fn list_resource_groups(&self, subscription_id: String) -> AsyncTask<ArmCall> {
-        self.call(Op::Groups(subscription_id))
+    pub fn list_resource_groups<'env>(
+        &self,
+        env: &'env Env,
+        subscription_id: String,
+    ) -> Result<Object<'env>> {
+        self.call(env, Op::Groups(subscription_id))
     }
 
     /// Creates or updates a resource group; resolves to it.
     #[napi(catch_unwind, ts_return_type = "Promise<any>")]
-    pub fn create_resource_group(
+    pub fn create_resource_group<'env>(
         &self,
+        env: &'env Env,
         subscription_id: String,
         name: String,
         location: String,
         tags: Option<serde_json::Map<String, Value>>,
-    ) -> AsyncTask<ArmCall> {
-        self.call(Op::Create { subscription_id, name, location, tags })
+    ) -> Result<Object<'env>> {
+        self.call(env, Op::Create { subscription_id, name, location, tags })
     }
 
     /// Deletes a resource group and waits until ARM says it is gone.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn delete_resource_group(
+    pub fn delete_resource_group<'env>(
         &self,
+        env: &'env Env,
         subscription_id: String,
         name: String,
-    ) -> AsyncTask<ArmCall> {
-        self.call(Op::Delete { subscription_id, name })
+    ) -> Result<Object<'env>> {
+        self.call(env, Op::Delete { subscription_id, name })
     }
 
     /// Any ARM request: `method` on `path` (from `/subscriptions/...`) with `api-version`; lists
     /// resolve to their items (every page), others to the response body.
     #[napi(catch_unwind, ts_return_type = "Promise<any>")]
-    pub fn request(
+    pub fn request<'env>(
         &self,
+        env: &'env Env,
         method: String,
         path: String,
         api_version: String,
         body: Option<Value>,
-    ) -> AsyncTask<ArmCall> {
-        self.call(Op::Generic { method, path, api_version, body: body.map(crate::sansio::ints) })
+    ) -> Result<Object<'env>> {
+        self.call(
+            env,
+            Op::Generic { method, path, api_version, body: body.map(crate::sansio::ints) },
+        )
     }
 
-    fn call(&self, op: Op) -> AsyncTask<ArmCall> {
-        AsyncTask::new(ArmCall { client: self.inner.clone(), op })
+    /// Runs `op` on a thread of its own (ARM operations are few and may poll for long, so they
+    /// do not hold libuv's small worker pool); the promise settles on the event loop.
+    fn call<'env>(&self, env: &'env Env, op: Op) -> Result<Object<'env>> {
+        let (deferred, promise) = env.create_deferred::<Json, Settle>()?;
+        let client = self.inner.clone();
+        std::thread::Builder::new()
+            .name("azmi-arm".into())
+            .spawn(move || {
+                let result = guard(|| run(&client, &op));
+                deferred
+                    .resolve(Box::new(move |env| result.map(Json).map_err(|f| f.into_error(&env))));
+            })
+            .map_err(|e| Error::from_reason(format!("cannot start a thread for ARM: {e}")))?;
+        Ok(promise)
     }
 }
 
-#[doc(hidden)]
-pub enum Op {
+type Settle = Box<dyn FnOnce(Env) -> Result<Json> + Send>;
+
+enum Op {
     Subscriptions,
     Groups(String),
     Create {
@@ -134,42 +157,23 @@ pub enum Op {
     },
 }
 
-/// One ARM operation on a worker thread.
-#[doc(hidden)]
-pub struct ArmCall {
-    client: azmi_host::ArmClient,
-    op: Op,
-}
-
-impl Task for ArmCall {
-    type Output = std::result::Result<Value, Failure>;
-    type JsValue = Json;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let c = &self.client;
-        Ok(guard(|| {
-            let result = match &self.op {
-                Op::Subscriptions => c.list_subscriptions().map(Value::Array),
-                Op::Groups(sub) => c.list_resource_groups(sub).map(Value::Array),
-                Op::Create { subscription_id, name, location, tags } => {
-                    c.create_resource_group(subscription_id, name, location, tags.as_ref())
-                }
-                Op::Delete { subscription_id, name } => {
-                    c.delete_resource_group(subscription_id, name, |_| {}).map(|_| Value::Null)
-                }
-                Op::Generic { method, path, api_version, body } => {
-                    ArmRequest::generic(method, path, api_version, body.clone())
-                        .and_then(|r| c.execute(&r))
-                        .map(outcome)
-                }
-            };
-            result.map_err(|e| arm_failure(&e))
-        }))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Json> {
-        output.map(Json).map_err(|f| f.into_error(&env))
-    }
+fn run(c: &azmi_host::ArmClient, op: &Op) -> std::result::Result<Value, Failure> {
+    let result = match op {
+        Op::Subscriptions => c.list_subscriptions().map(Value::Array),
+        Op::Groups(sub) => c.list_resource_groups(sub).map(Value::Array),
+        Op::Create { subscription_id, name, location, tags } => {
+            c.create_resource_group(subscription_id, name, location, tags.as_ref())
+        }
+        Op::Delete { subscription_id, name } => {
+            c.delete_resource_group(subscription_id, name, |_| {}).map(|_| Value::Null)
+        }
+        Op::Generic { method, path, api_version, body } => {
+            ArmRequest::generic(method, path, api_version, body.clone())
+                .and_then(|r| c.execute(&r))
+                .map(outcome)
+        }
+    };
+    result.map_err(|e| arm_failure(&e))
 }
 
 fn outcome(o: ArmOutcome) -> Value {
