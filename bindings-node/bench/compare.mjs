@@ -6,7 +6,7 @@
 import { spawn, execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
@@ -21,6 +21,12 @@ const CACHED_MS = 1000
 // --- child: one measurement in a fresh process ------------------------------------------------
 if (process.argv[2] === '--child') {
   const [, , , lib, what] = process.argv
+  if (what === 'import') {
+    const t = process.hrtime.bigint()
+    await import(pathToFileURL(lib === 'azmi' ? join(here, '..', 'index.mjs') : LIBS[lib].path.replace(/commonjs/, 'esm')).href)
+    process.stdout.write(JSON.stringify({ importMs: Number(process.hrtime.bigint() - t) / 1e6 }))
+    process.exit(0)
+  }
   const t0 = process.hrtime.bigint()
   const mod = require(LIBS[lib].path)
   const t1 = process.hrtime.bigint()
@@ -77,19 +83,21 @@ const rows = {}
 try {
   for (const lib of Object.keys(LIBS)) {
     const imports = []
+    const esmImports = []
     const colds = []
     for (let i = 0; i < RUNS; i += 1) {
       await emu.reset()
       const r = child(lib, 'cold')
       imports.push(r.importMs)
       colds.push(r.coldMs)
+      esmImports.push(child(lib, 'import').importMs)
     }
     await emu.reset()
     const burst = child(lib, 'burst')
     const burstRequests = (await emu.requests('imds')).length
     await emu.reset()
     const cached = await cachedCallsPerSecond(lib)
-    rows[lib] = { importMs: median(imports), coldMs: median(colds), cached, burstRequests, distinct: burst.distinct }
+    rows[lib] = { importMs: median(imports), esmMs: median(esmImports), coldMs: median(colds), cached, burstRequests, distinct: burst.distinct }
   }
 } finally {
   emu.stop()
@@ -101,6 +109,7 @@ const fmt = (n, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits
 const table = [
   ['metric', 'azmi', '@azure/identity', 'azmi vs @azure/identity'],
   [`require time, ms (median of ${RUNS} fresh processes)`, fmt(a.importMs), fmt(b.importMs), `${fmt(b.importMs / a.importMs)}x faster`],
+  [`import() time, ms (ES module, median of ${RUNS} fresh processes)`, fmt(a.esmMs), fmt(b.esmMs), `${fmt(b.esmMs / a.esmMs)}x faster`],
   [`cold first token, ms (median of ${RUNS} fresh processes)`, fmt(a.coldMs), fmt(b.coldMs), `${fmt(b.coldMs / a.coldMs)}x faster`],
   [`cached getToken calls/s (sequential await, ${CACHED_MS} ms)`, fmt(a.cached, 0), fmt(b.cached, 0), `${fmt(a.cached / b.cached)}x`],
   ['endpoint requests for 100 concurrent cold calls', String(a.burstRequests), String(b.burstRequests), ''],
