@@ -407,6 +407,13 @@ fn json_text(v: &serde_json::Value) -> String {
     v.to_string()
 }
 
+/// An optional JSON argument, parsed; `what` names it in the error.
+fn json_arg<T: serde::de::DeserializeOwned>(what: &str, text: Option<&str>) -> PyResult<Option<T>> {
+    text.map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| PyValueError::new_err(format!("{what}: not valid JSON: {e}")))
+}
+
 #[pymethods]
 impl Arm {
     #[new]
@@ -460,12 +467,7 @@ impl Arm {
         location: &str,
         tags: Option<&str>,
     ) -> PyResult<String> {
-        let tags: Option<serde_json::Map<String, serde_json::Value>> = match tags {
-            Some(t) => Some(
-                serde_json::from_str(t).map_err(|e| PyValueError::new_err(format!("tags: {e}")))?,
-            ),
-            None => None,
-        };
+        let tags: Option<serde_json::Map<String, serde_json::Value>> = json_arg("tags", tags)?;
         py.detach(|| {
             self.inner.create_resource_group(subscription_id, name, location, tags.as_ref())
         })
@@ -494,12 +496,7 @@ impl Arm {
         api_version: &str,
         body: Option<&str>,
     ) -> PyResult<String> {
-        let body: Option<serde_json::Value> = match body {
-            Some(b) => Some(
-                serde_json::from_str(b).map_err(|e| PyValueError::new_err(format!("body: {e}")))?,
-            ),
-            None => None,
-        };
+        let body: Option<serde_json::Value> = json_arg("body", body)?;
         let request =
             ArmRequest::generic(method, path, api_version, body).map_err(|e| arm_error(py, &e))?;
         let outcome = py.detach(|| self.inner.execute(&request)).map_err(|e| arm_error(py, &e))?;
