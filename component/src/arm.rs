@@ -26,6 +26,8 @@ impl wa::Guest for Component {
 pub(crate) struct ArmFlow(RefCell<c::ArmFlow>);
 
 impl ArmFlow {
+    // The shape of WIT's `result<arm-flow, arm-error>`, which the generated trait returns.
+    #[allow(clippy::result_large_err)]
     fn wrap(flow: Result<c::ArmFlow, c::ArmError>) -> Result<wa::ArmFlow, wa::ArmError> {
         flow.map(|f| wa::ArmFlow::new(ArmFlow(RefCell::new(f))))
             .map_err(|e| convert::arm_error_to_wit(&e))
