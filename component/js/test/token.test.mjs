@@ -12,6 +12,11 @@ const ARM = 'https://management.azure.com/';
 let emulator;
 const envs = {};
 
+const NEEDS = {
+  imds: ['AZURE_POD_IDENTITY_AUTHORITY_HOST'],
+  app_service: ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER'],
+};
+
 /** Starts `azmi emulate --print-env SOURCE` and reads its `export` lines. */
 function emulate(source) {
   const bin = process.env.AZMI_BIN;
@@ -26,7 +31,8 @@ function emulate(source) {
     child.stdout.on('data', (chunk) => {
       text += chunk;
       const vars = [...text.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]);
-      if (vars.length > 0 && text.endsWith('\n')) {
+      // Lines may arrive one by one: wait for every variable the source needs.
+      if (NEEDS[source].every((name) => vars.some(([n]) => n === name))) {
         clearTimeout(timer);
         resolve({ child, vars });
       }
