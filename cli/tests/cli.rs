@@ -115,3 +115,17 @@ fn emulate_takes_faults_by_flag() {
     ]));
     assert!(ok, "{stdout}\n{stderr}");
 }
+
+/// Without the `component` feature, `--engine component` says how to get it.
+#[cfg(not(feature = "component"))]
+#[test]
+fn the_component_engine_needs_the_feature() {
+    for args in [
+        &["token", "--engine", "component"][..],
+        &["arm", "--engine", "component", "subscriptions"],
+    ] {
+        let (ok, _, stderr) = run(azmi().args(args));
+        assert!(!ok, "{args:?}");
+        assert!(stderr.contains("[config]") && stderr.contains("--features component"), "{stderr}");
+    }
+}
