@@ -17,8 +17,9 @@ pub struct JsonArmFlow {
 }
 
 impl JsonArmFlow {
-    /// Starts `operation` (`{"op": "list_resource_groups", "subscription_id": …}`, see
-    /// [`request`]) against `cloud` (`null` = public, a name, or `{"arm_endpoint", "resource"}`).
+    /// Starts `operation` (`{"op": "list_resource_groups", "subscription_id": …}`; the
+    /// operations are those of this module's `request`) against `cloud` (`null` = public, a
+    /// name, or `{"arm_endpoint", "resource"}`).
     pub fn new(cfg: &Value, cloud: &Value, operation: &Value, now: u64) -> Result<Self, WireError> {
         let request = request(operation).map_err(failed)?;
         let flow = ArmFlow::new(&arm_config(cfg), &cloud_of(cloud)?, &request, UnixMillis(now));
