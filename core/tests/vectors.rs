@@ -5,13 +5,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use azmi_core::wire;
 use azmi_core::{
-    AccessToken, Action, ArmAction, ArmConfig, ArmError, ArmFlow, ArmOutcome, ArmRequest,
-    ArmResponse, CacheKey, Cloud, Config, Detection, EnvSnapshot, ErrorKind, FetchTicket,
-    FileFailure, Identity, Lookup, Outgoing, RequestId, Resource, SourceKind, TokenCache,
-    TokenError, TokenFlow, TransportFailure, UnixMillis, WaitOutcome, WaitTicket,
+    AccessToken, Action, ArmAction, ArmError, ArmFlow, ArmOutcome, ArmResponse, CacheKey, Cloud,
+    Config, Detection, EnvSnapshot, FetchTicket, Identity, Lookup, Outgoing, RequestId, Resource,
+    SourceKind, TokenCache, TokenError, TokenFlow, TransportFailure, UnixMillis, WaitOutcome,
+    WaitTicket,
 };
-use serde_json::{Map, Value};
+use results::{cache_token, error_with_code};
+use serde_json::Value;
+
+#[path = "support/results.rs"]
+mod results;
 
 const DEFAULT_START: u64 = 1_700_000_000_000;
 
@@ -113,16 +118,9 @@ fn config(case: &Value) -> Result<(Config, Result<Resource, azmi_core::ConfigErr
     Ok((cfg, resource))
 }
 
+/// The case's environment, read as every binding reads it (`azmi_core::wire`).
 fn env(case: &Value) -> EnvSnapshot {
-    env_of(&case["env"])
-        .with_arc_agent_installed(case["arc_agent_installed"].as_bool() == Some(true))
-}
-
-fn env_of(v: &Value) -> EnvSnapshot {
-    let vars = v.as_object().into_iter().flatten();
-    EnvSnapshot::from_vars(
-        vars.map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())),
-    )
+    wire::env(&case["env"], case["arc_agent_installed"].as_bool() == Some(true))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,7 +139,7 @@ fn run_flow(case: &Value) -> Outcome {
     for (i, step) in steps.iter().enumerate() {
         let at = |e: String| format!("step {i}: {e}");
         if let Some(vars) = step.get("env") {
-            environment = env_of(vars);
+            environment = wire::env(vars, false);
             flow.handle_env(&environment);
             continue;
         }
@@ -170,7 +168,7 @@ fn run_flow(case: &Value) -> Outcome {
             }
             let contents = match (step["file"].as_str(), step["file_error"].as_str()) {
                 (Some(text), _) => Ok(text.as_bytes().to_vec()),
-                (None, Some(e)) => Err(file_failure(e).map_err(at)?),
+                (None, Some(e)) => Err(wire::file_failure(e)),
                 (None, None) => return Err(at("read_file step without file or file_error".into())),
             };
             flow.handle_file(id, contents, now);
@@ -229,42 +227,6 @@ fn check_send(expected: &Value, out: &Outgoing) -> Outcome {
         expect_eq("tls_pin", pin.as_str(), out.tls_pin.as_deref())?;
     }
     Ok(())
-}
-
-fn response(v: &Value) -> Result<http::Response<Vec<u8>>, String> {
-    let status = v["status"].as_u64().ok_or("response without status")? as u16;
-    let mut b = http::Response::builder().status(status);
-    for (name, value) in v["headers"].as_object().into_iter().flatten() {
-        b = b.header(name.as_str(), value.as_str().unwrap_or_default());
-    }
-    let body = match (&v["json"], &v["body"]) {
-        (Value::Null, Value::String(text)) => text.clone().into_bytes(),
-        (Value::Null, _) => Vec::new(),
-        (json, _) => serde_json::to_vec(json).unwrap(),
-    };
-    b.body(body).map_err(|e| e.to_string())
-}
-
-fn transport(kind: &str) -> Result<TransportFailure, String> {
-    Ok(match kind {
-        "connection_refused" => TransportFailure::ConnectionRefused,
-        "unreachable" => TransportFailure::Unreachable,
-        "timeout" => TransportFailure::Timeout,
-        "connection_reset" => TransportFailure::ConnectionReset,
-        "tls" => TransportFailure::Tls,
-        "other" => TransportFailure::Other("other".into()),
-        other => return Err(format!("unknown transport error {other}")),
-    })
-}
-
-fn file_failure(kind: &str) -> Result<FileFailure, String> {
-    Ok(match kind {
-        "not_found" => FileFailure::NotFound,
-        "too_large" => FileFailure::TooLarge,
-        "permission_denied" => FileFailure::PermissionDenied,
-        "other" => FileFailure::Other("other".into()),
-        other => return Err(format!("unknown file error {other}")),
-    })
 }
 
 fn check_outcome(expected: &Value, result: Result<AccessToken, TokenError>) -> Outcome {
@@ -432,48 +394,6 @@ fn cache_key(k: &Value) -> Result<CacheKey, String> {
     Ok(CacheKey { source, identity, resource })
 }
 
-/// A token as a fetch would deliver it; without `refresh_on_ms`, the core's refresh rule applies
-/// from the completion instant, as for a parsed response.
-fn cache_token(tok: &Map<String, Value>, start: u64, now: UnixMillis) -> AccessToken {
-    let secret = tok["access_token"].as_str().unwrap_or_default();
-    let expires_on = UnixMillis(start + tok["expires_on_ms"].as_u64().unwrap_or(0));
-    let body = match tok.get("refresh_on_ms").and_then(Value::as_u64) {
-        Some(r) => {
-            return AccessToken::new(secret, "Bearer", expires_on, UnixMillis(start + r));
-        }
-        None => format!(
-            r#"{{"access_token":"{secret}","expires_on":{}}}"#,
-            expires_on.0 as f64 / 1000.0
-        ),
-    };
-    // Parse through the core so the documented refresh rule is the one under test.
-    parse_via_flow(&body, now)
-}
-
-fn parse_via_flow(body: &str, now: UnixMillis) -> AccessToken {
-    let env = EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:1")]);
-    let resource = Resource::new("https://management.azure.com/").unwrap();
-    let mut flow = TokenFlow::new(&Config::default(), &env, &resource, now).unwrap();
-    let Action::Send(out) = flow.poll(now) else { panic!("expected Send") };
-    flow.handle_response(out.id, http::Response::new(body.as_bytes().to_vec()), now);
-    match flow.poll(now) {
-        Action::Done(Ok(t)) => t,
-        other => panic!("cache token did not parse: {other:?}"),
-    }
-}
-
-fn error_with_code(code: &str) -> TokenError {
-    let kind = match code {
-        "unavailable" => ErrorKind::Unavailable { reason: "test".into() },
-        "throttled" => ErrorKind::Throttled,
-        "identity_not_found" => ErrorKind::IdentityNotFound { status: 400, detail: String::new() },
-        "unauthorized" => ErrorKind::Unauthorized { status: 401, detail: String::new() },
-        "deadline_exceeded" => ErrorKind::DeadlineExceeded { deadline: Duration::from_secs(30) },
-        _ => ErrorKind::EndpointError { status: 500, detail: String::new() },
-    };
-    TokenError::new(SourceKind::Imds, kind)
-}
-
 // ---------------------------------------------------------------------------------------------
 // What token and ARM flows share: answering a Send, taking a wait
 
@@ -511,9 +431,9 @@ fn answer(
     check_send(&step["send"], &out)?;
     *now = now.plus(Duration::from_millis(step["elapsed_ms"].as_u64().unwrap_or(0)));
     if let Some(resp) = step.get("response") {
-        flow.response(out.id, response(resp)?, *now);
+        flow.response(out.id, wire::response(resp).map_err(|e| e.message)?, *now);
     } else if let Some(kind) = step["transport_error"].as_str() {
-        flow.transport_error(out.id, transport(kind)?, *now);
+        flow.transport_error(out.id, wire::transport_failure(kind), *now);
     } else {
         return Err("send step without response or transport_error".into());
     }
@@ -538,7 +458,7 @@ fn take_wait(step: &Value, until: UnixMillis, now: &mut UnixMillis) -> Outcome {
 // ARM cases
 
 fn run_arm(case: &Value) -> Outcome {
-    let cfg = arm_config(&case["config"]);
+    let cfg = wire::arm_config(&case["config"]);
     let cloud = match &case["cloud"] {
         Value::Null => Cloud::public(),
         Value::String(name) => Cloud::from_name(name).ok_or(format!("unknown cloud {name}"))?,
@@ -553,7 +473,9 @@ fn run_arm(case: &Value) -> Outcome {
     let mut now = UnixMillis(case["start_ms"].as_u64().unwrap_or(DEFAULT_START));
     let flow = match case["resume"].as_str() {
         Some(token) => ArmFlow::resume(&cfg, &cloud, token, now),
-        None => arm_request(&case["operation"]).and_then(|r| ArmFlow::new(&cfg, &cloud, &r, now)),
+        None => {
+            wire::arm_request(&case["operation"]).and_then(|r| ArmFlow::new(&cfg, &cloud, &r, now))
+        }
     };
     let mut flow = match flow {
         Ok(flow) => flow,
@@ -610,62 +532,6 @@ fn run_arm(case: &Value) -> Outcome {
         ArmAction::Done(Ok(outcome)) => check_arm_outcome(&case["outcome"], outcome),
         ArmAction::Done(Err(e)) => check_arm_error(&case["outcome"], &e),
         other => Err(format!("after the last step expected Done, got {other:?}")),
-    }
-}
-
-fn arm_config(c: &Value) -> ArmConfig {
-    let mut cfg = ArmConfig::default();
-    let ms = |name: &str| c[name].as_u64().map(Duration::from_millis);
-    cfg.deadline = ms("deadline_ms").unwrap_or(cfg.deadline);
-    cfg.attempt_timeout = ms("attempt_timeout_ms").unwrap_or(cfg.attempt_timeout);
-    cfg.lro_poll_delay = ms("lro_poll_delay_ms").unwrap_or(cfg.lro_poll_delay);
-    cfg.retry.initial_delay = ms("initial_delay_ms").unwrap_or(cfg.retry.initial_delay);
-    cfg.retry.max_delay = ms("max_delay_ms").unwrap_or(cfg.retry.max_delay);
-    cfg.retry.max_retries = c["max_retries"].as_u64().map_or(cfg.retry.max_retries, |n| n as u32);
-    cfg.retry.jitter = c["jitter"].as_f64().unwrap_or(cfg.retry.jitter);
-    cfg.retry.seed = c["seed"].as_u64().unwrap_or(cfg.retry.seed);
-    cfg
-}
-
-fn arm_request(op: &Value) -> Result<ArmRequest, ArmError> {
-    let s = |k: &str| op[k].as_str();
-    let (sub, name) = (s("subscription_id").unwrap_or_default(), s("name").unwrap_or_default());
-    let request = match s("op").unwrap_or_default() {
-        "discover_cloud" => ArmRequest::discover_cloud(),
-        "list_subscriptions" => ArmRequest::list_subscriptions(),
-        "get_subscription" => ArmRequest::get_subscription(sub)?,
-        "list_resource_groups" => ArmRequest::list_resource_groups(
-            sub,
-            s("filter"),
-            op["top"].as_u64().map(|t| t as u32),
-        )?,
-        "get_resource_group" => ArmRequest::get_resource_group(sub, name)?,
-        "resource_group_exists" => ArmRequest::resource_group_exists(sub, name)?,
-        "create_or_update_resource_group" => ArmRequest::create_or_update_resource_group(
-            sub,
-            name,
-            s("location").unwrap_or_default(),
-            op["tags"].as_object(),
-        )?,
-        "delete_resource_group" => {
-            ArmRequest::delete_resource_group(sub, name, s("force_deletion_types"))?
-        }
-        "request" => {
-            let method = s("method").unwrap_or("GET");
-            let r = ArmRequest::generic(
-                method,
-                s("path").unwrap_or_default(),
-                s("api_version").unwrap_or_default(),
-                op.get("body").cloned(),
-            )?;
-            let r = if op["paged"].as_bool() == Some(true) { r.paged() } else { r };
-            return Ok(if op["lro"].as_bool() == Some(true) { r.long_running() } else { r });
-        }
-        other => panic!("unknown ARM op {other:?}"),
-    };
-    match s("api_version") {
-        Some(v) => request.with_api_version(v),
-        None => Ok(request),
     }
 }
 

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use azmi_core::wire;
 use azmi_core::{
-    AccessToken, Action, ArmAction, ArmConfig, ArmError, ArmFlow, ArmOutcome, ArmRequest, CacheKey,
-    Cloud, Config, ConfigError, Detection, EnvSnapshot, ErrorKind, FileFailure, Identity, Lookup,
-    Outgoing, RequestId, Resource, SourceKind, TokenCache, TokenError, TokenFlow, TransportFailure,
+    AccessToken, Action, ArmAction, ArmConfig, ArmError, ArmFlow, ArmOutcome, CacheKey, Cloud,
+    Config, ConfigError, Detection, EnvSnapshot, FileFailure, Identity, Lookup, Outgoing,
+    RequestId, Resource, SourceKind, TokenCache, TokenError, TokenFlow, TransportFailure,
     UnixMillis, WaitOutcome,
 };
 use azmi_emulator::{Emulator, EmulatorConfig};
@@ -23,7 +24,11 @@ use azmi_host::component::{
     WaitTicket,
 };
 use azmi_host::{EnvSource, Transport};
-use serde_json::{Map, Value};
+use results::{cache_token, error_with_code};
+use serde_json::Value;
+
+#[path = "../../core/tests/support/results.rs"]
+mod results;
 
 const DEFAULT_START: u64 = 1_700_000_000_000;
 const ARM: &str = "https://management.azure.com/";
@@ -468,7 +473,7 @@ impl Engine for Native {
         op: &Value,
         now: UnixMillis,
     ) -> Result<Box<dyn ArmFlowApi>, ArmError> {
-        Ok(Box::new(ArmFlow::new(cfg, cloud, &native_request(op)?, now)?))
+        Ok(Box::new(ArmFlow::new(cfg, cloud, &wire::arm_request(op)?, now)?))
     }
     fn arm_resume(
         &self,
@@ -796,13 +801,8 @@ fn audience(case: &Value) -> wi::Audience {
     }
 }
 
-fn env_of(v: &Value) -> EnvSnapshot {
-    let vars = v.as_object().into_iter().flatten();
-    EnvSnapshot::from_vars(vars.map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())))
-}
-
 fn env(case: &Value) -> EnvSnapshot {
-    env_of(&case["env"]).with_arc_agent_installed(case["arc_agent_installed"] == true)
+    wire::env(&case["env"], case["arc_agent_installed"] == true)
 }
 
 fn start(case: &Value) -> UnixMillis {
@@ -821,7 +821,7 @@ fn run_flow(engine: &dyn Engine, case: &Value) -> Result<Vec<Seen>, String> {
     seen.push(Seen::Detected(flow.detection()));
     for (i, step) in case["steps"].as_array().into_iter().flatten().enumerate() {
         if let Some(vars) = step.get("env") {
-            flow.env(&env_of(vars));
+            flow.env(&wire::env(vars, false));
             continue;
         }
         if let Some(ms) = step["advance_ms"].as_u64() {
@@ -839,7 +839,7 @@ fn run_flow(engine: &dyn Engine, case: &Value) -> Result<Vec<Seen>, String> {
             (Action::ReadFile { id, .. }, _) if step.get("read_file").is_some() => {
                 let contents = match (step["file"].as_str(), step["file_error"].as_str()) {
                     (Some(text), _) => Ok(text.as_bytes().to_vec()),
-                    (None, Some(e)) => Err(file_failure(e)),
+                    (None, Some(e)) => Err(wire::file_failure(e)),
                     _ => return Err(format!("step {i}: read_file without file or file_error")),
                 };
                 flow.file(*id, contents, now);
@@ -900,39 +900,6 @@ fn run_cache(engine: &dyn Engine, case: &Value) -> Result<Vec<Seen>, String> {
         }
     }
     Ok(seen)
-}
-
-/// A token as a fetch delivers it; without `refresh_on_ms` it is parsed by the native core, so
-/// both engines receive the very same token.
-fn cache_token(tok: &Map<String, Value>, start: u64, now: UnixMillis) -> AccessToken {
-    let secret = tok["access_token"].as_str().unwrap_or_default();
-    let expires_on = UnixMillis(start + tok["expires_on_ms"].as_u64().unwrap_or(0));
-    if let Some(r) = tok.get("refresh_on_ms").and_then(Value::as_u64) {
-        return AccessToken::new(secret, "Bearer", expires_on, UnixMillis(start + r));
-    }
-    let body =
-        format!(r#"{{"access_token":"{secret}","expires_on":{}}}"#, expires_on.0 as f64 / 1000.0);
-    let env = EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:1")]);
-    let resource = Resource::new(ARM).unwrap();
-    let mut flow = TokenFlow::new(&Config::default(), &env, &resource, now).unwrap();
-    let Action::Send(out) = flow.poll(now) else { panic!("expected Send") };
-    flow.handle_response(out.id, http::Response::new(body.into_bytes()), now);
-    match flow.poll(now) {
-        Action::Done(Ok(t)) => t,
-        other => panic!("cache token did not parse: {other:?}"),
-    }
-}
-
-fn error_with_code(code: &str) -> TokenError {
-    let kind = match code {
-        "unavailable" => ErrorKind::Unavailable { reason: "test".into() },
-        "throttled" => ErrorKind::Throttled,
-        "identity_not_found" => ErrorKind::IdentityNotFound { status: 400, detail: String::new() },
-        "unauthorized" => ErrorKind::Unauthorized { status: 401, detail: String::new() },
-        "deadline_exceeded" => ErrorKind::DeadlineExceeded { deadline: Duration::from_secs(30) },
-        _ => ErrorKind::EndpointError { status: 500, detail: String::new() },
-    };
-    TokenError::new(SourceKind::Imds, kind)
 }
 
 fn run_arm(engine: &dyn Engine, case: &Value) -> Result<Vec<Seen>, String> {
@@ -1012,47 +979,6 @@ fn run_arm(engine: &dyn Engine, case: &Value) -> Result<Vec<Seen>, String> {
     Ok(seen)
 }
 
-fn native_request(op: &Value) -> Result<ArmRequest, ArmError> {
-    let s = |k: &str| op[k].as_str();
-    let (sub, name) = (s("subscription_id").unwrap_or_default(), s("name").unwrap_or_default());
-    let request = match s("op").unwrap_or_default() {
-        "discover_cloud" => ArmRequest::discover_cloud(),
-        "list_subscriptions" => ArmRequest::list_subscriptions(),
-        "get_subscription" => ArmRequest::get_subscription(sub)?,
-        "list_resource_groups" => {
-            let top = op["top"].as_u64().map(|t| t as u32);
-            ArmRequest::list_resource_groups(sub, s("filter"), top)?
-        }
-        "get_resource_group" => ArmRequest::get_resource_group(sub, name)?,
-        "resource_group_exists" => ArmRequest::resource_group_exists(sub, name)?,
-        "create_or_update_resource_group" => ArmRequest::create_or_update_resource_group(
-            sub,
-            name,
-            s("location").unwrap_or_default(),
-            op["tags"].as_object(),
-        )?,
-        "delete_resource_group" => {
-            ArmRequest::delete_resource_group(sub, name, s("force_deletion_types"))?
-        }
-        "request" => {
-            let body = op.get("body").cloned();
-            let r = ArmRequest::generic(
-                s("method").unwrap_or("GET"),
-                s("path").unwrap_or_default(),
-                s("api_version").unwrap_or_default(),
-                body,
-            )?;
-            let r = if op["paged"] == true { r.paged() } else { r };
-            return Ok(if op["lro"] == true { r.long_running() } else { r });
-        }
-        other => panic!("unknown ARM op {other:?}"),
-    };
-    match s("api_version") {
-        Some(v) => request.with_api_version(v),
-        None => Ok(request),
-    }
-}
-
 fn wit_request(op: &Value) -> wa::ArmRequest {
     let s = |k: &str| op[k].as_str().map(str::to_owned);
     let sub = || s("subscription_id").unwrap_or_default();
@@ -1101,35 +1027,10 @@ fn wit_request(op: &Value) -> wa::ArmRequest {
 
 fn answer(step: &Value) -> Result<Answer, String> {
     if let Some(v) = step.get("response") {
-        let status = v["status"].as_u64().ok_or("response without status")? as u16;
-        let mut b = http::Response::builder().status(status);
-        for (name, value) in v["headers"].as_object().into_iter().flatten() {
-            b = b.header(name.as_str(), value.as_str().unwrap_or_default());
-        }
-        let body = match (&v["json"], &v["body"]) {
-            (Value::Null, Value::String(text)) => text.clone().into_bytes(),
-            (Value::Null, _) => Vec::new(),
-            (json, _) => serde_json::to_vec(json).unwrap(),
-        };
-        return b.body(body).map(Ok).map_err(|e| e.to_string());
+        return wire::response(v).map(Ok).map_err(|e| e.message);
     }
-    Ok(Err(match step["transport_error"].as_str().ok_or("no response or transport_error")? {
-        "connection_refused" => TransportFailure::ConnectionRefused,
-        "unreachable" => TransportFailure::Unreachable,
-        "timeout" => TransportFailure::Timeout,
-        "connection_reset" => TransportFailure::ConnectionReset,
-        "tls" => TransportFailure::Tls,
-        other => TransportFailure::Other(other.to_owned()),
-    }))
-}
-
-fn file_failure(kind: &str) -> FileFailure {
-    match kind {
-        "not_found" => FileFailure::NotFound,
-        "too_large" => FileFailure::TooLarge,
-        "permission_denied" => FileFailure::PermissionDenied,
-        other => FileFailure::Other(other.to_owned()),
-    }
+    let kind = step["transport_error"].as_str().ok_or("no response or transport_error")?;
+    Ok(Err(wire::transport_failure(kind)))
 }
 
 /// The vector's own expectation about the end, checked on what the component showed (so the

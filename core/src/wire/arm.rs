@@ -77,7 +77,7 @@ impl JsonArmFlow {
 }
 
 /// ARM limits from `{"deadline_ms", "attempt_timeout_ms", "lro_poll_delay_ms", retry…}`.
-fn arm_config(c: &Value) -> ArmConfig {
+pub fn arm_config(c: &Value) -> ArmConfig {
     let mut cfg = ArmConfig::default();
     let ms = |name: &str| c[name].as_u64().map(std::time::Duration::from_millis);
     cfg.deadline = ms("deadline_ms").unwrap_or(cfg.deadline);

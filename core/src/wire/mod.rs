@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-pub use arm::JsonArmFlow;
+pub use arm::{arm_config, request as arm_request, JsonArmFlow};
 pub use cache::JsonCache;
 pub use flow::{detect, JsonTokenFlow};
 

@@ -1,0 +1,50 @@
+//! What a cache case's fetches deliver, shared by the shared-vector runners of the native core
+//! (`core/tests/vectors.rs`) and of the WebAssembly component (`host/tests/component.rs`), so both
+//! hand their engine the very same tokens and errors.
+
+use std::time::Duration;
+
+use azmi_core::{
+    AccessToken, Action, Config, EnvSnapshot, ErrorKind, Resource, SourceKind, TokenError,
+    TokenFlow, UnixMillis,
+};
+use serde_json::{Map, Value};
+
+/// A token as a fetch would deliver it; without `refresh_on_ms`, the core's refresh rule applies
+/// from the completion instant, as for a parsed response.
+pub fn cache_token(tok: &Map<String, Value>, start: u64, now: UnixMillis) -> AccessToken {
+    let secret = tok["access_token"].as_str().unwrap_or_default();
+    let expires_on = UnixMillis(start + tok["expires_on_ms"].as_u64().unwrap_or(0));
+    if let Some(r) = tok.get("refresh_on_ms").and_then(Value::as_u64) {
+        return AccessToken::new(secret, "Bearer", expires_on, UnixMillis(start + r));
+    }
+    let body =
+        format!(r#"{{"access_token":"{secret}","expires_on":{}}}"#, expires_on.0 as f64 / 1000.0);
+    // Parse through the core so the documented refresh rule is the one under test.
+    parse_via_flow(&body, now)
+}
+
+fn parse_via_flow(body: &str, now: UnixMillis) -> AccessToken {
+    let env = EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:1")]);
+    let resource = Resource::new("https://management.azure.com/").unwrap();
+    let mut flow = TokenFlow::new(&Config::default(), &env, &resource, now).unwrap();
+    let Action::Send(out) = flow.poll(now) else { panic!("expected Send") };
+    flow.handle_response(out.id, http::Response::new(body.as_bytes().to_vec()), now);
+    match flow.poll(now) {
+        Action::Done(Ok(t)) => t,
+        other => panic!("cache token did not parse: {other:?}"),
+    }
+}
+
+/// A failed fetch with the stable `code`.
+pub fn error_with_code(code: &str) -> TokenError {
+    let kind = match code {
+        "unavailable" => ErrorKind::Unavailable { reason: "test".into() },
+        "throttled" => ErrorKind::Throttled,
+        "identity_not_found" => ErrorKind::IdentityNotFound { status: 400, detail: String::new() },
+        "unauthorized" => ErrorKind::Unauthorized { status: 401, detail: String::new() },
+        "deadline_exceeded" => ErrorKind::DeadlineExceeded { deadline: Duration::from_secs(30) },
+        _ => ErrorKind::EndpointError { status: 500, detail: String::new() },
+    };
+    TokenError::new(SourceKind::Imds, kind)
+}
