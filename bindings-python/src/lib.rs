@@ -174,7 +174,7 @@ struct Issued {
 impl Credential {
     #[new]
     #[pyo3(signature = (*, client_id=None, object_id=None, resource_id=None, source=None,
-        legacy_port=None, deadline=None, max_retries=None))]
+        legacy_port=None, timeout=None, max_retries=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -183,7 +183,7 @@ impl Credential {
         resource_id: Option<&str>,
         source: Option<&str>,
         legacy_port: Option<u16>,
-        deadline: Option<f64>,
+        timeout: Option<f64>,
         max_retries: Option<u32>,
     ) -> PyResult<Self> {
         let mut cfg = Config::default();
@@ -201,9 +201,12 @@ impl Credential {
         if let Some(port) = legacy_port {
             cfg.legacy_port = port;
         }
-        if let Some(secs) = deadline {
+        if let Some(secs) = timeout {
+            // The overall deadline of one token request.
             cfg.deadline = Some(Duration::try_from_secs_f64(secs).map_err(|_| {
-                PyValueError::new_err("the timeout must be a non-negative number of seconds")
+                PyValueError::new_err(format!(
+                    "timeout must be a finite, non-negative number of seconds; got {secs}"
+                ))
             })?);
         }
         if let Some(n) = max_retries {

@@ -72,6 +72,22 @@ def test_value_errors_make_no_request(use_source):
     assert emu.requests() == []
 
 
+def test_bad_arguments_are_named(use_source):
+    emu = use_source("imds")
+    with pytest.raises(TypeError, match="identity_config must be a dict"):
+        azmi.ManagedIdentityCredential(identity_config="client_id=x")
+    with pytest.raises(TypeError, match="timeout"):
+        azmi.ManagedIdentityCredential(timeout="30")
+    with pytest.raises(ValueError, match="timeout must be a finite, non-negative number"):
+        azmi.ManagedIdentityCredential(timeout=float("inf"))
+    with pytest.raises(TypeError, match="timeout must be a number of seconds"):
+        azmi.MSIAuthentication(timeout="30")
+    cred = azmi.ManagedIdentityCredential()
+    with pytest.raises(TypeError):
+        cred.get_token(None)
+    assert emu.requests("imds") == []
+
+
 def test_errors_are_typed(use_source):
     emu = use_source("imds")
     emu.fault("imds", {"kind": "status", "status": 400,

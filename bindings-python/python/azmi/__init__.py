@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections import namedtuple
+from collections.abc import Mapping
 TYPE_CHECKING = False
 
 from . import _azmi
@@ -262,6 +263,11 @@ class ManagedIdentityCredential(_azmi.Credential):
         identity_config: Optional[dict] = None,
         **kwargs: Any,
     ) -> "ManagedIdentityCredential":
+        if identity_config is not None and not isinstance(identity_config, Mapping):
+            raise TypeError(
+                "identity_config must be a dict such as {'client_id': '...'}, "
+                f"not {type(identity_config).__name__}"
+            )
         config = dict(identity_config or {})
         unknown = sorted(set(config) - set(_IDENTITY_KEYS))
         if unknown:
@@ -280,7 +286,7 @@ class ManagedIdentityCredential(_azmi.Credential):
             client_id=config.get("client_id"),
             object_id=config.get("object_id"),
             resource_id=config.get("resource_id"),
-            deadline=kwargs.get("timeout"),
+            timeout=kwargs.get("timeout"),
         )
         _log_source(self)
         return self

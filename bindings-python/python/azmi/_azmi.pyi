@@ -31,7 +31,7 @@ class Credential:
         resource_id: Optional[str] = None,
         source: Optional[str] = None,
         legacy_port: Optional[int] = None,
-        deadline: Optional[float] = None,
+        timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
     ) -> Self: ...
     @property

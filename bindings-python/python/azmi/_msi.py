@@ -67,11 +67,13 @@ def _native_kwargs(port: int, msi_conf: Dict[str, str], timeout: Optional[float]
     if port != _DEFAULT_PORT:
         kwargs.update(source="legacy_vm_extension", legacy_port=port)
     if timeout is not None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
         # msrestazure: `timeout` bounds the whole retry loop; 0 means a single try.
         if timeout <= 0:
             kwargs["max_retries"] = 0
         else:
-            kwargs["deadline"] = float(timeout)
+            kwargs["timeout"] = timeout
     return kwargs
 
 
