@@ -268,14 +268,17 @@ impl Credential {
             return Ok(None);
         };
         let class = token_type(py, intern!(py, "AccessToken"), |r| &r.access_token)?;
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(issued) = last.as_ref() {
+        // The lock is never held while Python code runs: the interpreter may switch threads
+        // there, and a thread blocked on this lock while holding the GIL would deadlock us.
+        if let Some(issued) = self.last().as_ref() {
             if Arc::ptr_eq(&issued.token, &token) && issued.class.is(&class) {
                 return Ok(Some(issued.object.clone_ref(py)));
             }
         }
         let object = class.call1((token.secret(), token.expires_on.0 / 1000))?.unbind();
-        *last = Some(Issued { token, class: class.unbind(), object: object.clone_ref(py) });
+        let issued = Issued { token, class: class.unbind(), object: object.clone_ref(py) };
+        let previous = self.last().replace(issued);
+        drop(previous); // after the lock is released: dropping a Python object may run Python
         Ok(Some(object))
     }
 
@@ -331,6 +334,10 @@ impl Credential {
 }
 
 impl Credential {
+    fn last(&self) -> std::sync::MutexGuard<'_, Option<Issued>> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The token for exactly one scope (see `token_for`).
     fn token_for_scopes(
         &self,

@@ -277,6 +277,28 @@ def test_token_types_follow_azure_core(use_source):
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
+def test_threads_switching_inside_token_construction_do_not_deadlock(use_source):
+    """Two scopes alternate, so every call builds a new AccessToken (Python code, where the
+    interpreter may hand the GIL to another thread); with a tiny switch interval, a lock held
+    across that construction would deadlock. Run in a child so a deadlock fails by time-out."""
+    use_source("imds")
+    code = (
+        "import sys, threading, azmi\n"
+        "sys.setswitchinterval(1e-6)\n"
+        "c = azmi.ManagedIdentityCredential()\n"
+        "scopes = ['https://management.azure.com/.default', 'https://vault.azure.net/.default']\n"
+        "for s in scopes: c.get_token(s)\n"
+        "def work():\n"
+        "    for i in range(3000): c.get_token(scopes[i % 2])\n"
+        "ts = [threading.Thread(target=work) for _ in range(8)]\n"
+        "for t in ts: t.start()\n"
+        "for t in ts: t.join()\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
 def test_cached_token_is_reused_object(use_source):
     use_source("imds")
     cred = azmi.ManagedIdentityCredential()
