@@ -163,6 +163,48 @@ fn a_credential_keeps_working_after_its_instance_trapped() {
     drop(first);
 }
 
+/// A fetch that ends in a component failure (here: its flow died with a store replaced by
+/// another caller's trap) releases the callers waiting for it at once; they must not sleep out
+/// the fetch's 120 s lease. Bounded: a waiter that is not back within 30 s was never woken.
+#[test]
+fn a_failed_fetch_in_the_component_wakes_its_waiters() {
+    let emu = emulator();
+    emu.inject("imds", vec![azmi_emulator::Fault::Latency(Duration::from_millis(2000))]);
+    let instance = runtime().instantiate_with_memory_limit(4 << 20).unwrap();
+    let cred = credential_on(&emu, Arc::clone(&instance));
+    let resource = Resource::new(ARM).unwrap();
+    // The fetcher: its request is held by the emulator for 2 s.
+    let (fetcher, waiter) = (cred.clone(), cred.clone());
+    let (r1, r2) = (resource.clone(), resource.clone());
+    let fetch = std::thread::spawn(move || fetcher.get_token_for(&r1));
+    std::thread::sleep(Duration::from_millis(300));
+    // The waiter: the same key, behind the fetch.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(waiter.get_token_for(&r2));
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    // Another flow traps the shared instance while the fetch is under way: the fetch's flow
+    // dies with the old store.
+    let env = EnvSnapshot::from_vars(emu.env_for("imds"));
+    let audience = wi::Audience::Resource(ARM.to_owned());
+    let now = azmi_host::now();
+    let mut flow =
+        ComponentTokenFlow::start(&instance, &Config::default(), &env, &audience, now).unwrap();
+    let Action::Send(out) = flow.poll(now).unwrap() else { panic!("expected Send") };
+    let err = flow.handle_response(out.id, &http::Response::new(vec![0; 8 << 20]), now);
+    assert!(matches!(err, Err(ComponentError::Trap { .. })), "{err:?}");
+    drop(flow);
+    let fetched = fetch.join().unwrap();
+    assert_eq!(fetched.unwrap_err(), ComponentError::Restarted);
+    // The waiter is woken, looks up again in the fresh store and fetches there.
+    let waited = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the waiter was not woken when the fetch it waited for failed");
+    assert!(!waited.unwrap().secret().is_empty());
+    assert_eq!(requests_to(&emu, "imds"), 2);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The emulator end to end
 

@@ -169,7 +169,9 @@ impl Inner {
         self.cache(&mut slot)?.lookup(key, now())
     }
 
-    /// Runs the fetch of `ticket` and records its result in the cache.
+    /// Runs the fetch of `ticket` and records its result in the cache. Waiters are woken
+    /// whatever the outcome: after a failure (a trap, a replaced store) they look up again
+    /// instead of sleeping out the fetch's lease.
     fn fetch_and_complete(
         &self,
         ticket: FetchTicket,
@@ -177,20 +179,19 @@ impl Inner {
     ) -> Result<Arc<AccessToken>, ComponentError> {
         let result = self.fetch(resource);
         let mut slot = self.lock();
-        let cache = self.cache(&mut slot);
-        let shared = match (cache, result) {
-            (Ok(cache), Ok(token)) => cache.complete(ticket, &Ok(token), now())?,
-            (Ok(cache), Err(ComponentError::Token(e))) => cache.complete(ticket, &Err(e), now())?,
+        let shared = match (self.cache(&mut slot), result) {
+            (Ok(cache), Ok(token)) => cache.complete(ticket, &Ok(token), now()),
+            (Ok(cache), Err(ComponentError::Token(e))) => cache.complete(ticket, &Err(e), now()),
             // Not the endpoint's answer (a trap, a configuration error): nothing to share.
             (Ok(cache), Err(other)) => {
                 let _ = cache.abandon(ticket);
-                Err(other)?
+                Err(other)
             }
-            (Err(e), _) => Err(e)?,
+            (Err(e), _) => Err(e),
         };
         drop(slot);
         self.fetched.notify_all();
-        Ok(shared?)
+        Ok(shared??)
     }
 
     fn fetch(&self, resource: &Resource) -> Result<AccessToken, ComponentError> {
