@@ -97,28 +97,17 @@ impl ManagedIdentityCredential {
 
     /// A token for `resource`, from the cache when it is fresh.
     pub fn get_token_for(&self, resource: &Resource) -> Result<Arc<AccessToken>, TokenError> {
-        let key = CacheKey {
-            source: self.inner.detection.source,
-            identity: self.inner.cfg.identity.clone(),
-            resource: resource.clone(),
-        };
+        let key = self.key(resource);
         loop {
             let lookup = self.inner.lock().lookup(&key, now());
             match lookup {
                 Lookup::Fresh(token) | Lookup::Stale(token, None) => return Ok(token),
                 Lookup::Stale(token, Some(ticket)) => {
-                    let inner = Arc::clone(&self.inner);
-                    let resource = resource.clone();
-                    std::thread::spawn(move || {
-                        inner.fetch_and_complete(ticket, &inner.snapshot(), &resource)
-                    });
+                    Owed::new(&self.inner, ticket).spawn(resource);
                     return Ok(token);
                 }
                 Lookup::Fetch(ticket) => {
-                    let env = self.inner.snapshot();
-                    if let Some(result) = self.inner.fetch_and_complete(ticket, &env, resource) {
-                        return result;
-                    }
+                    return Owed::new(&self.inner, ticket).run(&self.inner.snapshot(), resource);
                 }
                 Lookup::Wait(wait) => {
                     if let Some(result) = self.inner.wait_for(&wait) {
@@ -134,21 +123,13 @@ impl ManagedIdentityCredential {
     /// `get_token_for`). `None` when a fetch is needed or under way; then `get_token_for` does
     /// or awaits it. Never blocks on I/O: event-loop hosts (Node) call it on their loop thread.
     pub fn cached(&self, resource: &Resource) -> Option<Arc<AccessToken>> {
-        let key = CacheKey {
-            source: self.inner.detection.source,
-            identity: self.inner.cfg.identity.clone(),
-            resource: resource.clone(),
-        };
+        let key = self.key(resource);
         let mut cache = self.inner.lock();
         match cache.lookup(&key, now()) {
             Lookup::Fresh(token) | Lookup::Stale(token, None) => Some(token),
             Lookup::Stale(token, Some(ticket)) => {
                 drop(cache);
-                let inner = Arc::clone(&self.inner);
-                let resource = resource.clone();
-                std::thread::spawn(move || {
-                    inner.fetch_and_complete(ticket, &inner.snapshot(), &resource)
-                });
+                Owed::new(&self.inner, ticket).spawn(resource);
                 Some(token)
             }
             Lookup::Fetch(ticket) => {
@@ -163,12 +144,15 @@ impl ManagedIdentityCredential {
     /// Forgets the cached token for `resource`, so the next request fetches a new one (ARM
     /// answered 401 to it).
     pub fn invalidate(&self, resource: &Resource) {
-        let key = CacheKey {
+        self.inner.lock().invalidate(&self.key(resource));
+    }
+
+    fn key(&self, resource: &Resource) -> CacheKey {
+        CacheKey {
             source: self.inner.detection.source,
             identity: self.inner.cfg.identity.clone(),
             resource: resource.clone(),
-        };
-        self.inner.lock().invalidate(&key);
+        }
     }
 }
 
@@ -179,45 +163,6 @@ impl Inner {
 
     fn snapshot(&self) -> EnvSnapshot {
         snapshot(&self.env)
-    }
-
-    /// Runs the fetch of `ticket` and records its result; `None` when the flow could not start
-    /// (the ticket is given back and the caller looks up again).
-    fn fetch_and_complete(
-        &self,
-        ticket: FetchTicket,
-        env: &EnvSnapshot,
-        resource: &Resource,
-    ) -> Option<Result<Arc<AccessToken>, TokenError>> {
-        // The credential keeps the source it detected (its cache key); the fresh snapshot only
-        // supplies current values, such as a rotated secret header.
-        let detection = &self.detection;
-        let mut cfg = self.cfg.clone();
-        cfg.source = Some(detection.source);
-        let mut flow = match TokenFlow::new(&cfg, env, resource, now()) {
-            Ok(flow) => flow,
-            Err(e) => {
-                self.lock().abandon(ticket);
-                self.fetched.notify_all();
-                // Every caller hits the same configuration error on its own.
-                return Some(Err(config_error(detection, e)));
-            }
-        };
-        let span = tracing::info_span!(
-            "token",
-            source = detection.source.as_str(),
-            resource = resource.as_str()
-        );
-        let _entered = span.enter();
-        tracing::info!(why = %detection.explain(), "fetching a managed identity token");
-        let result =
-            drive(&mut flow, &self.transport, &mut |_, _| unreachable_token(), &mut |_| {});
-        if let Err(e) = &result {
-            tracing::warn!(code = e.code(), error = %e, "token request failed");
-        }
-        let shared = self.lock().complete(ticket, result, now());
-        self.fetched.notify_all();
-        Some(shared)
     }
 
     /// Blocks until the fetch `wait` is behind completes; `None` when it was abandoned.
@@ -237,6 +182,76 @@ impl Inner {
                         self.fetched.wait_timeout(cache, left).unwrap_or_else(|e| e.into_inner()).0;
                 }
             }
+        }
+    }
+}
+
+/// A fetch the core told this credential to make, owed to the callers waiting on its ticket.
+/// `run` makes it and records the result; dropped unfinished (a panic during the fetch, a refresh
+/// thread that could not start) it gives the ticket back, so the waiters look up again at once
+/// instead of sleeping out the fetch's lease.
+struct Owed {
+    inner: Arc<Inner>,
+    ticket: Option<FetchTicket>,
+}
+
+impl Owed {
+    fn new(inner: &Arc<Inner>, ticket: FetchTicket) -> Self {
+        Owed { inner: Arc::clone(inner), ticket: Some(ticket) }
+    }
+
+    /// Refreshes in a background thread (the caller is served the still-valid token).
+    fn spawn(self, resource: &Resource) {
+        let resource = resource.clone();
+        // When no thread can start, the closure and this fetch are dropped: the ticket goes back.
+        let _ = std::thread::Builder::new().name("azmi-refresh".into()).spawn(move || {
+            let env = self.inner.snapshot();
+            self.run(&env, &resource)
+        });
+    }
+
+    /// Makes the fetch with `env` and records the result for every waiter.
+    fn run(
+        mut self,
+        env: &EnvSnapshot,
+        resource: &Resource,
+    ) -> Result<Arc<AccessToken>, TokenError> {
+        // The credential keeps the source it detected (its cache key); the fresh snapshot only
+        // supplies current values, such as a rotated secret header.
+        let detection = &self.inner.detection;
+        let mut cfg = self.inner.cfg.clone();
+        cfg.source = Some(detection.source);
+        let mut flow = match TokenFlow::new(&cfg, env, resource, now()) {
+            Ok(flow) => flow,
+            // Dropping `self` gives the ticket back; every caller hits the same error itself.
+            Err(e) => return Err(config_error(detection, e)),
+        };
+        let span = tracing::info_span!(
+            "token",
+            source = detection.source.as_str(),
+            resource = resource.as_str()
+        );
+        let _entered = span.enter();
+        tracing::info!(why = %detection.explain(), "fetching a managed identity token");
+        let result =
+            drive(&mut flow, &self.inner.transport, &mut |_, _| unreachable_token(), &mut |_| {});
+        if let Err(e) = &result {
+            tracing::warn!(code = e.code(), error = %e, "token request failed");
+        }
+        let Some(ticket) = self.ticket.take() else {
+            return result.map(Arc::new); // never: only `run` takes the ticket, once
+        };
+        let shared = self.inner.lock().complete(ticket, result, now());
+        self.inner.fetched.notify_all();
+        shared
+    }
+}
+
+impl Drop for Owed {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.inner.lock().abandon(ticket);
+            self.inner.fetched.notify_all();
         }
     }
 }
@@ -273,4 +288,38 @@ pub fn process_env() -> EnvSnapshot {
     };
     EnvSnapshot::from_vars(vars)
         .with_arc_agent_installed(!himds.is_empty() && std::path::Path::new(&himds).exists())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A credential whose IMDS is a closed loopback port (nothing here sends a request).
+    fn credential() -> ManagedIdentityCredential {
+        let env =
+            EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")]);
+        ManagedIdentityCredential::with_env(Config::default(), EnvSource::Fixed(env))
+    }
+
+    #[test]
+    fn a_fetch_that_panics_gives_its_ticket_back_to_the_waiters() {
+        let cred = credential();
+        let key = cred.key(&Resource::new("https://management.azure.com/").unwrap());
+        let Lookup::Fetch(ticket) = cred.inner.lock().lookup(&key, now()) else {
+            panic!("the first caller fetches")
+        };
+        let Lookup::Wait(wait) = cred.inner.lock().lookup(&key, now()) else {
+            panic!("the second caller waits")
+        };
+        let owed = Owed::new(&cred.inner, ticket);
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _owed = owed;
+            panic!("a fetch that dies midway");
+        }));
+        assert!(unwound.is_err());
+        // Without the ticket back, the waiter would be `Pending` until the 120 s lease ends.
+        let outcome = cred.inner.lock().poll_wait(&wait, now());
+        assert!(matches!(outcome, WaitOutcome::Abandoned), "{outcome:?}");
+        assert!(matches!(cred.inner.lock().lookup(&key, now()), Lookup::Fetch(_)));
+    }
 }
