@@ -347,11 +347,11 @@ impl Credential {
         cached_only: bool,
     ) -> PyResult<Option<Arc<AccessToken>>> {
         let resource = match scopes.len() {
-            // The common case, without collecting the tuple.
+            // The common case, read in place (abi3 from 3.10 borrows the UTF-8) without collecting.
             1 => Resource::from_scopes(&[scopes
                 .get_borrowed_item(0)?
                 .cast::<PyString>()?
-                .to_cow()?]),
+                .to_str()?]),
             _ => Resource::from_scopes(&scopes.extract::<Vec<pyo3::pybacked::PyBackedStr>>()?),
         };
         let resource = resource.map_err(|e| config_error(py, &e))?;
