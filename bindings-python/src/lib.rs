@@ -321,7 +321,11 @@ impl Credential {
     /// A token for a resource (audience).
     fn get_token_for(&self, py: Python<'_>, resource: &str) -> PyResult<Token> {
         let resource = Resource::new(resource).map_err(|e| config_error(py, &e))?;
-        self.fetch(py, &resource).map(|inner| Token { inner })
+        let inner = match self.inner.cached(&resource) {
+            Some(token) => token,
+            None => self.fetch(py, &resource)?,
+        };
+        Ok(Token { inner })
     }
 
     fn __repr__(&self) -> String {
@@ -377,12 +381,9 @@ impl Credential {
         }
     }
 
-    /// The token for `resource`: from the cache without releasing the GIL when it can be served
-    /// at once (that never blocks on I/O), else fetched or awaited with the GIL released.
+    /// Fetches (or awaits another caller's fetch of) the token for `resource`, with the GIL
+    /// released. Callers first try `cached`, which serves a token without releasing the GIL.
     fn fetch(&self, py: Python<'_>, resource: &Resource) -> PyResult<Arc<AccessToken>> {
-        if let Some(token) = self.inner.cached(resource) {
-            return Ok(token);
-        }
         py.detach(|| self.inner.get_token_for(resource)).map_err(|e| token_error(py, &e))
     }
 }
