@@ -132,12 +132,6 @@ impl Token {
         self.inner.expires_on.0
     }
 
-    /// When a new token should be fetched, unix milliseconds.
-    #[getter]
-    fn refresh_on_ms(&self) -> u64 {
-        self.inner.refresh_on.0
-    }
-
     /// The audience the endpoint says it issued the token for.
     #[getter]
     fn resource(&self) -> Option<&str> {
