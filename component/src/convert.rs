@@ -9,8 +9,7 @@
 // Each side uses the half that crosses in its direction.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Mutex, OnceLock};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use azmi_core as c;
@@ -30,22 +29,10 @@ pub(crate) fn duration(ms: u64) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// The core's errors name variables, selectors and problems with `&'static str` taken from its
-/// own source. Names that cross the boundary come from that same small vocabulary, so each
-/// distinct one is leaked once; the cap bounds what a misbehaving peer could cost.
-pub(crate) fn intern(s: &str) -> &'static str {
-    const CAP: usize = 1024;
-    static SEEN: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
-    let mut seen = SEEN.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = seen.get(s) {
-        return known;
-    }
-    if seen.len() >= CAP {
-        return "(name not recognised)";
-    }
-    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
-    seen.insert(leaked);
-    leaked
+/// The core's own name for an environment variable the core reads (detection only ever names
+/// those), so no string crosses the boundary into a `&'static str` by leaking.
+fn known_variable(name: &str) -> Option<&'static str> {
+    c::VARIABLES.iter().copied().find(|v| *v == name)
 }
 
 pub(crate) fn source_to_wit(k: c::SourceKind) -> wt::SourceKind {
@@ -180,36 +167,33 @@ pub(crate) fn token_from_wit(t: wt::AccessToken) -> c::AccessToken {
 pub(crate) fn config_error_to_wit(e: &c::ConfigError) -> wt::ConfigError {
     use c::ConfigError as C;
     use wt::ConfigError as W;
-    match e {
-        C::SeveralIdentities { given } => W::SeveralIdentities(given.clone()),
-        C::EmptyIdentity { selector } => W::EmptyIdentity((*selector).to_owned()),
+    match e.clone() {
+        C::SeveralIdentities { given } => W::SeveralIdentities(given),
+        C::EmptyIdentity { selector } => W::EmptyIdentity(selector),
         C::NoScope => W::NoScope,
-        C::SeveralScopes { count } => W::SeveralScopes(*count as u64),
-        C::InvalidResource { resource } => W::InvalidResource(resource.clone()),
+        C::SeveralScopes { count } => W::SeveralScopes(count as u64),
+        C::InvalidResource { resource } => W::InvalidResource(resource),
         C::MissingVariable { source_kind, variable } => W::MissingVariable(wt::MissingVariable {
-            source_kind: source_to_wit(*source_kind),
-            variable: (*variable).to_owned(),
+            source_kind: source_to_wit(source_kind),
+            variable,
         }),
         C::InvalidEndpoint { variable, value, problem } => {
-            W::InvalidEndpoint(wt::InvalidEndpoint {
-                variable: (*variable).to_owned(),
-                value: value.clone(),
-                problem: (*problem).to_owned(),
-            })
+            W::InvalidEndpoint(wt::InvalidEndpoint { variable, value, problem })
         }
         C::UnsupportedIdentity { source_kind, selector, hint } => {
             W::UnsupportedIdentity(wt::UnsupportedIdentity {
-                source_kind: source_to_wit(*source_kind),
-                selector: (*selector).to_owned(),
-                hint: (*hint).to_owned(),
+                source_kind: source_to_wit(source_kind),
+                selector,
+                hint,
             })
         }
-        C::InvalidSecret { variable } => W::InvalidSecret((*variable).to_owned()),
+        C::InvalidSecret { variable } => W::InvalidSecret(variable),
         C::InvalidThumbprint => W::InvalidThumbprint,
-        C::InvalidSetting { name, problem } => W::InvalidSetting(wt::InvalidSetting {
-            name: (*name).to_owned(),
-            problem: (*problem).to_owned(),
-        }),
+        C::InvalidSetting { name, problem } => {
+            W::InvalidSetting(wt::InvalidSetting { name, problem })
+        }
+        C::UnknownOption { key, accepted } => W::UnknownOption(wt::UnknownOption { key, accepted }),
+        C::InvalidOption { key, problem } => W::InvalidOption(wt::InvalidOption { key, problem }),
         other => W::Other(other.to_string()),
     }
 }
@@ -219,30 +203,27 @@ pub(crate) fn config_error_from_wit(e: wt::ConfigError) -> c::ConfigError {
     use wt::ConfigError as W;
     match e {
         W::SeveralIdentities(given) => C::SeveralIdentities { given },
-        W::EmptyIdentity(selector) => C::EmptyIdentity { selector: intern(&selector) },
+        W::EmptyIdentity(selector) => C::EmptyIdentity { selector },
         W::NoScope => C::NoScope,
         W::SeveralScopes(count) => C::SeveralScopes { count: count as usize },
         W::InvalidResource(resource) => C::InvalidResource { resource },
-        W::MissingVariable(m) => C::MissingVariable {
-            source_kind: source_from_wit(m.source_kind),
-            variable: intern(&m.variable),
-        },
-        W::InvalidEndpoint(e) => C::InvalidEndpoint {
-            variable: intern(&e.variable),
-            value: e.value,
-            problem: intern(&e.problem),
-        },
+        W::MissingVariable(m) => {
+            C::MissingVariable { source_kind: source_from_wit(m.source_kind), variable: m.variable }
+        }
+        W::InvalidEndpoint(e) => {
+            C::InvalidEndpoint { variable: e.variable, value: e.value, problem: e.problem }
+        }
         W::UnsupportedIdentity(u) => C::UnsupportedIdentity {
             source_kind: source_from_wit(u.source_kind),
-            selector: intern(&u.selector),
-            hint: intern(&u.hint),
+            selector: u.selector,
+            hint: u.hint,
         },
-        W::InvalidSecret(variable) => C::InvalidSecret { variable: intern(&variable) },
+        W::InvalidSecret(variable) => C::InvalidSecret { variable },
         W::InvalidThumbprint => C::InvalidThumbprint,
-        W::InvalidSetting(s) => {
-            C::InvalidSetting { name: intern(&s.name), problem: intern(&s.problem) }
-        }
-        W::Other(message) => C::InvalidSetting { name: "component", problem: intern(&message) },
+        W::InvalidSetting(s) => C::InvalidSetting { name: s.name, problem: s.problem },
+        W::UnknownOption(o) => C::UnknownOption { key: o.key, accepted: o.accepted },
+        W::InvalidOption(o) => C::InvalidOption { key: o.key, problem: o.problem },
+        W::Other(message) => C::InvalidSetting { name: "component".into(), problem: message },
     }
 }
 
@@ -492,7 +473,7 @@ pub(crate) fn detection_to_wit(d: &c::Detection) -> wi::Detection {
 pub(crate) fn detection_from_wit(w: wi::Detection) -> c::Detection {
     c::Detection {
         source: source_from_wit(w.source),
-        decided_by: w.decided_by.iter().map(|v| intern(v)).collect(),
+        decided_by: w.decided_by.iter().filter_map(|v| known_variable(v)).collect(),
         forced: w.forced,
         arc_agent_file: w.arc_agent_file,
     }

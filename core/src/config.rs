@@ -40,7 +40,7 @@ impl Identity {
         };
         let id = id.trim();
         if id.is_empty() {
-            return Err(ConfigError::EmptyIdentity { selector });
+            return Err(ConfigError::EmptyIdentity { selector: selector.to_owned() });
         }
         Ok(match selector {
             "client_id" => Identity::ClientId(id.to_owned()),
@@ -181,27 +181,49 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Checks the numeric settings.
+    /// Checks every setting against its range (the same ranges for every surface).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |name, problem| Err(ConfigError::InvalidSetting { name, problem });
+        let bad = |name: &str, problem: String| {
+            Err(ConfigError::InvalidSetting { name: name.to_owned(), problem })
+        };
         if !(0.0..=1.0).contains(&self.retry.jitter) {
-            return bad("jitter", "must be between 0 and 1");
+            return bad("jitter", "must be between 0 and 1".into());
         }
-        if self.attempt_timeout.is_zero() {
-            return bad("attempt_timeout", "must be more than zero");
+        let durations = [
+            ("deadline", self.deadline.unwrap_or(DEFAULT_DEADLINE), MAX_DEADLINE),
+            ("attempt_timeout", self.attempt_timeout, MAX_DEADLINE),
+            ("connect_timeout", self.connect_timeout, MAX_DEADLINE),
+        ];
+        for (name, value, max) in durations {
+            if value.is_zero() || value > max {
+                return bad(
+                    name,
+                    format!("must be more than zero and at most {} s", max.as_secs()),
+                );
+            }
         }
-        if self.deadline.is_some_and(|d| d.is_zero()) {
-            return bad("deadline", "must be more than zero");
+        for (name, value) in
+            [("initial_delay", self.retry.initial_delay), ("max_delay", self.retry.max_delay)]
+        {
+            if value > MAX_DEADLINE {
+                return bad(name, format!("must be at most {} s", MAX_DEADLINE.as_secs()));
+            }
         }
-        if self.retry.max_retries > 100 {
-            return bad("max_retries", "must be at most 100");
+        if self.retry.max_retries > MAX_RETRIES {
+            return bad("max_retries", format!("must be at most {MAX_RETRIES}"));
         }
         if self.legacy_port == 0 {
-            return bad("legacy_port", "must be a TCP port (1-65535)");
+            return bad("legacy_port", "must be a TCP port (1-65535)".into());
         }
         Ok(())
     }
 }
+
+/// The longest deadline (or timeout, or backoff) any setting accepts: one day. Longer values are
+/// mistakes (a unit confusion), not plans.
+pub const MAX_DEADLINE: Duration = Duration::from_secs(24 * 60 * 60);
+/// The most retries a policy may ask for.
+pub const MAX_RETRIES: u32 = 100;
 
 #[cfg(test)]
 mod tests {
@@ -218,7 +240,7 @@ mod tests {
         assert_eq!(err, ConfigError::SeveralIdentities { given: "client_id, resource_id".into() });
         assert_eq!(
             Identity::from_selectors(Some(" "), None, None),
-            Err(ConfigError::EmptyIdentity { selector: "client_id" })
+            Err(ConfigError::EmptyIdentity { selector: "client_id".into() })
         );
     }
 

@@ -22,7 +22,7 @@ pub enum ConfigError {
     #[error("{selector} is empty; give the identity's id or leave {selector} unset for the system-assigned identity")]
     EmptyIdentity {
         /// `client_id`, `object_id` or `resource_id`.
-        selector: &'static str,
+        selector: String,
     },
     /// No scope was given.
     #[error(
@@ -47,17 +47,17 @@ pub enum ConfigError {
         /// The source that needs it.
         source_kind: SourceKind,
         /// The variable's name.
-        variable: &'static str,
+        variable: String,
     },
     /// An endpoint variable does not hold a usable URL.
     #[error("{variable} = {value:?} is not a usable endpoint: {problem}")]
     InvalidEndpoint {
         /// The variable's name.
-        variable: &'static str,
+        variable: String,
         /// Its value.
         value: String,
         /// What is wrong with it.
-        problem: &'static str,
+        problem: String,
     },
     /// The source cannot honour the requested user-assigned identity selector.
     #[error("{source_kind} cannot select a user-assigned identity by {selector}; {hint}")]
@@ -65,9 +65,9 @@ pub enum ConfigError {
         /// The source.
         source_kind: SourceKind,
         /// The selector that was given.
-        selector: &'static str,
+        selector: String,
         /// What to do instead.
-        hint: &'static str,
+        hint: String,
     },
     /// A secret variable holds characters an HTTP header cannot carry (its value is not shown).
     #[error(
@@ -75,18 +75,34 @@ pub enum ConfigError {
     )]
     InvalidSecret {
         /// The variable's name.
-        variable: &'static str,
+        variable: String,
     },
     /// `IDENTITY_SERVER_THUMBPRINT` is not a SHA-1 thumbprint.
     #[error("IDENTITY_SERVER_THUMBPRINT is not a 40-digit hex SHA-1 thumbprint; check the Service Fabric application settings")]
     InvalidThumbprint,
-    /// A numeric setting is out of range.
+    /// A setting is out of range.
     #[error("setting {name} is out of range: {problem}")]
     InvalidSetting {
         /// The setting's name.
-        name: &'static str,
+        name: String,
         /// What is wrong.
-        problem: &'static str,
+        problem: String,
+    },
+    /// An option no surface of azmi knows (a typo must never mean "the system identity").
+    #[error("unknown option {key:?}; the options are: {accepted}")]
+    UnknownOption {
+        /// The key as the caller spelt it.
+        key: String,
+        /// Every accepted key, in the caller's naming, comma separated.
+        accepted: String,
+    },
+    /// An option's value has the wrong type or is out of range.
+    #[error("option {key:?}: {problem}")]
+    InvalidOption {
+        /// The key as the caller spelt it.
+        key: String,
+        /// What is wrong and what is accepted.
+        problem: String,
     },
 }
 

@@ -31,12 +31,14 @@
 mod action;
 mod arm;
 mod cache;
+pub mod compat;
 mod config;
 mod env;
 mod error;
 mod expiry;
 mod flow;
 mod jwt;
+mod options;
 mod response;
 mod retry;
 mod source;
@@ -54,6 +56,7 @@ pub use config::{Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFA
 pub use env::{EnvSnapshot, VARIABLES};
 pub use error::{Attempt, AttemptResult, ConfigError, ErrorKind, TokenError};
 pub use flow::TokenFlow;
+pub use options::{Naming, Options};
 pub use source::{Detection, SourceKind};
 pub use time::UnixMillis;
 pub use token::AccessToken;

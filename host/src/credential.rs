@@ -141,6 +141,15 @@ impl ManagedIdentityCredential {
         }
     }
 
+    /// A claims challenge: the cached token for `resource` was refused, so a non-empty `claims`
+    /// string forgets it and the next request fetches a new one. (A managed identity endpoint
+    /// takes no claims parameter; a fresh token is all a challenge can get.)
+    pub fn apply_claims(&self, resource: &Resource, claims: Option<&str>) {
+        if claims.is_some_and(|c| !c.is_empty()) {
+            self.invalidate(resource);
+        }
+    }
+
     /// Forgets the cached token for `resource`, so the next request fetches a new one (ARM
     /// answered 401 to it).
     pub fn invalidate(&self, resource: &Resource) {

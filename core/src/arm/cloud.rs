@@ -51,6 +51,10 @@ impl Cloud {
         }
     }
 
+    /// The names `from_name` takes, for messages.
+    pub const NAMES: &'static str =
+        "public (AzureCloud), us_government (AzureUSGovernment), china (AzureChinaCloud)";
+
     /// Any endpoint (Azure Stack, the local emulator). It must be https unless it is on loopback,
     /// because bearer tokens travel to it.
     pub fn custom(endpoint: &str, resource: &str) -> Result<Self, ArmError> {
@@ -96,6 +100,16 @@ impl Cloud {
             Origin { https: true, host: endpoint["https://".len()..].to_owned(), port: 443 };
         let resource = Resource::new(resource).expect("known clouds have valid resources");
         Cloud { endpoint: endpoint.to_owned(), resource, origin }
+    }
+}
+
+impl std::str::FromStr for Cloud {
+    type Err = String;
+
+    /// A cloud by name (`from_name`); anything else is an error listing the names.
+    fn from_str(name: &str) -> Result<Self, String> {
+        Self::from_name(name)
+            .ok_or_else(|| format!("unknown cloud {name:?}; one of {}", Self::NAMES))
     }
 }
 

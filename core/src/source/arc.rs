@@ -32,8 +32,9 @@ pub(super) fn request(
 /// `Authorization: Basic <key>` (hidden from `Debug`); an error when the key file holds
 /// something no header can carry.
 pub(crate) fn basic_auth(key: &str) -> Result<HeaderValue, ConfigError> {
-    let mut v = HeaderValue::from_str(&format!("Basic {}", key.trim()))
-        .map_err(|_| ConfigError::InvalidSecret { variable: "the Azure Arc key file" })?;
+    let mut v = HeaderValue::from_str(&format!("Basic {}", key.trim())).map_err(|_| {
+        ConfigError::InvalidSecret { variable: "the Azure Arc key file".to_owned() }
+    })?;
     v.set_sensitive(true);
     Ok(v)
 }

@@ -74,6 +74,11 @@ impl SourceKind {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
+    /// Every name, comma separated, for messages.
+    pub fn names() -> String {
+        Self::ALL.map(SourceKind::as_str).join(", ")
+    }
+
     fn title(self) -> &'static str {
         match self {
             SourceKind::Imds => "IMDS",
@@ -85,6 +90,33 @@ impl SourceKind {
             SourceKind::ServiceFabric => "Service Fabric",
             SourceKind::LegacyVmExtension => "the legacy VM extension",
         }
+    }
+}
+
+impl std::str::FromStr for SourceKind {
+    type Err = ConfigError;
+
+    /// One of the `as_str` names; anything else is an error listing them.
+    fn from_str(name: &str) -> Result<Self, ConfigError> {
+        Self::from_name(name).ok_or_else(|| ConfigError::InvalidOption {
+            key: "source".into(),
+            problem: format!("unknown source {name:?}; one of {}", Self::names()),
+        })
+    }
+}
+
+impl serde::Serialize for SourceKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SourceKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::from_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown source {name:?}; one of {}", Self::names()))
+        })
     }
 }
 
@@ -196,7 +228,10 @@ impl Endpoint {
     ) -> Result<Self, ConfigError> {
         identity_param(kind, &cfg.identity)?;
         let need = |variable| {
-            env.get(variable).ok_or(ConfigError::MissingVariable { source_kind: kind, variable })
+            env.get(variable).ok_or(ConfigError::MissingVariable {
+                source_kind: kind,
+                variable: variable.to_owned(),
+            })
         };
         // A missing variable is named before any value is judged: it is the first thing to fix.
         for variable in required_variables(kind) {
@@ -228,7 +263,8 @@ impl Endpoint {
             }
         };
         if let Some(var) = secret_var {
-            secret_header_value(need(var)?).ok_or(ConfigError::InvalidSecret { variable: var })?;
+            secret_header_value(need(var)?)
+                .ok_or(ConfigError::InvalidSecret { variable: var.to_owned() })?;
         }
         let tls_pin = match kind {
             SourceKind::ServiceFabric => {
@@ -258,7 +294,10 @@ impl Endpoint {
         // A secret that no header can carry is an error, never a request without it.
         let variable = self.secret_var.unwrap_or("secret");
         let secret = secret
-            .map(|s| secret_header_value(s).ok_or(ConfigError::InvalidSecret { variable }))
+            .map(|s| {
+                secret_header_value(s)
+                    .ok_or(ConfigError::InvalidSecret { variable: variable.to_owned() })
+            })
             .transpose()?;
         let secret = || secret.clone();
         let arc_auth = arc_key.map(arc::basic_auth).transpose()?;
@@ -276,9 +315,9 @@ impl Endpoint {
             SourceKind::ServiceFabric => service_fabric::request(&self.base, res, secret()),
         };
         built.map_err(|_| ConfigError::InvalidEndpoint {
-            variable: "endpoint",
+            variable: "endpoint".to_owned(),
             value: self.base.clone(),
-            problem: "the request built from it is not valid HTTP",
+            problem: "the request built from it is not valid HTTP".to_owned(),
         })
     }
 }
@@ -305,8 +344,8 @@ fn identity_param(
     let unsupported = |hint| {
         Err(ConfigError::UnsupportedIdentity {
             source_kind: kind,
-            selector: identity.selector().unwrap_or("id"),
-            hint,
+            selector: identity.selector().unwrap_or("id").to_owned(),
+            hint: str::to_owned(hint),
         })
     };
     match (kind, identity) {
@@ -328,8 +367,11 @@ fn identity_param(
 /// Checks that an endpoint variable holds an absolute http(s) URL.
 fn checked_url(variable: &'static str, value: &str) -> Result<String, ConfigError> {
     let value = value.trim();
-    let invalid =
-        |problem| ConfigError::InvalidEndpoint { variable, value: value.to_owned(), problem };
+    let invalid = |problem: &str| ConfigError::InvalidEndpoint {
+        variable: variable.to_owned(),
+        value: value.to_owned(),
+        problem: problem.to_owned(),
+    };
     let uri: http::Uri = value.parse().map_err(|_| invalid("not a URL"))?;
     match uri.scheme_str() {
         Some("http" | "https") => {}

@@ -23,9 +23,9 @@ pub(super) fn check_https(url: &str) -> Result<(), ConfigError> {
         return Ok(());
     }
     Err(ConfigError::InvalidEndpoint {
-        variable: "IDENTITY_ENDPOINT",
+        variable: "IDENTITY_ENDPOINT".to_owned(),
         value: url.to_owned(),
-        problem: "Service Fabric's identity endpoint must be https",
+        problem: "Service Fabric's identity endpoint must be https".to_owned(),
     })
 }
 

@@ -1,0 +1,194 @@
+//! Compatibility profiles: the conventions of the libraries azmi replaces (msrestazure,
+//! ms-rest-nodeauth), as data and pure functions over [`Options`]. Bindings that offer those
+//! libraries' calls convert their arguments and call these; they decide nothing themselves.
+//!
+//! Each rule cites its public origin in `docs/protocol.md`.
+
+use crate::env::EnvSnapshot;
+use crate::error::ConfigError;
+use crate::options::Options;
+use crate::source::{Detection, SourceKind};
+
+/// msrestazure's `MSIAuthentication`, `get_msi_token` and `get_msi_token_webapp`
+/// (docs/protocol.md §1.10).
+pub mod msrestazure {
+    use super::*;
+
+    /// The port msrestazure's `port` defaults to: the legacy VM extension's. Any other value
+    /// selects that extension on the given port.
+    pub const DEFAULT_PORT: u16 = crate::config::DEFAULT_LEGACY_PORT;
+
+    /// msrestazure's cloud names and the `active_directory_resource_id` each gives a token's
+    /// default audience.
+    pub const CLOUDS: &[(&str, &str)] = &[
+        ("AzureCloud", "https://management.core.windows.net/"),
+        ("AzureChinaCloud", "https://management.core.chinacloudapi.cn/"),
+        ("AzureUSGovernment", "https://management.core.usgovcloudapi.net/"),
+        ("AzureGermanCloud", "https://management.core.cloudapi.de/"),
+    ];
+
+    /// The cloud msrestazure uses when none is given.
+    pub const DEFAULT_CLOUD: &str = "AzureCloud";
+
+    /// The options for msrestazure's `port` and `timeout` (seconds), on top of `base` (the
+    /// identity selector). `port != 50342` forces the legacy extension on that port;
+    /// `timeout <= 0` means one try and no retry, as msrestazure's retry loop did; a positive
+    /// `timeout` bounds the whole request.
+    pub fn options(port: u16, timeout: Option<f64>, base: Options) -> Result<Options, ConfigError> {
+        let mut options = base;
+        if port != DEFAULT_PORT {
+            options.source = Some(SourceKind::LegacyVmExtension);
+            options.legacy_port = Some(port);
+        }
+        match timeout {
+            None => {}
+            Some(t) if t.is_nan() || t == f64::INFINITY => {
+                return Err(ConfigError::InvalidOption {
+                    key: "timeout".into(),
+                    problem: format!("must be a finite number of seconds; got {t}"),
+                })
+            }
+            Some(t) if t <= 0.0 => options.max_retries = Some(0),
+            Some(t) => options.deadline_ms = Some((t * 1000.0).ceil() as u64),
+        }
+        options.config()?;
+        Ok(options)
+    }
+
+    /// The default token audience for a msrestazure cloud name.
+    pub fn cloud_resource(name: &str) -> Result<&'static str, ConfigError> {
+        CLOUDS.iter().find(|(n, _)| *n == name).map(|(_, r)| *r).ok_or_else(|| {
+            let names: Vec<&str> = CLOUDS.iter().map(|(n, _)| *n).collect();
+            ConfigError::InvalidOption {
+                key: "cloud_environment".into(),
+                problem: format!(
+                    "unknown cloud {name:?}; one of {}, or an msrestazure Cloud object",
+                    names.join(", ")
+                ),
+            }
+        })
+    }
+}
+
+/// ms-rest-nodeauth's `loginWithVmMSI` and `loginWithAppServiceMSI` (docs/protocol.md §1.11).
+pub mod nodeauth {
+    use super::*;
+
+    /// The audience both login functions use when none is given.
+    pub const DEFAULT_RESOURCE: &str = "https://management.azure.com/";
+
+    /// IMDS's token URL: the only `msiEndpoint` `loginWithVmMSI` accepts, since azmi moves IMDS
+    /// with `AZURE_POD_IDENTITY_AUTHORITY_HOST`, as @azure/identity does.
+    pub const IMDS_TOKEN_URL: &str = "http://169.254.169.254/metadata/identity/oauth2/token";
+
+    /// `loginWithVmMSI`: IMDS, whatever else the environment sets.
+    pub fn vm_options(msi_endpoint: Option<&str>, base: Options) -> Result<Options, ConfigError> {
+        if let Some(endpoint) = msi_endpoint {
+            if endpoint.trim().trim_end_matches('/') != IMDS_TOKEN_URL {
+                return Err(ConfigError::InvalidOption {
+                    key: "msiEndpoint".into(),
+                    problem: format!(
+                        "{endpoint:?} is not IMDS; to reach IMDS elsewhere set \
+                         AZURE_POD_IDENTITY_AUTHORITY_HOST"
+                    ),
+                });
+            }
+        }
+        let options = Options { source: Some(SourceKind::Imds), ..base };
+        options.config()?;
+        Ok(options)
+    }
+
+    /// `loginWithAppServiceMSI`: an explicit `msiEndpoint` / `msiSecret` means the 2017 protocol
+    /// they belong to, over `env` (the rest of the environment); without them the environment
+    /// decides. Returns the options and, when values were given, the environment to use.
+    pub fn app_service_options(
+        msi_endpoint: Option<&str>,
+        msi_secret: Option<&str>,
+        env: EnvSnapshot,
+        base: Options,
+    ) -> Result<(Options, Option<EnvSnapshot>), ConfigError> {
+        let mut options = base;
+        let given = [("MSI_ENDPOINT", msi_endpoint), ("MSI_SECRET", msi_secret)];
+        let env = if given.iter().any(|(_, v)| v.is_some()) {
+            let mut env = env;
+            for (name, value) in given {
+                if let Some(value) = value {
+                    env.set(name, value);
+                }
+            }
+            options.source = Some(SourceKind::AppService2017);
+            Some(env)
+        } else {
+            None
+        };
+        options.config()?;
+        Ok((options, env))
+    }
+
+    /// `loginWithAppServiceMSI` works only where an App Service endpoint was found.
+    pub fn check_app_service(detection: &Detection) -> Result<(), String> {
+        match detection.source {
+            SourceKind::AppService | SourceKind::AppService2017 => Ok(()),
+            other => Err(format!(
+                "loginWithAppServiceMSI found no App Service endpoint (the environment selects \
+                 {}); set IDENTITY_ENDPOINT and IDENTITY_HEADER, or MSI_ENDPOINT and MSI_SECRET, \
+                 or pass msiEndpoint and msiSecret",
+                other.as_str()
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn msrestazure_port_and_timeout() {
+        let o = msrestazure::options(50342, None, Options::default()).unwrap();
+        assert_eq!(o, Options::default());
+        let o = msrestazure::options(8080, Some(2.5), Options::default()).unwrap();
+        assert_eq!(o.source, Some(SourceKind::LegacyVmExtension));
+        assert_eq!((o.legacy_port, o.deadline_ms), (Some(8080), Some(2500)));
+        let o = msrestazure::options(50342, Some(0.0), Options::default()).unwrap();
+        assert_eq!((o.max_retries, o.deadline_ms), (Some(0), None));
+        assert!(msrestazure::options(50342, Some(f64::NAN), Options::default()).is_err());
+        assert!(msrestazure::options(50342, Some(1e30), Options::default()).is_err());
+    }
+
+    #[test]
+    fn msrestazure_clouds() {
+        let r = msrestazure::cloud_resource("AzureChinaCloud").unwrap();
+        assert_eq!(r, "https://management.core.chinacloudapi.cn/");
+        let err = msrestazure::cloud_resource("Mars").unwrap_err().to_string();
+        assert!(err.contains("AzureCloud, AzureChinaCloud"), "{err}");
+    }
+
+    #[test]
+    fn nodeauth_vm_accepts_only_imds() {
+        let url = format!("{}/", nodeauth::IMDS_TOKEN_URL);
+        let o = nodeauth::vm_options(Some(&url), Options::default()).unwrap();
+        assert_eq!(o.source, Some(SourceKind::Imds));
+        assert!(nodeauth::vm_options(Some("http://127.0.0.1:1/token"), Options::default()).is_err());
+    }
+
+    #[test]
+    fn nodeauth_app_service_explicit_values_mean_2017() {
+        let (o, env) = nodeauth::app_service_options(
+            Some("http://127.0.0.1:1/msi"),
+            Some("s"),
+            EnvSnapshot::new(),
+            Options::default(),
+        )
+        .unwrap();
+        assert_eq!(o.source, Some(SourceKind::AppService2017));
+        assert_eq!(env.unwrap().get("MSI_SECRET"), Some("s"));
+        let (o, env) =
+            nodeauth::app_service_options(None, None, EnvSnapshot::new(), Options::default())
+                .unwrap();
+        assert_eq!((o.source, env), (None, None));
+        let imds = Detection::detect(None, &EnvSnapshot::new());
+        assert!(nodeauth::check_app_service(&imds).unwrap_err().contains("selects imds"));
+    }
+}
