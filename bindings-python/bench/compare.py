@@ -12,7 +12,7 @@ request log at that point, `result KEY VALUE` reports a number.
 Safety: every child gets an environment stripped of identity and proxy variables, then only the
 emulator's; Python children also refuse any non-loopback connect(); and when `unshare -rn` works
 the whole run is re-executed in a loopback-only network namespace, so 169.254.169.254 cannot be
-reached even by mistake. msrestazure hard-codes the IMDS address (PROTOCOL.md §1.10), so it is
+reached even by mistake. msrestazure hard-codes the IMDS address (docs/protocol.md §1.10), so it is
 measured through its MSI_ENDPOINT path (legacy VM extension of the emulator) and, separately,
 through its IMDS code path with that one URL rewritten in-process to the emulator.
 """

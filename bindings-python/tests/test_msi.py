@@ -1,5 +1,5 @@
 """azmi.MSIAuthentication (msrestazure compatible), with msrestazure's own MSI test cases
-(PROTOCOL.md §1.10) re-expressed against the emulator, and the seeds' sample with the real
+(docs/protocol.md §1.10) re-expressed against the emulator, and the seeds' sample with the real
 azure-mgmt-resource."""
 
 import json

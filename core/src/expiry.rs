@@ -1,6 +1,6 @@
 //! When a token expires and when to refresh it.
 //!
-//! Endpoints disagree on how they say it (PROTOCOL.md §1.2, §1.3, §5 items 9–11): `expires_on` is
+//! Endpoints write it differently (docs/protocol.md §1.2, §1.3, §5 items 9–11): `expires_on` is
 //! an integer, a float, a numeric string, an App Service 2017 date in Windows
 //! (`1/16/2020 5:24:12 AM +00:00`) or Linux (`06/20/2019 02:57:58 +00:00`) form, or ISO-8601;
 //! `expires_in` is a number or a numeric string. Numbers are tried before dates, because an epoch

@@ -1,5 +1,5 @@
 //! The managed identity sources: names, how each selects a user-assigned identity, and the shape
-//! of its error answers. Shapes follow the real services (PROTOCOL.md §1), because client error
+//! of its error answers. Shapes copy the real services (docs/protocol.md §1), because client error
 //! classification depends on them.
 
 use serde_json::json;

@@ -1,5 +1,5 @@
 //! The token endpoints: check the caller as the real service does, pick the identity, mint a
-//! token and answer in the source's exact shape (PROTOCOL.md §1).
+//! token and answer in the source's exact shape (docs/protocol.md §1).
 
 use http::Method;
 use serde_json::{json, Value};

@@ -1,4 +1,4 @@
-"""msrestazure-compatible ``MSIAuthentication`` and module functions (PROTOCOL.md §1.10).
+"""msrestazure-compatible ``MSIAuthentication`` and module functions (docs/protocol.md §1.10).
 
 Differences kept on purpose (better than msrestazure): every source is cached, deadlines hold,
 concurrent threads share one request, App Service 2019-08-01 is used when ``IDENTITY_ENDPOINT``

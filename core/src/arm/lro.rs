@@ -1,5 +1,5 @@
 //! Long-running operations: how a 201/202 is polled to its end, as ARM documents it
-//! (PROTOCOL.md §4): `Azure-AsyncOperation` first, then `Location`, then the resource's own
+//! (docs/protocol.md §4): `Azure-AsyncOperation` first, then `Location`, then the resource's own
 //! `provisioningState`. The poller is plain data, so it serialises as a continuation token and
 //! polling can resume in another process.
 
