@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 fn wire_error(py: Python<'_>, e: WireError) -> PyErr {
     match e.code {
         "bad_input" => PyValueError::new_err(e.message),
-        code => crate::error(py, code, e.message, None, None, Vec::new()),
+        code => crate::errors::Failure::coded(code, e.message).into_py(py),
     }
 }
 

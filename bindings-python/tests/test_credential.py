@@ -76,16 +76,75 @@ def test_bad_arguments_are_named(use_source):
     emu = use_source("imds")
     with pytest.raises(TypeError, match="identity_config must be a dict"):
         azmi.ManagedIdentityCredential(identity_config="client_id=x")
-    with pytest.raises(TypeError, match="timeout"):
+    # Options are read by the core: a wrong type or range is a ConfigurationError naming the key.
+    with pytest.raises(azmi.ConfigurationError, match='"timeout": must be a number of seconds'):
         azmi.ManagedIdentityCredential(timeout="30")
-    with pytest.raises(ValueError, match="timeout must be a finite, non-negative number"):
+    with pytest.raises(azmi.ConfigurationError, match='"timeout": must be a finite number'):
         azmi.ManagedIdentityCredential(timeout=float("inf"))
-    with pytest.raises(TypeError, match="timeout must be a number of seconds"):
+    with pytest.raises(azmi.ConfigurationError, match='"timeout": must be a number of seconds'):
         azmi.MSIAuthentication(timeout="30")
     cred = azmi.ManagedIdentityCredential()
     with pytest.raises(TypeError):
         cred.get_token(None)
     assert emu.requests("imds") == []
+
+
+def test_unknown_options_are_named_never_the_system_identity(use_source):
+    emu = use_source("imds")
+    for make in (lambda: azmi.ManagedIdentityCredential(clientid="x"),
+                 lambda: azmi.ManagedIdentityCredential(identity_config={"clientid": "x"}),
+                 lambda: azmi.aio.ManagedIdentityCredential(clientid="x")):
+        with pytest.raises(azmi.ConfigurationError) as e:
+            make()
+        assert isinstance(e.value, ValueError) and e.value.code == "config"
+        message = str(e.value)
+        assert 'unknown option "clientid"' in message, message
+        assert "client_id, object_id, resource_id" in message and "timeout" in message, message
+    with pytest.raises(azmi.ConfigurationError, match='"clientid".*client_id, object_id, msi_res_id'):
+        azmi.get_msi_token("https://management.azure.com/", msi_conf={"clientid": "x"})
+    assert emu.requests() == []
+
+
+def test_bad_options_are_named(use_source):
+    emu = use_source("imds")
+    cases = [
+        ({"timeout": True}, '"timeout": must be a number of seconds, not a bool'),
+        ({"timeout": -1}, '"timeout": must be a non-negative number of seconds'),
+        ({"timeout": float("nan")}, '"timeout": must be a finite number'),
+        ({"timeout": 5, "deadline_ms": 5000}, '"timeout".*give one'),
+        ({"deadline_ms": "5"}, '"deadline_ms"'),
+        ({"max_retries": -1}, '"max_retries"'),
+        ({"source": "imdss"}, "imds, app_service"),
+        ({"cloud": "mars"}, '"cloud"'),
+        ({"client_id": {"nested": object()}}, '"client_id".*no JSON form'),
+    ]
+    for kwargs, pattern in cases:
+        with pytest.raises(azmi.ConfigurationError, match=pattern):
+            azmi.ManagedIdentityCredential(**kwargs)
+    with pytest.raises(azmi.ConfigurationError, match='"client_id": given twice'):
+        azmi.ManagedIdentityCredential(client_id="a", identity_config={"client_id": "a"})
+    with pytest.raises(azmi.ConfigurationError, match='"port": must be a port number'):
+        azmi.MSIAuthentication(70000)
+    with pytest.raises(azmi.ConfigurationError, match='"msi_res_id"'):
+        azmi.get_msi_token("https://management.azure.com/", msi_conf={"msi_res_id": 5})
+    with pytest.raises(azmi.ConfigurationError, match="AzureCloud, AzureChinaCloud"):
+        azmi.MSIAuthentication(cloud_environment="Mars")
+    assert emu.requests() == []
+
+
+def test_core_options_as_keywords(use_source):
+    emu = use_source("imds")
+    ident = emu.identity("user_assigned")
+    emu.fault("imds", *([{"kind": "status", "status": 503}] * 5))
+    with pytest.raises(azmi.EndpointError):
+        azmi.ManagedIdentityCredential(max_retries=0, deadline_ms=5000).get_token(ARM)
+    assert len(emu.requests("imds")) == 1
+    emu.reset()
+    cred = azmi.ManagedIdentityCredential(identity_config={"object_id": ident["object_id"]},
+                                          initial_delay_ms=10, source="imds")
+    assert cred.selector == "object_id" and cred.get_token(ARM).token
+    assert "object_id=" in emu.requests("imds")[0]["path"]
+    assert "timeout" in azmi._azmi.OPTIONS and "client_id" in azmi._azmi.OPTIONS
 
 
 def test_errors_are_typed(use_source):
@@ -305,6 +364,19 @@ def test_cached_token_is_reused_object(use_source):
     first = cred.get_token(ARM)
     assert cred.get_token(ARM) is first  # immutable tuple, handed out again on a cache hit
     assert cred.get_token(ARM, claims='{"access_token":{}}') is not first
+
+
+def test_arm_client_cloud_from_the_credentials_options(use_source):
+    emu = use_source("imds")
+    cred = azmi.ManagedIdentityCredential(arm_endpoint=emu.url,
+                                          arm_resource="https://management.azure.com/")
+    assert azmi.ArmClient(cred).list_subscriptions()
+    with pytest.raises(azmi.ConfigurationError, match='"cloud".*public'):
+        azmi.ArmClient(cred, cloud="mars")
+    with pytest.raises(azmi.ConfigurationError, match="arm_resource"):
+        azmi.ArmClient(cred, endpoint=emu.url)
+    with pytest.raises(TypeError, match="tags.team: a set has no JSON form"):
+        azmi.ArmClient(cred).create_resource_group("s", "g", "westeurope", tags={"team": {1}})
 
 
 def test_arm_client(use_source):

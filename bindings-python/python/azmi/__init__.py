@@ -239,9 +239,6 @@ _azmi._register(_error_class, _AccessToken, _AccessTokenInfo)
 
 # --- ManagedIdentityCredential ------------------------------------------------------------------
 
-_IDENTITY_KEYS = ("client_id", "object_id", "resource_id")
-
-
 class ManagedIdentityCredential(_azmi.Credential):
     """Authenticates with an Azure managed identity; azure-identity compatible.
 
@@ -249,18 +246,21 @@ class ManagedIdentityCredential(_azmi.Credential):
     :keyword dict identity_config: ``{"client_id" | "object_id" | "resource_id": id}``.
     :keyword float timeout: azmi's overall deadline for one token request, in seconds.
 
-    At most one identity selector may be given (``ValueError`` otherwise). The source (IMDS, App
-    Service, ...) is detected from the process environment when the credential is created and
-    logged at INFO on the ``azmi`` logger. ``get_token(*scopes, claims=None, tenant_id=None,
-    **kwargs)`` and ``get_token_info(*scopes, options=None)`` are azure-core's, implemented
-    natively: a cached token costs no Python frame.
+    ``identity_config`` and the other keywords are azmi's options (``azmi._azmi.OPTIONS``:
+    ``source``, ``deadline_ms``, ``max_retries``, ...), read by the core. An unknown key, a
+    wrong type or a value out of range raises :class:`ConfigurationError` (a ``ValueError``)
+    naming the key; so does more than one identity selector. The source (IMDS, App Service, ...)
+    is detected from the process environment when the credential is created and logged at INFO
+    on the ``azmi`` logger. ``get_token(*scopes, claims=None, tenant_id=None, **kwargs)`` and
+    ``get_token_info(*scopes, options=None)`` are azure-core's, implemented natively: a cached
+    token costs no Python frame.
     """
 
     def __new__(
         cls,
         *,
         client_id: Optional[str] = None,
-        identity_config: Optional[dict] = None,
+        identity_config: Optional[Mapping[str, str]] = None,
         **kwargs: Any,
     ) -> "ManagedIdentityCredential":
         if identity_config is not None and not isinstance(identity_config, Mapping):
@@ -268,26 +268,7 @@ class ManagedIdentityCredential(_azmi.Credential):
                 "identity_config must be a dict such as {'client_id': '...'}, "
                 f"not {type(identity_config).__name__}"
             )
-        config = dict(identity_config or {})
-        unknown = sorted(set(config) - set(_IDENTITY_KEYS))
-        if unknown:
-            raise ValueError(
-                f"identity_config keys {unknown} are not supported; use one of "
-                "client_id, object_id, resource_id"
-            )
-        if client_id is not None:
-            if "client_id" in config:
-                raise ValueError(
-                    "client_id given twice (argument and identity_config); give it once"
-                )
-            config["client_id"] = client_id
-        self = super().__new__(
-            cls,
-            client_id=config.get("client_id"),
-            object_id=config.get("object_id"),
-            resource_id=config.get("resource_id"),
-            timeout=kwargs.get("timeout"),
-        )
+        self = super().__new__(cls, identity_config, client_id=client_id, **kwargs)
         _log_source(self)
         return self
 

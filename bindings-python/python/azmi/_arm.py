@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 TYPE_CHECKING = False
 
 from . import _azmi
@@ -18,7 +17,9 @@ class ArmClient:
     MSIAuthentication).
 
     ``cloud`` is ``public``, ``us_government`` or ``china``; or give ``endpoint`` and
-    ``resource`` (Azure Stack, the emulator on loopback).
+    ``resource`` (Azure Stack, the emulator on loopback). With none of them, the credential's
+    options decide (its ``cloud``, ``arm_endpoint``, ``arm_resource``; the public cloud by
+    default). Results are the JSON bodies as Python values.
     """
 
     def __init__(
@@ -29,15 +30,13 @@ class ArmClient:
         endpoint: Optional[str] = None,
         resource: Optional[str] = None,
     ) -> None:
-        if cloud is None and endpoint is None:
-            cloud = "public"
-        self._arm = _azmi.Arm(credential, cloud=cloud, endpoint=endpoint, resource=resource)
+        self._arm = _azmi.Arm(credential, cloud=cloud, arm_endpoint=endpoint, arm_resource=resource)
 
     def list_subscriptions(self) -> List[Dict[str, Any]]:
-        return json.loads(self._arm.list_subscriptions())
+        return self._arm.list_subscriptions()
 
     def list_resource_groups(self, subscription_id: str) -> List[Dict[str, Any]]:
-        return json.loads(self._arm.list_resource_groups(subscription_id))
+        return self._arm.list_resource_groups(subscription_id)
 
     def create_resource_group(
         self,
@@ -46,19 +45,13 @@ class ArmClient:
         location: str,
         tags: Optional[Dict[str, str]] = None,
     ) -> Dict[str, Any]:
-        text = None if tags is None else json.dumps(tags)
-        return json.loads(
-            self._arm.create_resource_group(subscription_id, name, location, text)
-        )
+        return self._arm.create_resource_group(subscription_id, name, location, tags)
 
     def delete_resource_group(self, subscription_id: str, name: str) -> None:
         self._arm.delete_resource_group(subscription_id, name)
 
-    def request(
-        self, method: str, path: str, api_version: str, body: Any = None
-    ) -> Any:
-        text = None if body is None else json.dumps(body)
-        return json.loads(self._arm.request(method, path, api_version, text))
+    def request(self, method: str, path: str, api_version: str, body: Any = None) -> Any:
+        return self._arm.request(method, path, api_version, body)
 
     def __repr__(self) -> str:
         return "ArmClient()"

@@ -1,12 +1,21 @@
+from collections.abc import Mapping
 from typing import Any, Optional, Self, final
 
 from typing_extensions import disjoint_base
 
 __version__: str
 SOURCES: list[str]
-DEFAULT_LEGACY_PORT: int
+OPTIONS: list[str]
+MSRESTAZURE_DEFAULT_PORT: int
+MSRESTAZURE_DEFAULT_CLOUD: str
 
 def _register(error_class: Any, access_token: Any, access_token_info: Any) -> None: ...
+def msrestazure_options(
+    port: Optional[int] = None,
+    timeout: Optional[float] = None,
+    msi_conf: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]: ...
+def msrestazure_cloud_resource(name: str) -> str: ...
 
 @final
 class Token:
@@ -22,15 +31,7 @@ class Token:
 @disjoint_base
 class Credential:
     def __new__(
-        cls,
-        *,
-        client_id: Optional[str] = None,
-        object_id: Optional[str] = None,
-        resource_id: Optional[str] = None,
-        source: Optional[str] = None,
-        legacy_port: Optional[int] = None,
-        timeout: Optional[float] = None,
-        max_retries: Optional[int] = None,
+        cls, options: Optional[Mapping[str, Any]] = None, /, **kwargs: Any
     ) -> Self: ...
     @property
     def source(self) -> str: ...
@@ -61,18 +62,20 @@ class Arm:
         credential: Credential,
         *,
         cloud: Optional[str] = None,
-        endpoint: Optional[str] = None,
-        resource: Optional[str] = None,
+        arm_endpoint: Optional[str] = None,
+        arm_resource: Optional[str] = None,
     ) -> Arm: ...
-    def list_subscriptions(self) -> str: ...
-    def list_resource_groups(self, subscription_id: str) -> str: ...
+    def list_subscriptions(self) -> list[dict[str, Any]]: ...
+    def list_resource_groups(self, subscription_id: str) -> list[dict[str, Any]]: ...
     def create_resource_group(
-        self, subscription_id: str, name: str, location: str, tags: Optional[str] = None
-    ) -> str: ...
+        self,
+        subscription_id: str,
+        name: str,
+        location: str,
+        tags: Optional[Mapping[str, Any]] = None,
+    ) -> dict[str, Any]: ...
     def delete_resource_group(self, subscription_id: str, name: str) -> None: ...
-    def request(
-        self, method: str, path: str, api_version: str, body: Optional[str] = None
-    ) -> str: ...
+    def request(self, method: str, path: str, api_version: str, body: Any = None) -> Any: ...
 
 def detect(config: str, env: str, arc_agent_installed: bool = False) -> str: ...
 

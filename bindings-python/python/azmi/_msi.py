@@ -2,7 +2,8 @@
 
 Differences kept on purpose (better than msrestazure): every source is cached, deadlines hold,
 concurrent threads share one request, App Service 2019-08-01 is used when ``IDENTITY_ENDPOINT``
-is set. ``port != 50342`` selects the legacy VM extension on that port.
+is set. What ``port``, ``timeout`` and the cloud names mean is the core's msrestazure profile
+(``azmi_core::compat::msrestazure``); this module only converts arguments and results.
 """
 
 from __future__ import annotations
@@ -14,16 +15,8 @@ from . import _azmi, _error_classes, _log_source
 if TYPE_CHECKING:
     from typing import Any, Dict, Optional, Tuple
 
-_DEFAULT_PORT = 50342
-#: msrestazure cloud names → ``active_directory_resource_id``.
-_CLOUD_RESOURCES = {
-    "AzureCloud": "https://management.core.windows.net/",
-    "AzureChinaCloud": "https://management.core.chinacloudapi.cn/",
-    "AzureUSGovernment": "https://management.core.usgovcloudapi.net/",
-    "AzureGermanCloud": "https://management.core.cloudapi.de/",
-}
-_SELECTORS = {"client_id": "client_id", "object_id": "object_id", "msi_res_id": "resource_id"}
-_KNOWN = set(_SELECTORS) | {"resource", "cloud_environment", "timeout"}
+#: msrestazure's default ``port`` (the core's, ``azmi_core::compat::msrestazure``).
+_DEFAULT_PORT: int = _azmi.MSRESTAZURE_DEFAULT_PORT
 
 
 class _TokenDict(dict):
@@ -37,44 +30,16 @@ class _TokenDict(dict):
 
 
 def _resource_of(cloud_environment: Any) -> str:
+    """The token audience of an msrestazure cloud: a name (the core's table) or a ``Cloud``."""
     if isinstance(cloud_environment, str):
-        try:
-            return _CLOUD_RESOURCES[cloud_environment]
-        except KeyError:
-            raise ValueError(
-                f"unknown cloud {cloud_environment!r}; one of {', '.join(_CLOUD_RESOURCES)}"
-            ) from None
+        return _azmi.msrestazure_cloud_resource(cloud_environment)
     return cloud_environment.endpoints.active_directory_resource_id
 
 
-def _msi_conf(kwargs: Dict[str, Any]) -> Dict[str, str]:
-    """The identity selector among msrestazure's keywords (at most one)."""
-    unknown = sorted(set(kwargs) - _KNOWN)
-    if unknown:
-        raise TypeError(
-            f"MSIAuthentication() got unexpected keyword arguments {unknown}; "
-            f"accepted: {', '.join(sorted(_KNOWN))}"
-        )
-    msi_conf = {k: kwargs[k] for k in _SELECTORS if kwargs.get(k) is not None}
-    if len(msi_conf) > 1:
-        raise ValueError("MSIAuthentication parameters are mutually exclusive")
-    return msi_conf
-
-
-def _native_kwargs(port: int, msi_conf: Dict[str, str], timeout: Optional[float]) -> Dict[str, Any]:
-    """The native credential's arguments for msrestazure's."""
-    kwargs: Dict[str, Any] = {_SELECTORS[k]: v for k, v in msi_conf.items()}
-    if port != _DEFAULT_PORT:
-        kwargs.update(source="legacy_vm_extension", legacy_port=port)
-    if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-            raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
-        # msrestazure: `timeout` bounds the whole retry loop; 0 means a single try.
-        if timeout <= 0:
-            kwargs["max_retries"] = 0
-        else:
-            kwargs["timeout"] = timeout
-    return kwargs
+def _selectors(client_id: Any, object_id: Any, msi_res_id: Any) -> Dict[str, Any]:
+    """msrestazure's ``msi_conf``: the selectors given, by its names."""
+    given = {"client_id": client_id, "object_id": object_id, "msi_res_id": msi_res_id}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 _compat_classes: "Dict[type, type]" = {}
@@ -124,23 +89,30 @@ def _token_dict(token: Any) -> "_TokenDict":
 class MSIAuthentication(_azmi.Credential):
     """msrestazure's ``MSIAuthentication``: fetches a token in the constructor.
 
-    Keywords: ``client_id`` | ``object_id`` | ``msi_res_id`` (at most one), ``resource``,
-    ``cloud_environment`` (an msrestazure ``Cloud`` or a cloud name), ``timeout`` (seconds).
-    Any other keyword raises ``TypeError`` (never silently the system-assigned identity).
-    It is also an azure-core credential: ``get_token`` and ``get_token_info`` are the native
-    ones of :class:`azmi.ManagedIdentityCredential`.
+    Keywords: ``client_id`` | ``object_id`` | ``msi_res_id`` (at most one: ``ValueError``
+    otherwise), ``resource``, ``cloud_environment`` (an msrestazure ``Cloud`` or a cloud name),
+    ``timeout`` (seconds). ``port`` and ``timeout`` mean what they meant to msrestazure, by the
+    core's msrestazure profile. Any other keyword raises ``TypeError`` (never silently the
+    system-assigned identity). It is also an azure-core credential: ``get_token`` and
+    ``get_token_info`` are the native ones of :class:`azmi.ManagedIdentityCredential`.
     """
 
     header = "Authorization"
 
-    def __new__(cls, port: int = _DEFAULT_PORT, **kwargs: Any) -> "MSIAuthentication":
-        native = _native_kwargs(port, _msi_conf(kwargs), kwargs.get("timeout"))
-        self = super().__new__(cls, **native)
-        _log_source(self)
-        return self
-
-    def __init__(self, port: int = _DEFAULT_PORT, **kwargs: Any) -> None:
-        if port != _DEFAULT_PORT:
+    def __new__(
+        cls,
+        port: int = _DEFAULT_PORT,
+        *,
+        client_id: Optional[str] = None,
+        object_id: Optional[str] = None,
+        msi_res_id: Optional[str] = None,
+        resource: Optional[str] = None,
+        cloud_environment: Any = None,
+        timeout: Optional[float] = None,
+    ) -> "MSIAuthentication":
+        msi_conf = _selectors(client_id, object_id, msi_res_id)
+        options = _azmi.msrestazure_options(port, timeout, msi_conf)
+        if options.get("legacy_port") is not None:
             import warnings
 
             warnings.warn(
@@ -149,11 +121,28 @@ class MSIAuthentication(_azmi.Credential):
                 DeprecationWarning,
                 stacklevel=2,
             )
-        self.msi_conf = _msi_conf(kwargs)
+        self = super().__new__(cls, options)
+        _log_source(self)
+        return self
+
+    def __init__(
+        self,
+        port: int = _DEFAULT_PORT,
+        *,
+        client_id: Optional[str] = None,
+        object_id: Optional[str] = None,
+        msi_res_id: Optional[str] = None,
+        resource: Optional[str] = None,
+        cloud_environment: Any = None,
+        timeout: Optional[float] = None,
+    ) -> None:
+        self.msi_conf = _selectors(client_id, object_id, msi_res_id)
         self.port = port
-        self.timeout = kwargs.get("timeout")
-        self.cloud_environment = kwargs.get("cloud_environment", "AzureCloud")
-        self.resource = kwargs.get("resource") or _resource_of(self.cloud_environment)
+        self.timeout = timeout
+        if cloud_environment is None:
+            cloud_environment = _azmi.MSRESTAZURE_DEFAULT_CLOUD
+        self.cloud_environment = cloud_environment
+        self.resource = resource or _resource_of(cloud_environment)
         self.scheme: str = ""
         self.token: "Dict[str, Any]" = _TokenDict()
         self.set_token()
@@ -185,7 +174,7 @@ def get_msi_token(
     resource: str, port: int = _DEFAULT_PORT, msi_conf: Optional[dict] = None
 ) -> Tuple[str, str, Dict[str, Any]]:
     """msrestazure's ``get_msi_token``: ``(token_type, access_token, token_entry)``."""
-    credential = _azmi.Credential(**_native_kwargs(port, dict(msi_conf or {}), None))
+    credential = _azmi.Credential(_azmi.msrestazure_options(port, None, msi_conf))
     _log_source(credential)
     token = _token_for(credential, resource)
     return token.token_type, token.secret(), _token_dict(token)
@@ -195,7 +184,7 @@ def get_msi_token_webapp(
     resource: str, msi_conf: Optional[dict] = None
 ) -> Tuple[str, str, Dict[str, Any]]:
     """msrestazure's ``get_msi_token_webapp``: ``(token_type, access_token, token_entry)``."""
-    return get_msi_token(resource, _DEFAULT_PORT, msi_conf)
+    return get_msi_token(resource, msi_conf=msi_conf)
 
 
 __all__ = ["MSIAuthentication", "get_msi_token", "get_msi_token_webapp"]

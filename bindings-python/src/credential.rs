@@ -1,0 +1,284 @@
+//! The credential: `azmi_host::ManagedIdentityCredential` as azure-core's `TokenCredential`, and
+//! the token types it hands out.
+//!
+//! A cached token is served without releasing the GIL and without a Python frame: `get_token`
+//! and `get_token_info` are native methods of the class azmi's Python credentials subclass.
+
+use std::sync::{Arc, Mutex};
+
+use azmi_core::{AccessToken, Cloud, Resource};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple};
+
+use crate::errors::{py_err, registered, Registered};
+use crate::options;
+
+/// An access token. Its repr never shows the secret.
+#[pyclass(frozen, module = "azmi._azmi")]
+pub(crate) struct Token {
+    inner: Arc<AccessToken>,
+}
+
+#[pymethods]
+impl Token {
+    /// The token itself: put it in an `Authorization` header, nowhere else.
+    fn secret(&self) -> &str {
+        self.inner.secret()
+    }
+
+    /// Usually `Bearer`.
+    #[getter]
+    fn token_type(&self) -> &str {
+        &self.inner.token_type
+    }
+
+    /// When the token stops working, unix milliseconds.
+    #[getter]
+    fn expires_on_ms(&self) -> u64 {
+        self.inner.expires_on.0
+    }
+
+    /// The audience the endpoint says it issued the token for.
+    #[getter]
+    fn resource(&self) -> Option<&str> {
+        self.inner.resource.as_deref()
+    }
+
+    /// The endpoint's JSON body, verbatim (holds the secret).
+    fn raw_response(&self) -> Option<&str> {
+        self.inner.raw_response()
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "AccessToken(***)"
+    }
+}
+
+/// The native credential: `azmi_host::ManagedIdentityCredential` over the process environment.
+/// azmi's Python credentials subclass it, so azure-core's `get_token` is a native method.
+#[pyclass(frozen, subclass, module = "azmi._azmi")]
+pub(crate) struct Credential {
+    pub(crate) inner: azmi_host::ManagedIdentityCredential,
+    /// The Resource Manager its options name (`cloud`, `arm_endpoint`, `arm_resource`): an
+    /// `ArmClient` given none of its own calls this one.
+    pub(crate) cloud: Cloud,
+    /// The last `AccessToken` object handed out: a cached token is returned as the same
+    /// (immutable) tuple, so a cache hit allocates nothing.
+    last: Mutex<Option<Issued>>,
+}
+
+struct Issued {
+    token: Arc<AccessToken>,
+    class: Py<PyAny>,
+    object: Py<PyAny>,
+}
+
+#[pymethods]
+impl Credential {
+    /// `options` (a dict) and keywords: the core's options (`client_id`, `source`,
+    /// `deadline_ms`, ...) and `timeout`, the deadline in seconds. An unknown key, a wrong type
+    /// or a value out of range raises `ConfigurationError` naming the key.
+    #[new]
+    #[pyo3(signature = (options=None, /, **kwargs))]
+    fn new(
+        py: Python<'_>,
+        options: Option<&Bound<'_, PyAny>>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let options = options::from_py(options, kwargs)?.map_err(|e| py_err(py, &e))?;
+        let cfg = options.config().map_err(|e| py_err(py, &e))?;
+        let cloud = options.cloud().map_err(|e| py_err(py, &e))?;
+        // Source detection reads the process environment (no request is made).
+        let inner = py.detach(|| azmi_host::ManagedIdentityCredential::new(cfg));
+        Ok(Credential { inner, cloud, last: Mutex::new(None) })
+    }
+
+    /// azure-core's `TokenCredential.get_token`: an `AccessToken` for exactly one scope;
+    /// `claims` bypasses the cache. A managed identity has one tenant: `tenant_id` and
+    /// `enable_cae` change nothing, and other keywords (azure-core's options) are accepted.
+    #[pyo3(signature = (*scopes, claims=None, tenant_id=None, enable_cae=false, **kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: &Bound<'_, PyTuple>,
+        claims: Option<&str>,
+        tenant_id: Option<&str>,
+        enable_cae: bool,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let _ = (tenant_id, enable_cae, kwargs);
+        self.access_token(py, scopes, claims, false)
+    }
+
+    /// azure-core's `SupportsTokenInfo.get_token_info`: an `AccessTokenInfo` for exactly one
+    /// scope; `options["claims"]` bypasses the cache.
+    #[pyo3(signature = (*scopes, options=None))]
+    fn get_token_info(
+        &self,
+        py: Python<'_>,
+        scopes: &Bound<'_, PyTuple>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let claims = match options {
+            Some(options) => options
+                .get_item("claims")?
+                .map(|c| c.extract::<Option<String>>())
+                .transpose()?
+                .flatten(),
+            None => None,
+        };
+        self.access_token_info(py, scopes, claims.as_deref(), false)
+    }
+
+    /// `get_token` for event loops: `cached_only` answers `None` instead of fetching or waiting.
+    #[pyo3(signature = (scopes, claims=None, cached_only=false))]
+    fn access_token(
+        &self,
+        py: Python<'_>,
+        scopes: &Bound<'_, PyTuple>,
+        claims: Option<&str>,
+        cached_only: bool,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let Some(token) = self.token_for_scopes(py, scopes, claims, cached_only)? else {
+            return Ok(None);
+        };
+        let class = token_type(py, intern!(py, "AccessToken"), |r| &r.access_token)?;
+        // The lock is never held while Python code runs: the interpreter may switch threads
+        // there, and a thread blocked on this lock while holding the GIL would deadlock us.
+        if let Some(issued) = self.last().as_ref() {
+            if Arc::ptr_eq(&issued.token, &token) && issued.class.is(&class) {
+                return Ok(Some(issued.object.clone_ref(py)));
+            }
+        }
+        let object = class.call1((token.secret(), token.expires_on.0 / 1000))?.unbind();
+        let issued = Issued { token, class: class.unbind(), object: object.clone_ref(py) };
+        let previous = self.last().replace(issued);
+        drop(previous); // after the lock is released: dropping a Python object may run Python
+        Ok(Some(object))
+    }
+
+    /// `get_token_info` for event loops, as `access_token`.
+    #[pyo3(signature = (scopes, claims=None, cached_only=false))]
+    fn access_token_info(
+        &self,
+        py: Python<'_>,
+        scopes: &Bound<'_, PyTuple>,
+        claims: Option<&str>,
+        cached_only: bool,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let Some(token) = self.token_for_scopes(py, scopes, claims, cached_only)? else {
+            return Ok(None);
+        };
+        let class = token_type(py, intern!(py, "AccessTokenInfo"), |r| &r.access_token_info)?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("token_type", &token.token_type)?;
+        kwargs.set_item("refresh_on", token.refresh_on.0 / 1000)?;
+        Ok(Some(class.call((token.secret(), token.expires_on.0 / 1000), Some(&kwargs))?.unbind()))
+    }
+
+    /// The source this credential uses (stable snake_case name).
+    #[getter]
+    fn source(&self) -> &'static str {
+        self.inner.detection().source.as_str()
+    }
+
+    /// Which source, and why, in one sentence.
+    fn explain(&self) -> String {
+        self.inner.detection().explain()
+    }
+
+    /// `client_id`, `object_id`, `resource_id`, or None for the system-assigned identity.
+    #[getter]
+    fn selector(&self) -> Option<&'static str> {
+        self.inner.config().identity.selector()
+    }
+
+    /// A token for a resource (audience).
+    fn get_token_for(&self, py: Python<'_>, resource: &str) -> PyResult<Token> {
+        let resource = Resource::new(resource).map_err(|e| py_err(py, &e))?;
+        let inner = match self.inner.cached(&resource) {
+            Some(token) => token,
+            None => self.fetch(py, &resource)?,
+        };
+        Ok(Token { inner })
+    }
+
+    fn __repr__(&self) -> String {
+        let d = self.inner.detection();
+        match self.inner.config().identity.selector() {
+            Some(sel) => format!("Credential(source={:?}, {sel}=…)", d.source.as_str()),
+            None => format!("Credential(source={:?})", d.source.as_str()),
+        }
+    }
+}
+
+impl Credential {
+    fn last(&self) -> std::sync::MutexGuard<'_, Option<Issued>> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The token for exactly one scope (see `token_for`).
+    fn token_for_scopes(
+        &self,
+        py: Python<'_>,
+        scopes: &Bound<'_, PyTuple>,
+        claims: Option<&str>,
+        cached_only: bool,
+    ) -> PyResult<Option<Arc<AccessToken>>> {
+        let resource = match scopes.len() {
+            // The common case, read in place (abi3 from 3.10 borrows the UTF-8) without collecting.
+            1 => Resource::from_scopes(&[scopes
+                .get_borrowed_item(0)?
+                .cast::<PyString>()?
+                .to_str()?]),
+            _ => Resource::from_scopes(&scopes.extract::<Vec<pyo3::pybacked::PyBackedStr>>()?),
+        };
+        let resource = resource.map_err(|e| py_err(py, &e))?;
+        self.token_for(py, &resource, claims, cached_only)
+    }
+
+    /// The token for `resource`, after the host applies `claims` (a challenge bypasses the
+    /// cache); `cached_only` answers `None` rather than fetch or wait.
+    fn token_for(
+        &self,
+        py: Python<'_>,
+        resource: &Resource,
+        claims: Option<&str>,
+        cached_only: bool,
+    ) -> PyResult<Option<Arc<AccessToken>>> {
+        self.inner.apply_claims(resource, claims);
+        match self.inner.cached(resource) {
+            Some(token) => Ok(Some(token)),
+            None if cached_only => Ok(None),
+            None => self.fetch(py, resource).map(Some),
+        }
+    }
+
+    /// Fetches (or awaits another caller's fetch of) the token for `resource`, with the GIL
+    /// released. Callers first try `cached`, which serves a token without releasing the GIL.
+    fn fetch(&self, py: Python<'_>, resource: &Resource) -> PyResult<Arc<AccessToken>> {
+        py.detach(|| self.inner.get_token_for(resource)).map_err(|e| py_err(py, &e))
+    }
+}
+
+/// azure-core's token type `name` once the program has imported `azure.core.credentials` (so
+/// its `isinstance` checks hold), else azmi's equivalent: looking in `sys.modules` rather than
+/// importing keeps azure-core's import (about 90 ms) off the first token of programs without it.
+fn token_type<'py>(
+    py: Python<'py>,
+    name: &Bound<'py, PyString>,
+    ours: impl Fn(&Registered) -> &Py<PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    static MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+    let modules = MODULES.get_or_try_init(py, || -> PyResult<Py<PyDict>> {
+        Ok(py.import("sys")?.getattr("modules")?.cast_into::<PyDict>()?.unbind())
+    })?;
+    if let Some(module) = modules.bind(py).get_item(intern!(py, "azure.core.credentials"))? {
+        if let Ok(class) = module.getattr(name) {
+            return Ok(class);
+        }
+    }
+    Ok(ours(registered(py)?).bind(py).clone())
+}

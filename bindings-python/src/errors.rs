@@ -1,0 +1,136 @@
+//! Errors: the one mapping from the core's errors to Python exceptions.
+//!
+//! Every failure the core or host reports becomes a [`Failure`] (its stable code, message,
+//! source, HTTP status and attempt history, exactly as the core has them) and is raised as the
+//! class `azmi/__init__.py` registered for its code. The hierarchy is built in Python, on the
+//! first error, because it depends on which Azure packages are installed.
+
+use azmi_core::{ArmError, ArmErrorKind, AttemptResult, ConfigError, TokenError};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+
+/// What `azmi/__init__.py` registers: the exception class for a stable code, and the token
+/// types to return when azure-core is not in use.
+pub(crate) struct Registered {
+    error_class: Py<PyAny>,
+    pub(crate) access_token: Py<PyAny>,
+    pub(crate) access_token_info: Py<PyAny>,
+}
+
+static REGISTERED: PyOnceLock<Registered> = PyOnceLock::new();
+
+/// Registers the error-class factory and azmi's token types (called once by the package).
+#[pyfunction]
+pub(crate) fn _register(
+    py: Python<'_>,
+    error_class: Py<PyAny>,
+    access_token: Py<PyAny>,
+    access_token_info: Py<PyAny>,
+) -> PyResult<()> {
+    REGISTERED
+        .set(py, Registered { error_class, access_token, access_token_info })
+        .map_err(|_| PyRuntimeError::new_err("azmi's types are already registered"))
+}
+
+pub(crate) fn registered(py: Python<'_>) -> PyResult<&Registered> {
+    REGISTERED.get(py).ok_or_else(|| PyRuntimeError::new_err("import azmi, not azmi._azmi"))
+}
+
+/// One failure, as every azmi binding reports it.
+pub(crate) struct Failure {
+    /// The code whose registered class is raised: the error's code, or `arm` for every ARM
+    /// error (Python's `ArmError` carries the precise code).
+    class: &'static str,
+    /// The stable code shared by every binding.
+    code: &'static str,
+    message: String,
+    /// The managed identity source tried, when there was one.
+    source: Option<&'static str>,
+    /// The HTTP status behind the error, when a response caused it.
+    status: Option<u16>,
+    /// `(started_ms, result, waited_ms)` for every HTTP attempt.
+    attempts: Vec<(u64, String, u64)>,
+}
+
+impl Failure {
+    /// A failure with only a code and a message (the JSON layer's errors).
+    pub(crate) fn coded(code: &'static str, message: String) -> Self {
+        Failure { class: code, code, message, source: None, status: None, attempts: Vec::new() }
+    }
+
+    /// The registered exception (a `RuntimeError` if the package registered none).
+    pub(crate) fn into_py(self, py: Python<'_>) -> PyErr {
+        let built = (|| -> PyResult<Bound<'_, PyAny>> {
+            let class = registered(py)?.error_class.bind(py).call1((self.class,))?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("code", self.code)?;
+            kwargs.set_item("source", self.source)?;
+            kwargs.set_item("status", self.status)?;
+            kwargs.set_item("attempts", &self.attempts)?;
+            class.call((self.message.as_str(),), Some(&kwargs))
+        })();
+        match built {
+            Ok(instance) => PyErr::from_value(instance),
+            Err(_) => PyRuntimeError::new_err(format!("[{}] {}", self.code, self.message)),
+        }
+    }
+}
+
+impl From<&ConfigError> for Failure {
+    fn from(e: &ConfigError) -> Self {
+        Failure::coded(e.code(), e.to_string())
+    }
+}
+
+impl From<&TokenError> for Failure {
+    fn from(e: &TokenError) -> Self {
+        let attempts = e
+            .attempts
+            .iter()
+            .map(|a| {
+                let result = match &a.result {
+                    AttemptResult::Status(s) => s.to_string(),
+                    AttemptResult::Transport(t) => t.to_string(),
+                };
+                (a.started.as_millis() as u64, result, a.waited.as_millis() as u64)
+            })
+            .collect();
+        Failure {
+            class: e.code(),
+            code: e.code(),
+            message: e.to_string(),
+            source: Some(e.source_kind.as_str()),
+            status: e.status(),
+            attempts,
+        }
+    }
+}
+
+impl From<&ArmError> for Failure {
+    fn from(e: &ArmError) -> Self {
+        // A token failure inside an ARM call keeps its source and attempts.
+        let token = match &e.kind {
+            ArmErrorKind::Token(t) => Some(Failure::from(t.as_ref())),
+            _ => None,
+        };
+        let (source, attempts) = token.map_or((None, Vec::new()), |t| (t.source, t.attempts));
+        Failure {
+            class: "arm",
+            code: e.code(),
+            message: e.to_string(),
+            source,
+            status: e.status,
+            attempts,
+        }
+    }
+}
+
+/// The Python exception for a core or host error: `.map_err(|e| py_err(py, &e))`.
+pub(crate) fn py_err<'a, E>(py: Python<'_>, e: &'a E) -> PyErr
+where
+    Failure: From<&'a E>,
+{
+    Failure::from(e).into_py(py)
+}
