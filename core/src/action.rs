@@ -56,7 +56,8 @@ pub struct Outgoing {
 }
 
 /// Why a request got no HTTP response.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TransportFailure {
     /// The peer refused the connection (nothing listens there).
@@ -71,7 +72,8 @@ pub enum TransportFailure {
     Tls,
     /// The body exceeded `max_response_bytes`.
     BodyTooLarge,
-    /// Anything else; the text is for humans.
+    /// Anything else; the text is for humans (as JSON, any other name).
+    #[serde(untagged)]
     Other(String),
 }
 
@@ -90,7 +92,8 @@ impl fmt::Display for TransportFailure {
 }
 
 /// Why a file read asked for by `Action::ReadFile` failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FileFailure {
     /// No such file.
@@ -99,7 +102,8 @@ pub enum FileFailure {
     TooLarge,
     /// Not allowed to read it.
     PermissionDenied,
-    /// Anything else; the text is for humans.
+    /// Anything else; the text is for humans (as JSON, any other name).
+    #[serde(untagged)]
     Other(String),
 }
 

@@ -5,11 +5,16 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::action::TransportFailure;
 use crate::source::SourceKind;
 
 /// The configuration, environment or request cannot work; found before any request is made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// As JSON (`wire`), a map tagged by `config_error` with the variant's fields.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "config_error", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ConfigError {
     /// More than one user-assigned identity selector was given.
@@ -169,7 +174,11 @@ impl fmt::Display for TokenError {
 impl std::error::Error for TokenError {}
 
 /// What went wrong with a token request. `code()` gives the stable code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// As JSON (`wire`), a map tagged by `code` with the variant's fields, so an error handed back in
+/// by a host keeps its kind and status exactly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The configuration cannot work (hosts report `ConfigError`s through `TokenError` too).
@@ -228,6 +237,7 @@ pub enum ErrorKind {
     #[error("no token within the deadline of {} ms; raise the deadline or check the endpoint", .deadline.as_millis())]
     DeadlineExceeded {
         /// The deadline that applied.
+        #[serde(rename = "deadline_ms", with = "crate::time::millis")]
         deadline: Duration,
     },
     /// A success status whose body is not a usable token.
@@ -264,18 +274,21 @@ impl ErrorKind {
 }
 
 /// One HTTP attempt, as recorded in an error's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
     /// Time from the flow's start to the attempt's start.
+    #[serde(rename = "started_ms", with = "crate::time::millis")]
     pub started: Duration,
     /// What came back.
     pub result: AttemptResult,
     /// The wait that followed it (zero when none).
+    #[serde(rename = "waited_ms", with = "crate::time::millis")]
     pub waited: Duration,
 }
 
 /// The answer to one attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AttemptResult {
     /// An HTTP status.
     Status(u16),

@@ -27,6 +27,7 @@ const ALLOWED_DEPS: &[&str] = &[
     "http",
     "serde",
     "serde_json",
+    "serde_path_to_error",
     "thiserror",
     "base64",
     "chrono",

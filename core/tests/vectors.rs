@@ -5,14 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use azmi_core::wire;
+use azmi_core::wire::{self, WireError};
 use azmi_core::{
     AccessToken, Action, ArmAction, ArmError, ArmFlow, ArmOutcome, ArmResponse, CacheKey, Cloud,
-    Config, Detection, EnvSnapshot, FetchTicket, Identity, Lookup, Outgoing, RequestId, Resource,
-    SourceKind, TokenCache, TokenError, TokenFlow, TransportFailure, UnixMillis, WaitOutcome,
-    WaitTicket,
+    Config, Detection, EnvSnapshot, FetchTicket, Lookup, Outgoing, RequestId, Resource, TokenCache,
+    TokenError, TokenFlow, TransportFailure, UnixMillis, WaitOutcome, WaitTicket,
 };
-use results::{cache_token, error_with_code};
+use results::{cache_token, error_from};
 use serde_json::Value;
 
 #[path = "support/results.rs"]
@@ -72,50 +71,10 @@ fn vector_files(dir: &Path) -> Vec<PathBuf> {
 // ---------------------------------------------------------------------------------------------
 // Config and environment
 
-fn config(case: &Value) -> Result<(Config, Result<Resource, azmi_core::ConfigError>), String> {
-    let c = &case["config"];
-    let mut cfg = Config::default();
-    let s = |name: &str| c[name].as_str();
-    let ms = |name: &str| c[name].as_u64().map(Duration::from_millis);
-    if let Some(name) = s("source") {
-        cfg.source = Some(SourceKind::from_name(name).ok_or(format!("unknown source {name}"))?);
-    }
-    if let Some(port) = c["legacy_port"].as_u64() {
-        cfg.legacy_port = u16::try_from(port).map_err(|_| "bad legacy_port")?;
-    }
-    cfg.deadline = ms("deadline_ms");
-    if let Some(d) = ms("attempt_timeout_ms") {
-        cfg.attempt_timeout = d;
-    }
-    if let Some(n) = c["max_retries"].as_u64() {
-        cfg.retry.max_retries = n as u32;
-    }
-    if let Some(d) = ms("initial_delay_ms") {
-        cfg.retry.initial_delay = d;
-    }
-    if let Some(d) = ms("max_delay_ms") {
-        cfg.retry.max_delay = d;
-    }
-    if let Some(j) = c["jitter"].as_f64() {
-        cfg.retry.jitter = j;
-    }
-    if let Some(seed) = c["seed"].as_u64() {
-        cfg.retry.seed = seed;
-    }
-    let resource = match (&c["resource"], &c["scopes"]) {
-        (Value::String(r), _) => Resource::new(r),
-        (_, Value::Array(scopes)) => {
-            let scopes: Vec<&str> = scopes.iter().filter_map(Value::as_str).collect();
-            Resource::from_scopes(&scopes)
-        }
-        _ => Resource::from_scopes::<&str>(&[]),
-    };
-    let identity = Identity::from_selectors(s("client_id"), s("object_id"), s("resource_id"));
-    match identity {
-        Ok(identity) => cfg.identity = identity,
-        Err(e) => return Ok((cfg, Err(e))),
-    }
-    Ok((cfg, resource))
+/// The case's configuration, read as every binding reads it (`azmi_core::wire::config`, over
+/// `azmi_core::Options`); a configuration the core refuses is the case's outcome.
+fn config(case: &Value) -> Result<(Config, Resource), WireError> {
+    wire::config(&case["config"])
 }
 
 /// The case's environment, read as every binding reads it (`azmi_core::wire`).
@@ -127,11 +86,13 @@ fn env(case: &Value) -> EnvSnapshot {
 // Flow cases
 
 fn run_flow(case: &Value) -> Outcome {
-    let (cfg, resource) = config(case)?;
+    let (cfg, resource) = match config(case) {
+        Ok(read) => read,
+        Err(e) => return check_error(&case["outcome"], e.code, &e.message, None),
+    };
     let mut now = UnixMillis(case["start_ms"].as_u64().unwrap_or(DEFAULT_START));
     let mut environment = env(case);
-    let flow = resource.and_then(|r| TokenFlow::new(&cfg, &environment, &r, now));
-    let mut flow = match flow {
+    let mut flow = match TokenFlow::new(&cfg, &environment, &resource, now) {
         Ok(flow) => flow,
         Err(e) => return check_error(&case["outcome"], e.code(), &e.to_string(), None),
     };
@@ -286,9 +247,15 @@ fn describe(t: &AccessToken) -> String {
 // Detection cases
 
 fn run_detect(case: &Value) -> Outcome {
-    let (cfg, _) = config(case)?;
-    let environment = env(case);
     let want = &case["outcome"];
+    let (cfg, _) = match config(case) {
+        Ok(read) => read,
+        Err(e) if want.get("error").is_some() => {
+            return check_error(want, e.code, &e.message, None)
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let environment = env(case);
     if want.get("error").is_some() {
         // A detection that cannot resolve shows up as a config error when the flow is built.
         let resource = Resource::new("https://management.azure.com/").unwrap();
@@ -353,9 +320,9 @@ fn run_cache(case: &Value) -> Outcome {
             }
         } else if let Some(t) = op["complete"].as_str() {
             let ticket = tickets.remove(t).ok_or_else(|| at(format!("unknown ticket {t}")))?;
-            let result = match (&op["token"], op["error"].as_str()) {
+            let result = match (&op["token"], op.get("error")) {
                 (Value::Object(tok), _) => Ok(cache_token(tok, start, now)),
-                (_, Some(code)) => Err(error_with_code(code)),
+                (_, Some(e)) => Err(error_from(e)),
                 _ => return Err(at("complete without token or error".into())),
             };
             let _ = cache.complete(ticket, result, now);
@@ -381,17 +348,7 @@ fn run_cache(case: &Value) -> Outcome {
 }
 
 fn cache_key(k: &Value) -> Result<CacheKey, String> {
-    let source =
-        k["source"].as_str().and_then(SourceKind::from_name).ok_or("key needs a source")?;
-    let identity = Identity::from_selectors(
-        k["client_id"].as_str(),
-        k["object_id"].as_str(),
-        k["resource_id"].as_str(),
-    )
-    .map_err(|e| e.to_string())?;
-    let resource = Resource::new(k["resource"].as_str().ok_or("key needs a resource")?)
-        .map_err(|e| e.to_string())?;
-    Ok(CacheKey { source, identity, resource })
+    wire::cache_key(k).map_err(|e| e.to_string())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -503,14 +460,14 @@ fn run_arm(case: &Value) -> Outcome {
                 .map_err(at)?;
             expect_eq("token refresh", want["refresh"].as_bool().unwrap_or(false), refresh)
                 .map_err(at)?;
-            let token = match (step["give"].as_str(), step["give_error"].as_str()) {
+            let token = match (step["give"].as_str(), step.get("give_error")) {
                 (Some(t), _) => Ok(AccessToken::new(
                     t,
                     "Bearer",
                     now.plus(Duration::from_secs(3600)),
                     now.plus(Duration::from_secs(3300)),
                 )),
-                (None, Some(code)) => Err(error_with_code(code)),
+                (None, Some(e)) => Err(error_from(e)),
                 _ => return Err(at("token step without give or give_error".into())),
             };
             flow.handle_token(token, now);

@@ -7,7 +7,6 @@ use super::{response, retry_settings, send, token_error_from, token_from, transp
 use crate::action::RequestId;
 use crate::arm::Cloud;
 use crate::arm::{ArmAction, ArmConfig, ArmError, ArmFlow, ArmOutcome, ArmRequest, ArmResponse};
-use crate::source::SourceKind;
 use crate::time::UnixMillis;
 
 /// One ARM operation driven with JSON values.
@@ -50,7 +49,7 @@ impl JsonArmFlow {
     pub fn handle_token(&mut self, result: &Value, now: u64) -> Result<(), WireError> {
         let result = match (&result["token"], &result["error"]) {
             (t @ Value::Object(_), _) => Ok(token_from(t, UnixMillis(now))?),
-            (_, e @ Value::Object(_)) => Err(token_error_from(e, SourceKind::Imds)),
+            (_, e @ Value::Object(_)) => Err(token_error_from(e, None)?),
             _ => {
                 return Err(WireError::input("a token result is {\"token\": …} or {\"error\": …}"))
             }

@@ -2,11 +2,13 @@
 
 use std::collections::HashMap;
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{source_kind, token, token_error, token_error_from, token_from, WireError};
+use super::{token, token_error, token_error_from, token_from, WireError};
 use crate::cache::{CacheKey, FetchTicket, Lookup, TokenCache, WaitOutcome, WaitTicket};
 use crate::config::{Identity, Resource};
+use crate::source::SourceKind;
 use crate::time::UnixMillis;
 
 /// A `TokenCache` whose tickets are plain numbers a binding can hold.
@@ -50,7 +52,7 @@ impl JsonCache {
         let (key, fetch) = self.fetches.remove(&ticket).ok_or_else(|| unknown("ticket", ticket))?;
         let result = match (&result["token"], &result["error"]) {
             (t @ Value::Object(_), _) => Ok(token_from(t, UnixMillis(now))?),
-            (_, e @ Value::Object(_)) => Err(token_error_from(e, key.source)),
+            (_, e @ Value::Object(_)) => Err(token_error_from(e, Some(key.source))?),
             _ => return Err(WireError::input("complete needs {\"token\": …} or {\"error\": …}")),
         };
         let _ = self.cache.complete(fetch, result, UnixMillis(now));
@@ -95,12 +97,27 @@ fn unknown(what: &str, n: u64) -> WireError {
     WireError::input(format!("unknown {what} {n} (already used, or never given)"))
 }
 
-fn cache_key(k: &Value) -> Result<CacheKey, WireError> {
-    let source = source_kind(k["source"].as_str().unwrap_or_default())?;
-    let s = |name: &str| k[name].as_str();
-    let identity = Identity::from_selectors(s("client_id"), s("object_id"), s("resource_id"))
-        .map_err(|e| WireError::of("config", e))?;
-    let resource =
-        Resource::new(s("resource").unwrap_or_default()).map_err(|e| WireError::of("config", e))?;
-    Ok(CacheKey { source, identity, resource })
+/// A cache key as JSON: `{"source", "resource", "client_id" | "object_id" | "resource_id"?}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Key {
+    source: SourceKind,
+    resource: String,
+    client_id: Option<String>,
+    object_id: Option<String>,
+    resource_id: Option<String>,
+}
+
+/// A cache key from its JSON form; a bad one is a `bad_input` or `config` error.
+pub fn cache_key(k: &Value) -> Result<CacheKey, WireError> {
+    let k: Key = Key::deserialize(k).map_err(|e| WireError::input(format!("a cache key: {e}")))?;
+    let config = |e| WireError::of("config", e);
+    let identity = Identity::from_selectors(
+        k.client_id.as_deref(),
+        k.object_id.as_deref(),
+        k.resource_id.as_deref(),
+    )
+    .map_err(config)?;
+    let resource = Resource::new(&k.resource).map_err(config)?;
+    Ok(CacheKey { source: k.source, identity, resource })
 }

@@ -17,19 +17,24 @@ mod arm;
 mod cache;
 mod flow;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use serde::de::IntoDeserializer;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 pub use arm::{arm_config, request as arm_request, JsonArmFlow};
-pub use cache::JsonCache;
+pub use cache::{cache_key, JsonCache};
 pub use flow::{detect, JsonTokenFlow};
 
 use crate::action::{FileFailure, Outgoing, TransportFailure};
-use crate::config::{Config, Identity, Resource};
+use crate::config::{Config, Resource};
 use crate::env::EnvSnapshot;
-use crate::error::{AttemptResult, ErrorKind, TokenError};
+use crate::error::{ErrorKind, TokenError};
+use crate::options::{Naming, Options};
 use crate::source::SourceKind;
+use crate::time::duration_ms;
 use crate::time::UnixMillis;
 use crate::token::AccessToken;
 
@@ -66,34 +71,24 @@ pub fn parse(what: &str, text: &str) -> Result<Value, WireError> {
     serde_json::from_str(text).map_err(|e| WireError::input(format!("{what} is not JSON: {e}")))
 }
 
-/// A token configuration and its resource from the configuration object.
+/// A token configuration and its resource from the configuration object: the options of
+/// [`Options`] (snake_case keys; an unknown key is a `config` error naming it) plus `resource`
+/// or `scopes`.
 pub fn config(c: &Value) -> Result<(Config, Resource), WireError> {
-    let mut cfg = Config::default();
-    let ms = |name: &str| c[name].as_u64().map(Duration::from_millis);
-    if let Some(name) = c["source"].as_str() {
-        cfg.source = Some(source_kind(name)?);
-    }
-    if let Some(port) = c["legacy_port"].as_u64() {
-        cfg.legacy_port = u16::try_from(port)
-            .map_err(|_| WireError::input(format!("legacy_port {port} is not a port number")))?;
-    }
-    cfg.deadline = ms("deadline_ms");
-    cfg.attempt_timeout = ms("attempt_timeout_ms").unwrap_or(cfg.attempt_timeout);
-    cfg.connect_timeout = ms("connect_timeout_ms").unwrap_or(cfg.connect_timeout);
-    retry_settings(c, &mut cfg.retry);
-    let s = |name: &str| c[name].as_str();
-    cfg.identity = Identity::from_selectors(s("client_id"), s("object_id"), s("resource_id"))
-        .map_err(|e| WireError::of("config", e))?;
-    cfg.validate().map_err(|e| WireError::of("config", e))?;
-    let resource = match (&c["resource"], &c["scopes"]) {
-        (Value::String(r), _) => Resource::new(r),
-        (_, Value::Array(scopes)) => {
+    let config = |e| WireError::of("config", e);
+    let (options, extra) =
+        Options::from_json_with(c.clone(), Naming::Snake, &["resource", "scopes"])
+            .map_err(config)?;
+    let cfg = options.config().map_err(config)?;
+    let resource = match (&extra.get("resource"), &extra.get("scopes")) {
+        (Some(Value::String(r)), _) => Resource::new(r),
+        (_, Some(Value::Array(scopes))) => {
             let scopes: Vec<&str> = scopes.iter().filter_map(Value::as_str).collect();
             Resource::from_scopes(&scopes)
         }
         _ => Resource::from_scopes::<&str>(&[]),
     };
-    Ok((cfg, resource.map_err(|e| WireError::of("config", e))?))
+    Ok((cfg, resource.map_err(config)?))
 }
 
 fn retry_settings(c: &Value, retry: &mut crate::config::RetryPolicy) {
@@ -106,10 +101,7 @@ fn retry_settings(c: &Value, retry: &mut crate::config::RetryPolicy) {
 }
 
 fn source_kind(name: &str) -> Result<SourceKind, WireError> {
-    SourceKind::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
-        WireError::of("config", format!("unknown source {name:?}; one of {}", names.join(", ")))
-    })
+    name.parse().map_err(|e| WireError::of("config", e))
 }
 
 /// An environment snapshot from an object of strings (other values are ignored).
@@ -119,42 +111,67 @@ pub fn env(vars: &Value, arc_agent_installed: bool) -> EnvSnapshot {
     EnvSnapshot::from_vars(strings).with_arc_agent_installed(arc_agent_installed)
 }
 
+/// A request to send, as JSON. Holds secret headers: hand it to the transport only.
+#[derive(Serialize)]
+struct Send<'a> {
+    id: u64,
+    method: &'a str,
+    url: String,
+    headers: BTreeMap<&'a str, &'a str>,
+    body: std::borrow::Cow<'a, str>,
+    timeout_ms: u64,
+    connect_timeout_ms: u64,
+    max_response_bytes: usize,
+    tls_pin: &'a Option<String>,
+    bypass_proxy: bool,
+}
+
 /// `{"send": {…}}` for a request. Holds secret headers: hand it to the transport only.
 fn send(out: &Outgoing) -> Value {
     let req = &out.request;
-    let headers: Map<String, Value> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), Value::from(v.to_str().unwrap_or_default())))
-        .collect();
-    json!({"send": {
-        "id": out.id.0,
-        "method": req.method().as_str(),
-        "url": req.uri().to_string(),
-        "headers": headers,
-        "body": String::from_utf8_lossy(req.body()),
-        "timeout_ms": out.timeout.as_millis() as u64,
-        "connect_timeout_ms": out.connect_timeout.as_millis() as u64,
-        "max_response_bytes": out.max_response_bytes,
-        "tls_pin": out.tls_pin,
-        "bypass_proxy": out.bypass_proxy,
-    }})
+    let send = Send {
+        id: out.id.0,
+        method: req.method().as_str(),
+        url: req.uri().to_string(),
+        headers: req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or_default()))
+            .collect(),
+        body: String::from_utf8_lossy(req.body()),
+        timeout_ms: duration_ms(out.timeout),
+        connect_timeout_ms: duration_ms(out.connect_timeout),
+        max_response_bytes: out.max_response_bytes,
+        tls_pin: &out.tls_pin,
+        bypass_proxy: out.bypass_proxy,
+    };
+    json!({ "send": send })
+}
+
+/// An HTTP response as JSON: a text `body`, or a `json` value sent as its text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Response {
+    status: u16,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    json: Option<Value>,
 }
 
 /// An HTTP response from `{"status", "headers": {…}, "body": "…"}` (or `"json": …`).
 pub fn response(v: &Value) -> Result<http::Response<Vec<u8>>, WireError> {
-    let status = v["status"]
-        .as_u64()
-        .and_then(|s| u16::try_from(s).ok())
-        .ok_or_else(|| WireError::input("a response needs a numeric status"))?;
-    let mut builder = http::Response::builder().status(status);
-    for (name, value) in v["headers"].as_object().into_iter().flatten() {
-        builder = builder.header(name.as_str(), value.as_str().unwrap_or_default());
+    let r: Response = typed("a response", v)?;
+    let mut builder = http::Response::builder().status(r.status);
+    for (name, value) in &r.headers {
+        builder = builder.header(name.as_str(), value.as_str());
     }
-    let body = match (&v["json"], &v["body"]) {
-        (Value::Null, Value::String(text)) => text.clone().into_bytes(),
-        (Value::Null, _) => Vec::new(),
-        (json, _) => json.to_string().into_bytes(),
+    let body = match (r.json, r.body) {
+        (Some(json), _) => json.to_string().into_bytes(),
+        (None, Some(text)) => text.into_bytes(),
+        (None, None) => Vec::new(),
     };
     builder.body(body).map_err(|e| WireError::input(format!("bad response: {e}")))
 }
@@ -162,90 +179,147 @@ pub fn response(v: &Value) -> Result<http::Response<Vec<u8>>, WireError> {
 /// A transport failure by name (`connection_refused`, `unreachable`, `timeout`,
 /// `connection_reset`, `tls`, `body_too_large`; anything else is `other`).
 pub fn transport_failure(name: &str) -> TransportFailure {
-    match name {
-        "connection_refused" => TransportFailure::ConnectionRefused,
-        "unreachable" => TransportFailure::Unreachable,
-        "timeout" => TransportFailure::Timeout,
-        "connection_reset" => TransportFailure::ConnectionReset,
-        "tls" => TransportFailure::Tls,
-        "body_too_large" => TransportFailure::BodyTooLarge,
-        other => TransportFailure::Other(other.to_owned()),
-    }
+    TransportFailure::deserialize(name.into_deserializer())
+        .unwrap_or_else(|_: serde::de::value::Error| TransportFailure::Other(name.to_owned()))
 }
 
 /// A file read failure by name (`not_found`, `too_large`, `permission_denied`; else `other`).
 pub fn file_failure(name: &str) -> FileFailure {
-    match name {
-        "not_found" => FileFailure::NotFound,
-        "too_large" => FileFailure::TooLarge,
-        "permission_denied" => FileFailure::PermissionDenied,
-        other => FileFailure::Other(other.to_owned()),
-    }
+    FileFailure::deserialize(name.into_deserializer())
+        .unwrap_or_else(|_: serde::de::value::Error| FileFailure::Other(name.to_owned()))
+}
+
+/// A token as JSON (both ways). Holds the secret, as the endpoint's own JSON does.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Token {
+    access_token: String,
+    #[serde(default = "bearer")]
+    token_type: String,
+    expires_on_ms: u64,
+    #[serde(default)]
+    refresh_on_ms: Option<u64>,
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(default)]
+    raw_response: Option<String>,
+}
+
+fn bearer() -> String {
+    "Bearer".to_owned()
 }
 
 /// A token as JSON. Holds the secret (`access_token`), as the endpoint's own JSON does.
 pub fn token(t: &AccessToken) -> Value {
-    json!({
-        "access_token": t.secret(),
-        "token_type": t.token_type,
-        "expires_on_ms": t.expires_on.0,
-        "refresh_on_ms": t.refresh_on.0,
-        "resource": t.resource,
-        "raw_response": t.raw_response(),
-    })
-}
-
-/// A token from `{"access_token", "token_type"?, "expires_on_ms", "refresh_on_ms"?}`; without
-/// `refresh_on_ms` the core's refresh rule applies from `received`.
-pub fn token_from(v: &Value, received: UnixMillis) -> Result<AccessToken, WireError> {
-    let secret = v["access_token"]
-        .as_str()
-        .ok_or_else(|| WireError::input("a token needs an access_token string"))?;
-    let expires_on = v["expires_on_ms"]
-        .as_u64()
-        .map(UnixMillis)
-        .ok_or_else(|| WireError::input("a token needs expires_on_ms (unix milliseconds)"))?;
-    let token_type = v["token_type"].as_str().unwrap_or("Bearer");
-    Ok(match v["refresh_on_ms"].as_u64() {
-        Some(r) => AccessToken::new(secret, token_type, expires_on, UnixMillis(r)),
-        None => AccessToken::received(secret, token_type, received, expires_on),
-    })
-}
-
-/// A token error as JSON: stable code, message (never a token), source, last status, attempts.
-pub fn token_error(e: &TokenError) -> Value {
-    let attempts: Vec<Value> = e
-        .attempts
-        .iter()
-        .map(|a| {
-            let result = match &a.result {
-                AttemptResult::Status(s) => json!({"status": s}),
-                AttemptResult::Transport(t) => json!({"transport": t.to_string()}),
-            };
-            json!({"started_ms": a.started.as_millis() as u64, "result": result,
-                   "waited_ms": a.waited.as_millis() as u64})
-        })
-        .collect();
-    json!({
-        "code": e.code(),
-        "message": e.to_string(),
-        "source": e.source_kind.as_str(),
-        "status": e.status(),
-        "attempts": attempts,
-    })
-}
-
-/// A token error from `{"code", "message"?}` (a host's failure handed to the cache or an ARM
-/// flow).
-pub fn token_error_from(v: &Value, source: SourceKind) -> TokenError {
-    let detail = v["message"].as_str().unwrap_or("reported by the host").to_owned();
-    let kind = match v["code"].as_str().unwrap_or_default() {
-        "unavailable" => ErrorKind::Unavailable { reason: detail },
-        "throttled" => ErrorKind::Throttled,
-        "identity_not_found" => ErrorKind::IdentityNotFound { status: 400, detail },
-        "unauthorized" => ErrorKind::Unauthorized { status: 401, detail },
-        "deadline_exceeded" => ErrorKind::DeadlineExceeded { deadline: Duration::ZERO },
-        _ => ErrorKind::EndpointError { status: 500, detail },
+    let token = Token {
+        access_token: t.secret().to_owned(),
+        token_type: t.token_type.clone(),
+        expires_on_ms: t.expires_on.0,
+        refresh_on_ms: Some(t.refresh_on.0),
+        resource: t.resource.clone(),
+        raw_response: t.raw_response().map(str::to_owned),
     };
-    TokenError::new(source, kind)
+    serde_json::to_value(token).unwrap_or_default()
+}
+
+/// A token from `{"access_token", "token_type"?, "expires_on_ms", "refresh_on_ms"?, "resource"?,
+/// "raw_response"?}`; without `refresh_on_ms` the core's refresh rule applies from `received`.
+pub fn token_from(v: &Value, received: UnixMillis) -> Result<AccessToken, WireError> {
+    let t: Token = typed("a token", v)?;
+    let expires_on = UnixMillis(t.expires_on_ms);
+    let mut token = match t.refresh_on_ms {
+        Some(r) => AccessToken::new(&t.access_token, &t.token_type, expires_on, UnixMillis(r)),
+        None => AccessToken::received(&t.access_token, &t.token_type, received, expires_on),
+    };
+    token.resource = t.resource;
+    Ok(match t.raw_response {
+        Some(raw) => token.with_raw_response(&raw),
+        None => token,
+    })
+}
+
+/// A token error as JSON: its kind's `code` and fields exactly (`status`, `detail`, ...), the
+/// message (never a token), `source`, the last `status` seen, and the `attempts`.
+pub fn token_error(e: &TokenError) -> Value {
+    let mut v = serde_json::to_value(&e.kind).unwrap_or_else(|_| json!({"code": e.code()}));
+    if let Value::Object(map) = &mut v {
+        map.insert("message".into(), e.to_string().into());
+        map.insert("source".into(), json!(e.source_kind));
+        map.insert("status".into(), json!(e.status()));
+        map.insert("attempts".into(), json!(e.attempts));
+    }
+    v
+}
+
+/// A token error handed in by a host (a failure for the cache or an ARM flow), in the form
+/// `token_error` writes: `code` and the kind's own fields are required; `source` is required
+/// unless `known` gives it (a cache key's); `attempts` defaults to none; `message`, and a `status`
+/// the kind does not have, are ignored.
+pub fn token_error_from(v: &Value, known: Option<SourceKind>) -> Result<TokenError, WireError> {
+    let kind: ErrorKind = typed("a token error", v)?;
+    let source = match (v.get("source"), known) {
+        (Some(s), _) if !s.is_null() => typed("a token error's source", s)?,
+        (_, Some(source)) => source,
+        _ => {
+            return Err(WireError::input("a token error needs its source (imds, app_service, ...)"))
+        }
+    };
+    let attempts = match v.get("attempts") {
+        Some(a) if !a.is_null() => typed("a token error's attempts", a)?,
+        _ => Vec::new(),
+    };
+    Ok(TokenError { kind, source_kind: source, attempts })
+}
+
+/// `v` as `T`, or a `bad_input` error naming `what` and the problem.
+fn typed<T: serde::de::DeserializeOwned>(what: &str, v: &Value) -> Result<T, WireError> {
+    T::deserialize(v).map_err(|e| WireError::input(format!("{what}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Attempt, AttemptResult};
+
+    #[test]
+    fn a_token_error_comes_back_with_its_kind_status_and_attempts() {
+        let mut e = TokenError::new(
+            SourceKind::AppService,
+            ErrorKind::IdentityNotFound { status: 404, detail: " (x)".into() },
+        );
+        e.attempts.push(Attempt {
+            started: Duration::from_millis(5),
+            result: AttemptResult::Transport(TransportFailure::Timeout),
+            waited: Duration::from_millis(800),
+        });
+        let v = token_error(&e);
+        assert_eq!(
+            (v["code"].as_str(), v["status"].as_u64()),
+            (Some("identity_not_found"), Some(404))
+        );
+        assert_eq!(v["source"], "app_service");
+        assert_eq!(token_error_from(&v, None).unwrap(), e);
+        let config = TokenError::new(
+            SourceKind::Imds,
+            ErrorKind::Config(crate::error::ConfigError::NoScope),
+        );
+        assert_eq!(token_error_from(&token_error(&config), None).unwrap(), config);
+    }
+
+    #[test]
+    fn a_token_error_without_its_fields_or_source_is_refused() {
+        let missing_status = json!({"code": "identity_not_found", "source": "imds", "detail": ""});
+        assert_eq!(token_error_from(&missing_status, None).unwrap_err().code, "bad_input");
+        let no_source = json!({"code": "throttled"});
+        assert!(token_error_from(&no_source, None).is_err());
+        let e = token_error_from(&no_source, Some(SourceKind::CloudShell)).unwrap();
+        assert_eq!(e.source_kind, SourceKind::CloudShell);
+    }
+
+    #[test]
+    fn unknown_config_keys_are_config_errors() {
+        let err = config(&json!({"resource": "r", "clientid": "x"})).unwrap_err();
+        assert_eq!(err.code, "config");
+        assert!(err.message.contains("\"clientid\""), "{}", err.message);
+    }
 }

@@ -2,11 +2,8 @@
 //! (`core/tests/vectors.rs`) and of the WebAssembly component (`host/tests/component.rs`), so both
 //! hand their engine the very same tokens and errors.
 
-use std::time::Duration;
-
 use azmi_core::{
-    AccessToken, Action, Config, EnvSnapshot, ErrorKind, Resource, SourceKind, TokenError,
-    TokenFlow, UnixMillis,
+    AccessToken, Action, Config, EnvSnapshot, Resource, TokenError, TokenFlow, UnixMillis,
 };
 use serde_json::{Map, Value};
 
@@ -36,15 +33,7 @@ fn parse_via_flow(body: &str, now: UnixMillis) -> AccessToken {
     }
 }
 
-/// A failed fetch with the stable `code`.
-pub fn error_with_code(code: &str) -> TokenError {
-    let kind = match code {
-        "unavailable" => ErrorKind::Unavailable { reason: "test".into() },
-        "throttled" => ErrorKind::Throttled,
-        "identity_not_found" => ErrorKind::IdentityNotFound { status: 400, detail: String::new() },
-        "unauthorized" => ErrorKind::Unauthorized { status: 401, detail: String::new() },
-        "deadline_exceeded" => ErrorKind::DeadlineExceeded { deadline: Duration::from_secs(30) },
-        _ => ErrorKind::EndpointError { status: 500, detail: String::new() },
-    };
-    TokenError::new(SourceKind::Imds, kind)
+/// A failed fetch, from the vector's token error in the `wire` form (kind and status exact).
+pub fn error_from(v: &Value) -> TokenError {
+    azmi_core::wire::token_error_from(v, None).expect("a vector's token error in the wire form")
 }
