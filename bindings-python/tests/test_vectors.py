@@ -220,7 +220,7 @@ def cache_op(cache, keys, op, now, start, tickets, waiters):
                 token["refresh_on_ms"] += start
             result = {"token": token}
         else:
-            result = {"error": {"code": op["error"]}}
+            result = {"error": op["error"]}  # the wire form, handed over as the vector gives it
         cache.complete(tickets.pop(op["complete"]), result, now)
     elif "poll_wait" in op:
         got = cache.poll_wait(waiters[op["poll_wait"]], now)
@@ -279,7 +279,7 @@ def arm_step(flow, step, now, config, cloud):
                      "refresh_on_ms": now + 3_300_000}
             flow.handle_token({"token": token}, now)
         else:
-            flow.handle_token({"error": {"code": step["give_error"]}}, now)
+            flow.handle_token({"error": step["give_error"]}, now)  # the wire form, verbatim
         return now, flow
     if "send" in step:
         return answer(flow, step, action, now), flow
