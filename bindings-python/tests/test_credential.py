@@ -366,6 +366,33 @@ def test_cached_token_is_reused_object(use_source):
     assert cred.get_token(ARM, claims='{"access_token":{}}') is not first
 
 
+def test_cached_get_token_runs_no_python_frame(use_source):
+    use_source("imds")
+    cred = azmi.ManagedIdentityCredential()
+    cred.get_token(ARM)
+    cred.get_token_info(ARM)
+    frames = []
+
+    def profile(frame, event, arg):
+        if event == "call":
+            frames.append(frame.f_code.co_qualname)
+
+    sys.setprofile(profile)
+    try:
+        cred.get_token(ARM)
+        cred.get_token(ARM)
+    finally:
+        sys.setprofile(None)
+    assert frames == [], frames
+    # The probe sees Python frames: a claims challenge fetches and builds a new AccessToken.
+    sys.setprofile(profile)
+    try:
+        cred.get_token(ARM, claims='{"access_token":{}}')
+    finally:
+        sys.setprofile(None)
+    assert frames, "the profile hook saw no Python frame at all"
+
+
 def test_arm_client_cloud_from_the_credentials_options(use_source):
     emu = use_source("imds")
     cred = azmi.ManagedIdentityCredential(arm_endpoint=emu.url,
