@@ -159,6 +159,15 @@ def test_errors_are_typed(use_source):
     assert e.value.source == "imds"
 
 
+def test_every_code_has_a_class():
+    classes = azmi._error_classes()
+    for code, cls in classes["_by_code"].items():
+        assert azmi._error_class(code) is cls and issubclass(cls, azmi.AzmiError)
+    # A code newer than the table (say a new host failure) is still an AzmiError with its code.
+    newer = azmi._error_class("some_newer_code")("m", code="some_newer_code")
+    assert type(newer) is azmi.AzmiError and newer.code == "some_newer_code"
+
+
 def test_identity_not_found_is_credential_unavailable(use_source):
     emu = use_source("imds")
     emu.fault("imds", "identity_not_found")

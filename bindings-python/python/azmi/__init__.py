@@ -229,8 +229,10 @@ def _error_classes() -> dict:
 
 
 def _error_class(code: str) -> Any:
-    """The exception class for a stable code; the native module calls it to raise."""
-    return _error_classes()["_by_code"][code]
+    """The exception class for a stable code; the native module calls it to raise. A code newer
+    than this table is still an ``AzmiError`` (with that ``code``), never a bare ``KeyError``."""
+    classes = _error_classes()
+    return classes["_by_code"].get(code, classes["AzmiError"])
 
 
 # The hierarchy (and the Azure imports it needs) is built on the first error, not here.
