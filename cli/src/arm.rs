@@ -114,12 +114,25 @@ fn native_request(command: ArmCommand) -> Result<ArmRequest, Failure> {
             ArmRequest::generic("GET", &path, &api_version, None)?
         }
         ArmCommand::Put { path, api_version, body } => {
-            ArmRequest::generic("PUT", &path, &api_version, Some(json_body(&body)?))?.long_running()
+            long_running("PUT", path, api_version, Some(json_body(&body)?))?
         }
         ArmCommand::Delete { path, api_version } => {
-            ArmRequest::generic("DELETE", &path, &api_version, None)?.long_running()
+            long_running("DELETE", path, api_version, None)?
         }
     })
+}
+
+fn long_running(
+    method: &str,
+    path: String,
+    api_version: String,
+    body: Option<Value>,
+) -> Result<ArmRequest, Failure> {
+    let method = method.to_owned();
+    let (paged, long_running) = (false, true);
+    let op =
+        azmi_core::ArmOperation::Generic { method, path, api_version, body, paged, long_running };
+    Ok(ArmRequest::new(op)?)
 }
 
 fn json_body(body: &str) -> Result<Value, Failure> {

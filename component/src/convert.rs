@@ -609,13 +609,14 @@ pub(crate) fn arm_request_from_wit(r: wa::ArmRequest) -> Result<c::ArmRequest, c
         )?,
         Op::Generic(g) => {
             let body = json_arg("body", g.body_json.as_deref())?;
-            let r = R::generic(&g.method, &g.path, &g.api_version, body)?;
-            let r = if g.paged { r.paged() } else { r };
-            if g.long_running {
-                r.long_running()
-            } else {
-                r
-            }
+            R::new(c::ArmOperation::Generic {
+                method: g.method,
+                path: g.path,
+                api_version: g.api_version,
+                body,
+                paged: g.paged,
+                long_running: g.long_running,
+            })?
         }
     };
     let mut request = match r.api_version {
