@@ -228,7 +228,7 @@ impl ArmOperationKind {
 
 impl fmt::Display for ArmOperationKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
