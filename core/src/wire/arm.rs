@@ -102,3 +102,60 @@ fn cloud_of(v: &Value) -> Result<Cloud, WireError> {
     let cloud = Option::<Cloud>::deserialize(v).map_err(|e| WireError::of("config", e))?;
     Ok(cloud.unwrap_or_else(Cloud::public))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(cfg: Value, cloud: Value, op: Value) -> Result<JsonArmFlow, WireError> {
+        JsonArmFlow::new(&cfg, &cloud, &op, 1_700_000_000_000)
+    }
+
+    #[test]
+    fn clouds_configs_and_operations_in_their_serde_forms() {
+        let op = json!({"op": "discover_cloud"});
+        let custom = json!({"arm_endpoint": "http://127.0.0.1:1", "resource": "r"});
+        for cloud in [Value::Null, json!("china"), custom] {
+            assert!(start(json!({}), cloud.clone(), op.clone()).is_ok(), "{cloud}");
+        }
+        let fails = |cfg: Value, cloud: Value, op: Value, says: &str| {
+            let e = start(cfg, cloud, op).unwrap_err();
+            assert_eq!(e.code, "config", "{e}");
+            assert!(e.message.contains(says), "{e}");
+        };
+        fails(json!({}), json!("mars"), op.clone(), "unknown cloud \"mars\"");
+        fails(json!({}), json!({"arm_endpoint": "http://10.1.1.1", "resource": "r"}), op, "https");
+        fails(
+            json!({"deadline": 1}),
+            Value::Null,
+            json!({"op": "list_subscriptions"}),
+            "`deadline_ms`",
+        );
+        fails(json!(null), Value::Null, json!({"op": "list_subscriptions", "x": 1}), "`x`");
+    }
+
+    #[test]
+    fn outcomes_and_errors_in_their_serde_forms() {
+        let cloud = json!({"arm_endpoint": "http://127.0.0.1:1", "resource": "r"});
+        let mut flow = start(json!({}), cloud, json!({"op": "discover_cloud"})).unwrap();
+        let send = flow.poll(0);
+        let id = send["send"]["id"].as_u64().unwrap();
+        let body = r#"{"authentication": {"audiences": ["https://a/"]}}"#;
+        flow.handle_response(id, &json!({"status": 200, "body": body}), 0).unwrap();
+        let done = flow.poll(0);
+        assert_eq!(done["done"]["cloud"]["resource"], "https://a/", "{done}");
+
+        let cloud = json!({"arm_endpoint": "http://127.0.0.1:1", "resource": "r"});
+        let op = json!({"op": "get_subscription", "subscription_id": "s"});
+        let mut flow = start(json!({"max_retries": 0}), cloud, op).unwrap();
+        assert_eq!(flow.poll(0)["need_token"]["resource"], "r");
+        let token = json!({"token": {"access_token": "t", "expires_on_ms": 9_000_000_000_000u64}});
+        flow.handle_token(&token, 0).unwrap();
+        let id = flow.poll(0)["send"]["id"].as_u64().unwrap();
+        let answer = json!({"status": 404, "json": {"error": {"code": "SubscriptionNotFound"}}});
+        flow.handle_response(id, &answer, 0).unwrap();
+        let error = &flow.poll(0)["done"]["error"];
+        assert_eq!((&error["code"], &error["status"]), (&json!("not_found"), &json!(404)));
+        assert_eq!(error["arm_code"], "SubscriptionNotFound");
+    }
+}
