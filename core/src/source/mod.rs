@@ -57,8 +57,8 @@ impl SourceKind {
         SourceKind::LegacyVmExtension,
     ];
 
-    /// The stable snake_case name used by every binding and the test vectors.
-    pub fn as_str(self) -> &'static str {
+    /// The stable snake_case name used by every binding, the test vectors and the emulator.
+    pub const fn as_str(self) -> &'static str {
         match self {
             SourceKind::Imds => "imds",
             SourceKind::AppService => "app_service",
