@@ -70,32 +70,24 @@ fn check_caller(shared: &Shared, source: SourceKind, req: &Req) -> Option<Reply>
             }
             arc_challenge(shared, req)
         }
-        SourceKind::AppService => {
-            let expected = lock(&shared.secrets).identity_header.clone();
-            (req.header("x-identity-header") != Some(expected.as_str())).then(|| {
-                source.error(
-                    401,
-                    "Unauthorized",
-                    "The X-IDENTITY-HEADER header is missing or not the current IDENTITY_HEADER",
-                )
-            })
-        }
-        SourceKind::AppService2017 => {
-            let expected = lock(&shared.secrets).identity_header.clone();
-            (req.header("secret") != Some(expected.as_str())).then(|| {
-                source.error(
-                    401,
-                    "UnauthorizedAccessException",
-                    "The secret header is missing or wrong",
-                )
-            })
-        }
-        SourceKind::AzureMl => {
-            let expected = lock(&shared.secrets).ml_secret.clone();
-            (req.header("secret") != Some(expected.as_str())).then(|| {
-                source.error(401, "Unauthorized", "The secret header is missing or not MSI_SECRET")
-            })
-        }
+        SourceKind::AppService => refuse_unless_secret(
+            (req, source),
+            ("x-identity-header", &lock(&shared.secrets).identity_header),
+            (
+                "Unauthorized",
+                "The X-IDENTITY-HEADER header is missing or not the current IDENTITY_HEADER",
+            ),
+        ),
+        SourceKind::AppService2017 => refuse_unless_secret(
+            (req, source),
+            ("secret", &lock(&shared.secrets).identity_header),
+            ("UnauthorizedAccessException", "The secret header is missing or wrong"),
+        ),
+        SourceKind::AzureMl => refuse_unless_secret(
+            (req, source),
+            ("secret", &lock(&shared.secrets).ml_secret),
+            ("Unauthorized", "The secret header is missing or not MSI_SECRET"),
+        ),
         SourceKind::ServiceFabric => {
             let expected = lock(&shared.secrets).sf_secret.clone();
             match req.header("secret") {
@@ -110,6 +102,16 @@ fn check_caller(shared: &Shared, source: SourceKind, req: &Req) -> Option<Reply>
             }
         }
     }
+}
+
+/// A 401 with `code` and `message` in the source's shape unless header `name` holds exactly
+/// `expected` (App Service and Azure ML: a missing and a wrong secret are answered alike).
+fn refuse_unless_secret(
+    (req, source): (&Req, SourceKind),
+    (name, expected): (&str, &str),
+    (code, message): (&str, &str),
+) -> Option<Reply> {
+    (req.header(name) != Some(expected)).then(|| source.error(401, code, message))
 }
 
 /// Azure Arc's first leg: without the right `Authorization: Basic <key>`, write a fresh key file
