@@ -270,6 +270,7 @@ fn typed<T: serde::de::DeserializeOwned>(what: &str, v: &Value) -> Result<T, Wir
 mod tests {
     use super::*;
     use crate::error::{Attempt, AttemptResult};
+    use std::time::Duration;
 
     #[test]
     fn a_token_error_comes_back_with_its_kind_status_and_attempts() {
