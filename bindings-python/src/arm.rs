@@ -1,10 +1,12 @@
-//! The ARM client: `azmi_host::ArmClient` over a credential. Arguments and results are Python
-//! values converted to and from JSON (`crate::value`); the cloud comes from the core's options
-//! record.
+//! The ARM client: `azmi_host::ArmClient` over a credential. It runs the operations of the
+//! core's one table (`azmi_core::ArmOperation`, built by Python from its JSON form) and returns
+//! each outcome through the core's one conversion (`ArmOutcome::into_value`, or its full serde
+//! form); the cloud comes from the core's options record.
 
-use azmi_core::{ArmOutcome, ArmRequest, Options};
+use azmi_core::{wire, ArmOperationKind, Options};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use serde_json::Value;
+use pyo3::types::PyList;
 
 use crate::credential::Credential;
 use crate::errors::py_err;
@@ -40,75 +42,27 @@ impl Arm {
         Ok(Arm { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
     }
 
-    /// Subscriptions.
-    fn list_subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = py.detach(|| self.inner.list_subscriptions()).map_err(|e| py_err(py, &e))?;
-        value::to_py(py, &Value::Array(items))
-    }
-
-    /// Resource groups of a subscription.
-    fn list_resource_groups<'py>(
+    /// Runs one operation of the core's table, given in its JSON form (`{"op":
+    /// "list_resource_groups", "subscription_id": ...}`, `{"op": "request", "method", "path",
+    /// "api_version", ...}`); returns the outcome's natural value (a body, the list of items, a
+    /// bool), or with `full` the whole outcome (`{"response": ...}`, `{"items", "last"}`, ...).
+    #[pyo3(signature = (operation, *, full=false))]
+    fn run<'py>(
         &self,
         py: Python<'py>,
-        subscription_id: &str,
+        operation: &Bound<'py, PyAny>,
+        full: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let items = py
-            .detach(|| self.inner.list_resource_groups(subscription_id))
-            .map_err(|e| py_err(py, &e))?;
-        value::to_py(py, &Value::Array(items))
-    }
-
-    /// Creates or updates a resource group; returns it.
-    #[pyo3(signature = (subscription_id, name, location, tags=None))]
-    fn create_resource_group<'py>(
-        &self,
-        py: Python<'py>,
-        subscription_id: &str,
-        name: &str,
-        location: &str,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let tags = tags.map(value::to_object).transpose().map_err(|e| e.type_error("tags"))?;
-        let group = py
-            .detach(|| {
-                self.inner.create_resource_group(subscription_id, name, location, tags.as_ref())
-            })
-            .map_err(|e| py_err(py, &e))?;
-        value::to_py(py, &group)
-    }
-
-    /// Deletes a resource group, polling until ARM says it is gone.
-    fn delete_resource_group(
-        &self,
-        py: Python<'_>,
-        subscription_id: &str,
-        name: &str,
-    ) -> PyResult<()> {
-        py.detach(|| self.inner.delete_resource_group(subscription_id, name, |_| {}))
-            .map_err(|e| py_err(py, &e))
-    }
-
-    /// A generic request: `GET`/`PUT`/`DELETE`/... on a path; returns the JSON body.
-    #[pyo3(signature = (method, path, api_version, body=None))]
-    fn request<'py>(
-        &self,
-        py: Python<'py>,
-        method: &str,
-        path: &str,
-        api_version: &str,
-        body: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let body = body
-            .map(|b| value::to_value(b, String::new()))
-            .transpose()
-            .map_err(|e| e.type_error("body"))?;
-        let request =
-            ArmRequest::generic(method, path, api_version, body).map_err(|e| py_err(py, &e))?;
+        let operation =
+            value::to_value(operation, String::new()).map_err(|e| e.type_error("operation"))?;
+        let request = wire::arm_request(&operation).map_err(|e| py_err(py, &e))?;
         let outcome = py.detach(|| self.inner.execute(&request)).map_err(|e| py_err(py, &e))?;
-        let result = match outcome {
-            ArmOutcome::Response(r) => r.body,
-            ArmOutcome::Items { items, .. } => Value::Array(items),
-            other => Value::String(format!("{other:?}")),
+        let result = if full {
+            serde_json::to_value(&outcome).map_err(|e| {
+                PyRuntimeError::new_err(format!("the outcome has no JSON form: {e}"))
+            })?
+        } else {
+            outcome.into_value()
         };
         value::to_py(py, &result)
     }
@@ -116,4 +70,12 @@ impl Arm {
     fn __repr__(&self) -> String {
         format!("Arm(endpoint={:?})", self.inner.cloud().endpoint())
     }
+}
+
+/// Registers the ARM client and the names of the core's operations.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Arm>()?;
+    let names: Vec<&str> = ArmOperationKind::ALL.iter().map(|k| k.as_str()).collect();
+    m.add("ARM_OPERATIONS", PyList::new(m.py(), names)?)?;
+    Ok(())
 }

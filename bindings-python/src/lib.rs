@@ -29,7 +29,7 @@ fn _azmi(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::_register, m)?)?;
     m.add_class::<credential::Token>()?;
     m.add_class::<credential::Credential>()?;
-    m.add_class::<arm::Arm>()?;
+    arm::register(m)?;
     compat::register(m)?;
     sansio::register(m)?;
     let sources: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();

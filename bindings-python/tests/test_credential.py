@@ -411,7 +411,7 @@ def test_arm_client_cloud_from_the_credentials_options(use_source):
         azmi.ArmClient(cred, cloud="mars")
     with pytest.raises(azmi.ConfigurationError, match="arm_resource"):
         azmi.ArmClient(cred, endpoint=emu.url)
-    with pytest.raises(TypeError, match="tags.team: a set has no JSON form"):
+    with pytest.raises(TypeError, match="operation.tags.team: a set has no JSON form"):
         azmi.ArmClient(cred).create_resource_group("s", "g", "westeurope", tags={"team": {1}})
 
 
@@ -425,3 +425,28 @@ def test_arm_client(use_source):
     assert "azmi-py-rg" in [g["name"] for g in arm.list_resource_groups(sub)]
     arm.delete_resource_group(sub, "azmi-py-rg")
     assert "azmi-py-rg" not in [g["name"] for g in arm.list_resource_groups(sub)]
+
+
+def test_arm_operations_from_the_core_table(use_source):
+    emu = use_source("imds")
+    arm = azmi.ArmClient(azmi.ManagedIdentityCredential(), endpoint=emu.url,
+                         resource="https://management.azure.com/")
+    assert "resource_group_exists" in azmi._azmi.ARM_OPERATIONS
+    sub = arm.list_subscriptions()[0]["subscriptionId"]
+    arm.create_resource_group(sub, "azmi-py-exists", "westeurope")
+    # Exists is the core's one conversion: a bool, not a description of the outcome.
+    assert arm.resource_group_exists(sub, "azmi-py-exists") is True
+    assert arm.resource_group_exists(sub, "azmi-py-absent") is False
+    full = arm.run({"op": "list_resource_groups", "subscription_id": sub}, full=True)
+    assert full["last"]["status"] == 200
+    assert "azmi-py-exists" in [g["name"] for g in full["items"]]
+    group = arm.request("GET", f"/subscriptions/{sub}/resourceGroups/azmi-py-exists",
+                        "2021-04-01")
+    assert group["name"] == "azmi-py-exists" and isinstance(group["properties"], dict)
+    arm.delete_resource_group(sub, "azmi-py-exists")
+    assert arm.resource_group_exists(sub, "azmi-py-exists") is False
+    with pytest.raises(azmi.ArmError) as e:
+        arm.run({"op": "list_resource_groups", "subscriptionid": sub})
+    assert e.value.code == "config" and "subscriptionid" in str(e.value)
+    with pytest.raises(azmi.ArmError, match="list_subscriptions"):
+        arm.run({"op": "list_everything"})

@@ -1,4 +1,9 @@
-"""``ArmClient``: Azure Resource Manager over azmi's core ARM flows (paging, LRO, throttling)."""
+"""``ArmClient``: Azure Resource Manager over azmi's core ARM flows (paging, LRO, throttling).
+
+Each method builds one operation of the core's table (``azmi._azmi.ARM_OPERATIONS``) in its JSON
+form and runs it; what it sends (method, path, api-version, paging, polling) is the core's, and
+the result is the core's one conversion of the outcome.
+"""
 
 from __future__ import annotations
 
@@ -32,11 +37,23 @@ class ArmClient:
     ) -> None:
         self._arm = _azmi.Arm(credential, cloud=cloud, arm_endpoint=endpoint, arm_resource=resource)
 
+    def run(self, operation: Dict[str, Any], *, full: bool = False) -> Any:
+        """Any operation of the core's table in its JSON form, e.g. ``{"op":
+        "list_resource_groups", "subscription_id": "...", "top": 5}``: the outcome's plain value
+        (a body, the list of items, a bool), or with ``full`` the whole outcome (status, ids,
+        rate limits)."""
+        return self._arm.run(operation, full=full)
+
     def list_subscriptions(self) -> List[Dict[str, Any]]:
-        return self._arm.list_subscriptions()
+        return self._arm.run({"op": "list_subscriptions"})
 
     def list_resource_groups(self, subscription_id: str) -> List[Dict[str, Any]]:
-        return self._arm.list_resource_groups(subscription_id)
+        return self._arm.run({"op": "list_resource_groups", "subscription_id": subscription_id})
+
+    def resource_group_exists(self, subscription_id: str, name: str) -> bool:
+        return self._arm.run(
+            {"op": "resource_group_exists", "subscription_id": subscription_id, "name": name}
+        )
 
     def create_resource_group(
         self,
@@ -45,13 +62,44 @@ class ArmClient:
         location: str,
         tags: Optional[Dict[str, str]] = None,
     ) -> Dict[str, Any]:
-        return self._arm.create_resource_group(subscription_id, name, location, tags)
+        return self._arm.run(
+            {
+                "op": "create_or_update_resource_group",
+                "subscription_id": subscription_id,
+                "name": name,
+                "location": location,
+                "tags": tags,
+            }
+        )
 
     def delete_resource_group(self, subscription_id: str, name: str) -> None:
-        self._arm.delete_resource_group(subscription_id, name)
+        """Deletes a resource group, polling until ARM says it is gone."""
+        self._arm.run({"op": "delete_resource_group", "subscription_id": subscription_id,
+                       "name": name})
 
-    def request(self, method: str, path: str, api_version: str, body: Any = None) -> Any:
-        return self._arm.request(method, path, api_version, body)
+    def request(
+        self,
+        method: str,
+        path: str,
+        api_version: str,
+        body: Any = None,
+        *,
+        paged: bool = False,
+        lro: bool = False,
+    ) -> Any:
+        """Any request on a resource path: the body; with ``paged`` every item of every page;
+        with ``lro`` the end of a long-running operation."""
+        return self._arm.run(
+            {
+                "op": "request",
+                "method": method,
+                "path": path,
+                "api_version": api_version,
+                "body": body,
+                "paged": paged,
+                "lro": lro,
+            }
+        )
 
     def __repr__(self) -> str:
         return "ArmClient()"

@@ -6,6 +6,7 @@ from typing_extensions import disjoint_base
 __version__: str
 SOURCES: list[str]
 OPTIONS: list[str]
+ARM_OPERATIONS: list[str]
 MSRESTAZURE_DEFAULT_PORT: int
 MSRESTAZURE_DEFAULT_CLOUD: str
 
@@ -65,17 +66,7 @@ class Arm:
         arm_endpoint: Optional[str] = None,
         arm_resource: Optional[str] = None,
     ) -> Arm: ...
-    def list_subscriptions(self) -> list[dict[str, Any]]: ...
-    def list_resource_groups(self, subscription_id: str) -> list[dict[str, Any]]: ...
-    def create_resource_group(
-        self,
-        subscription_id: str,
-        name: str,
-        location: str,
-        tags: Optional[Mapping[str, Any]] = None,
-    ) -> dict[str, Any]: ...
-    def delete_resource_group(self, subscription_id: str, name: str) -> None: ...
-    def request(self, method: str, path: str, api_version: str, body: Any = None) -> Any: ...
+    def run(self, operation: Mapping[str, Any], *, full: bool = False) -> Any: ...
 
 def detect(config: str, env: str, arc_agent_installed: bool = False) -> str: ...
 
