@@ -7,7 +7,8 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::credential::ManagedIdentityCredential;
-use crate::errors::{arm_failure, guard, Failure, Json};
+use crate::errors::{arm_failure, guard, Failure};
+use crate::json::{from_js, Json};
 
 /// Which cloud: a name, or an endpoint with its token audience (the emulator's, a private
 /// cloud's).
@@ -111,10 +112,7 @@ impl ArmClient {
         api_version: String,
         body: Option<Value>,
     ) -> Result<Object<'env>> {
-        self.call(
-            env,
-            Op::Generic { method, path, api_version, body: body.map(crate::sansio::ints) },
-        )
+        self.call(env, Op::Generic { method, path, api_version, body: body.map(from_js) })
     }
 
     /// Runs `op` on a thread of its own (ARM operations are few and may poll for long, so they

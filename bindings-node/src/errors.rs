@@ -115,23 +115,3 @@ pub(crate) fn guard<T>(
         Err(_) => Err(Failure::new("Error", "internal", "azmi panicked; please report it".into())),
     }
 }
-
-/// A JSON value handed to JavaScript as a plain value (the result of an ARM call).
-pub struct Json(pub serde_json::Value);
-
-impl TypeName for Json {
-    fn type_name() -> &'static str {
-        "any"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::Unknown
-    }
-}
-
-impl ToNapiValue for Json {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        // SAFETY: forwarded unchanged to serde_json's conversion, with the env napi gave us.
-        unsafe { serde_json::Value::to_napi_value(env, val.0) }
-    }
-}

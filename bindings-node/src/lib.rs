@@ -16,6 +16,7 @@ mod arm;
 mod credential;
 #[doc(hidden)]
 pub mod errors;
+mod json;
 mod msi;
 mod sansio;
 
