@@ -1,26 +1,27 @@
 //! `ArmClient`: Azure Resource Manager over the core's ARM flows (paging, long-running
 //! operations, throttling and 401 refresh decided there), on worker threads.
 
-use azmi_core::{ArmOutcome, ArmRequest, Cloud};
+use azmi_core::{ArmOutcome, ArmRequest};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::credential::ManagedIdentityCredential;
-use crate::errors::{arm_failure, guard, Failure};
+use crate::errors::{arm_failure, config_failure, guard, Failure};
 use crate::json::{from_js, Json};
+use crate::options;
 
-/// Which cloud: a name, or an endpoint with its token audience (the emulator's, a private
-/// cloud's).
+/// Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
+/// other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
+/// cloud's). None: the public cloud.
 #[napi(object)]
-#[derive(Default)]
 pub struct ArmClientOptions {
-    /// `public` (default), `us_government` or `china`.
+    /// `public`, `us_government` or `china`.
     pub cloud: Option<String>,
-    /// ARM's URL (https, or http on loopback); with `resource`.
-    pub endpoint: Option<String>,
-    /// The token audience for `endpoint`.
-    pub resource: Option<String>,
+    /// Resource Manager's URL (https, or http on loopback); with `armResource`.
+    pub arm_endpoint: Option<String>,
+    /// The token audience for `armEndpoint`.
+    pub arm_resource: Option<String>,
 }
 
 /// Calls Azure Resource Manager as a managed identity. Results are plain JSON values.
@@ -32,32 +33,19 @@ pub struct ArmClient {
 #[napi]
 impl ArmClient {
     /// A client for a cloud, with tokens from `credential` (its cache is shared).
-    #[napi(constructor, catch_unwind)]
+    #[napi(
+        constructor,
+        catch_unwind,
+        ts_args_type = "credential: ManagedIdentityCredential, options?: ArmClientOptions"
+    )]
     pub fn new(
         env: Env,
         credential: &ManagedIdentityCredential,
-        options: Option<ArmClientOptions>,
+        options: Option<Value>,
     ) -> Result<Self> {
-        let o = options.unwrap_or_default();
-        let cloud = match (o.cloud.as_deref(), o.endpoint.as_deref(), o.resource.as_deref()) {
-            (None, None, None) => Ok(Cloud::from_name("public").expect("the public cloud")),
-            (Some(name), None, None) => Cloud::from_name(name).ok_or_else(|| {
-                Failure::new(
-                    "Error",
-                    "config",
-                    format!("unknown cloud {name:?}; one of public, us_government, china"),
-                )
-            }),
-            (None, Some(endpoint), Some(resource)) => {
-                Cloud::custom(endpoint, resource).map_err(|e| arm_failure(&e).named("Error"))
-            }
-            _ => Err(Failure::new(
-                "Error",
-                "config",
-                "give either cloud (a name) or both endpoint and resource".into(),
-            )),
-        }
-        .map_err(|f| f.into_error(&env))?;
+        let cloud = options::arm(options)
+            .and_then(|o| o.cloud())
+            .map_err(|e| config_failure(&e).named("Error").into_error(&env))?;
         Ok(ArmClient { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
     }
 

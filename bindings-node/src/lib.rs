@@ -18,6 +18,7 @@ mod credential;
 pub mod errors;
 mod json;
 mod msi;
+mod options;
 mod sansio;
 
 pub use arm::{ArmClient, ArmClientOptions};
