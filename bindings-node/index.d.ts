@@ -245,9 +245,10 @@ export interface ManagedIdentityCredentialOptions {
 }
 
 /**
- * ms-rest-nodeauth's `MSIAppServiceOptions`. Without `msiEndpoint` / `msiSecret` the
- * environment is read at each request (App Service 2019 `IDENTITY_ENDPOINT` /
- * `IDENTITY_HEADER`, or 2017 `MSI_ENDPOINT` / `MSI_SECRET`); `msiApiVersion` is ignored.
+ * ms-rest-nodeauth's `MSIAppServiceOptions` (the TypeScript shape; other keys are refused).
+ * Without `msiEndpoint` / `msiSecret` the environment is read at each request (App Service 2019
+ * `IDENTITY_ENDPOINT` / `IDENTITY_HEADER`, or 2017 `MSI_ENDPOINT` / `MSI_SECRET`);
+ * `msiApiVersion` and `httpClient` are ignored.
  */
 export interface MsiAppServiceOptions {
   /** The audience; default `https://management.azure.com/`. */
@@ -258,13 +259,16 @@ export interface MsiAppServiceOptions {
   msiSecret?: string
   /** Ignored. */
   msiApiVersion?: string
+  /** Ignored. */
+  httpClient?: unknown
   /** A user-assigned identity's client id. */
   clientId?: string
 }
 
 /**
- * ms-rest-nodeauth's `MSIVmOptions`. `apiVersion`, `httpMethod` and `httpClient` are accepted
- * and ignored: azmi's core decides the request.
+ * ms-rest-nodeauth's `MSIVmOptions` (the TypeScript shape; other keys are refused).
+ * `apiVersion`, `httpMethod` and `httpClient` are accepted and ignored: azmi's core decides the
+ * request.
  */
 export interface MsiVmOptions {
   /** The audience; default `https://management.azure.com/`. */
@@ -275,6 +279,8 @@ export interface MsiVmOptions {
   apiVersion?: string
   /** Ignored. */
   httpMethod?: string
+  /** Ignored. */
+  httpClient?: unknown
   /** A user-assigned identity's client id. */
   clientId?: string
   /** A user-assigned identity's object id. */

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { after, before, beforeEach, describe, test } from 'node:test'
 
-import { ArmClient, ManagedIdentityCredential } from '../index.mjs'
+import msRest from '@azure/ms-rest-js'
+
+import { ArmClient, ManagedIdentityCredential, loginWithAppServiceMSI, loginWithVmMSI } from '../index.mjs'
 import { ARM, cleanEnv, startEmulator } from './emulator.mjs'
 
 let emu
@@ -111,5 +113,32 @@ describe('ArmClient options', () => {
     let message
     try { new ArmClient(cred, { nope: 1 }) } catch (e) { message = e.message }
     assert.deepEqual(acceptedKeys(message), interfaceKeys('ArmClientOptions'))
+  })
+})
+
+describe('ms-rest-nodeauth login options', () => {
+  test('an unknown key rejects naming it; a wrong type names the key', async () => {
+    await emu.use('imds')
+    await assert.rejects(loginWithVmMSI({ clientID: 'x' }), configError('clientID', /unknown option/))
+    await assert.rejects(loginWithVmMSI({ msiSecret: 'x' }), configError('msiSecret'))
+    await assert.rejects(loginWithVmMSI({ identityId: 5 }), configError('identityId', /string/))
+    await assert.rejects(loginWithVmMSI({ clientId: 'a', identityId: '/subscriptions/x' }), /several identities/)
+    await assert.rejects(loginWithAppServiceMSI({ objectId: 'x' }), configError('objectId'))
+    assert.equal((await emu.requests()).length, 0)
+  })
+
+  test('identityId selects by ARM resource id; httpClient is accepted and ignored', async () => {
+    await emu.use('imds')
+    const uami = emu.identity('user_assigned')
+    const creds = await loginWithVmMSI({ identityId: uami.resource_id, httpClient: new msRest.DefaultHttpClient() })
+    assert.equal(claims((await creds.getToken()).accessToken).oid, uami.object_id)
+    assert.equal((await emu.requests('imds')).length, 1)
+  })
+
+  test('the generated interfaces list exactly the keys each login accepts', async () => {
+    for (const [login, name] of [[loginWithVmMSI, 'MsiVmOptions'], [loginWithAppServiceMSI, 'MsiAppServiceOptions']]) {
+      const e = await login({ nope: 1 }).then(() => null, (e) => e)
+      assert.deepEqual(acceptedKeys(e.message), interfaceKeys(name))
+    }
   })
 })

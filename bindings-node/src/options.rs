@@ -78,3 +78,15 @@ pub(crate) fn only(object: &Value, accepted: &[&str]) -> Result<(), ConfigError>
         None => Ok(()),
     }
 }
+
+/// A surface key's string value from `Options::from_json_with`'s extras.
+pub(crate) fn text(extra: &Map<String, Value>, key: &str) -> Result<Option<String>, ConfigError> {
+    match extra.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ConfigError::InvalidOption {
+            key: Naming::Camel.spell(key),
+            problem: "must be a string".into(),
+        }),
+    }
+}
