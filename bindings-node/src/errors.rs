@@ -7,6 +7,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use azmi_core::{ArmError, AttemptResult, ConfigError, TokenError};
 use napi::bindgen_prelude::*;
 
+use crate::json::Json;
+
 /// What a failed operation tells JavaScript; built on a pool thread, turned into an `Error` on
 /// the event loop.
 #[derive(Debug, Clone)]
@@ -49,7 +51,7 @@ impl Failure {
         obj.set_named_property("name", self.name)?;
         obj.set_named_property("code", self.code.as_str())?;
         for (key, value) in &self.fields {
-            obj.set_named_property(key, value.clone())?;
+            obj.set_named_property(key, Json(value.clone()))?;
         }
         Ok(obj)
     }
