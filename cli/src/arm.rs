@@ -1,6 +1,6 @@
 //! `azmi arm`: subscriptions, resource groups, and any request, as the managed identity.
 
-use azmi_core::{ArmOutcome, ArmRequest, Cloud, Config};
+use azmi_core::{ArmOperation, ArmOperationKind, ArmOutcome, ArmRequest, Cloud, Config};
 use azmi_host::{ArmClient, ManagedIdentityCredential, Progress};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::Value;
@@ -23,6 +23,9 @@ pub(crate) struct Args {
     /// (component/azmi.wasm or $AZMI_COMPONENT), run by wasmtime.
     #[arg(long, value_enum, default_value_t = Engine::Native, global = true)]
     engine: Engine,
+    /// Print the whole outcome (status, body, request ids, rate limits), not just its value.
+    #[arg(long, global = true)]
+    full: bool,
     #[command(subcommand)]
     command: ArmCommand,
 }
@@ -56,6 +59,12 @@ enum ArmCommand {
         #[arg(long)]
         api_version: String,
     },
+    /// Any operation in its JSON form, e.g.
+    /// '{"op": "resource_group_exists", "subscription_id": "…", "name": "…"}'
+    /// (the names: `azmi arm operations`).
+    Run { operation: String },
+    /// The operations azmi knows by name: what each sends and what it returns.
+    Operations,
 }
 
 #[derive(Subcommand)]
@@ -84,42 +93,78 @@ enum GroupCommand {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    if let ArmCommand::Operations = args.command {
+        print!("{}", operations_table());
+        return Ok(());
+    }
     let cloud = cloud(&args.cloud, &args.cloud_resource)?;
     let cfg = args.identity.config()?;
+    let request = request(args.command)?;
     let outcome = match args.engine {
         Engine::Native => {
-            let request = native_request(args.command)?;
             let client = ArmClient::new(ManagedIdentityCredential::new(cfg), cloud);
             client.execute_with_progress(&request, report_wait)?
         }
-        Engine::Component => component_outcome(cfg, cloud, args.command)?,
+        Engine::Component => component_outcome(cfg, cloud, &request)?,
     };
-    println!("{:#}", outcome_json(&outcome));
+    // The one JSON conversion of every surface: the plain value, or with --full the whole outcome.
+    let shown = if args.full {
+        serde_json::to_value(&outcome).map_err(|e| Failure::new("io", e.to_string()))?
+    } else {
+        outcome.into_value()
+    };
+    println!("{shown:#}");
     Ok(())
 }
 
-fn native_request(command: ArmCommand) -> Result<ArmRequest, Failure> {
-    Ok(match command {
-        ArmCommand::Subscriptions => ArmRequest::list_subscriptions(),
+/// The command as the core's request: flags become an `ArmOperation`, `run` takes its JSON form.
+fn request(command: ArmCommand) -> Result<ArmRequest, Failure> {
+    let generic = |method: &str, path, api_version, body, long_running| ArmOperation::Generic {
+        method: method.to_owned(),
+        path,
+        api_version,
+        body,
+        paged: false,
+        long_running,
+    };
+    let operation = match command {
+        ArmCommand::Subscriptions => ArmOperation::ListSubscriptions {},
         ArmCommand::Groups { command: GroupCommand::List { subscription } } => {
-            ArmRequest::list_resource_groups(&subscription, None, None)?
+            ArmOperation::ListResourceGroups {
+                subscription_id: subscription,
+                filter: None,
+                top: None,
+            }
         }
         ArmCommand::Groups { command: GroupCommand::Create { subscription, name, location } } => {
-            ArmRequest::create_or_update_resource_group(&subscription, &name, &location, None)?
+            ArmOperation::CreateOrUpdateResourceGroup {
+                subscription_id: subscription,
+                name,
+                location,
+                tags: None,
+            }
         }
         ArmCommand::Groups { command: GroupCommand::Delete { subscription, name } } => {
-            ArmRequest::delete_resource_group(&subscription, &name, None)?
+            ArmOperation::DeleteResourceGroup {
+                subscription_id: subscription,
+                name,
+                force_deletion_types: None,
+            }
         }
-        ArmCommand::Get { path, api_version } => {
-            ArmRequest::generic("GET", &path, &api_version, None)?
-        }
+        ArmCommand::Get { path, api_version } => generic("GET", path, api_version, None, false),
         ArmCommand::Put { path, api_version, body } => {
-            ArmRequest::generic("PUT", &path, &api_version, Some(json_body(&body)?))?.long_running()
+            generic("PUT", path, api_version, Some(json_body(&body)?), true)
         }
         ArmCommand::Delete { path, api_version } => {
-            ArmRequest::generic("DELETE", &path, &api_version, None)?.long_running()
+            generic("DELETE", path, api_version, None, true)
         }
-    })
+        ArmCommand::Run { operation } => {
+            return serde_json::from_str(&operation)
+                .map_err(|e| Failure::new("config", format!("the operation: {e}")));
+        }
+        ArmCommand::Operations => unreachable!("answered before any request"),
+    };
+    Ok(ArmRequest::new(operation)?)
 }
 
 fn json_body(body: &str) -> Result<Value, Failure> {
@@ -127,66 +172,47 @@ fn json_body(body: &str) -> Result<Value, Failure> {
         .map_err(|e| Failure::new("config", format!("--body is not JSON: {e}")))
 }
 
-/// The same command through the component: the request in WIT's terms, checked by the core in
-/// the component.
+/// The core's table, one operation a line.
+fn operations_table() -> String {
+    let mut out = String::new();
+    for kind in ArmOperationKind::ALL {
+        let line = match kind.spec() {
+            Some(s) => {
+                let mut how = vec![format!("{:?}", s.result).to_lowercase()];
+                how.extend(s.paged.then(|| "paged".to_owned()));
+                how.extend(s.long_running.then(|| "long-running".to_owned()));
+                let method = s.method.as_str();
+                format!(
+                    "{kind:<32} {method:<7} {:<54} {}  {}",
+                    s.path,
+                    s.api_version,
+                    how.join(", ")
+                )
+            }
+            None => format!("{kind:<32} any method, path and api-version (paged or lro optional)"),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The same request through the component: in WIT's terms, checked again by the core in the
+/// component.
 #[cfg(feature = "component")]
 fn component_outcome(
     cfg: Config,
     cloud: Cloud,
-    command: ArmCommand,
+    request: &ArmRequest,
 ) -> Result<ArmOutcome, Failure> {
     use azmi_host::component::wit::arm as wa;
     use azmi_host::component::{ComponentArmClient, ComponentCredential};
-    let generic = |method: &str, path, api_version, body_json, long_running| {
-        wa::ArmOperation::Generic(wa::GenericRequest {
-            method: method.to_owned(),
-            path,
-            api_version,
-            body_json,
-            paged: false,
-            long_running,
-        })
-    };
-    let operation = match command {
-        ArmCommand::Subscriptions => wa::ArmOperation::ListSubscriptions,
-        ArmCommand::Groups { command: GroupCommand::List { subscription } } => {
-            wa::ArmOperation::ListResourceGroups(wa::ListResourceGroups {
-                subscription_id: subscription,
-                filter: None,
-                top: None,
-            })
-        }
-        ArmCommand::Groups { command: GroupCommand::Create { subscription, name, location } } => {
-            wa::ArmOperation::CreateOrUpdateResourceGroup(wa::CreateResourceGroup {
-                subscription_id: subscription,
-                name,
-                location,
-                tags_json: None,
-            })
-        }
-        ArmCommand::Groups { command: GroupCommand::Delete { subscription, name } } => {
-            wa::ArmOperation::DeleteResourceGroup(wa::DeleteResourceGroup {
-                subscription_id: subscription,
-                name,
-                force_deletion_types: None,
-            })
-        }
-        ArmCommand::Get { path, api_version } => generic("GET", path, api_version, None, false),
-        ArmCommand::Put { path, api_version, body } => {
-            json_body(&body)?;
-            generic("PUT", path, api_version, Some(body), true)
-        }
-        ArmCommand::Delete { path, api_version } => {
-            generic("DELETE", path, api_version, None, true)
-        }
-    };
-    let request = wa::ArmRequest { operation, api_version: None, query: Vec::new() };
     let client = ComponentArmClient::new(ComponentCredential::new(cfg)?, cloud);
-    Ok(client.execute_with_progress(&request, report_wait)?)
+    Ok(client.execute_with_progress(&wa::ArmRequest::from(request), report_wait)?)
 }
 
 #[cfg(not(feature = "component"))]
-fn component_outcome(_: Config, _: Cloud, _: ArmCommand) -> Result<ArmOutcome, Failure> {
+fn component_outcome(_: Config, _: Cloud, _: &ArmRequest) -> Result<ArmOutcome, Failure> {
     Err(crate::engine::not_built())
 }
 
@@ -202,15 +228,4 @@ pub(crate) fn report_wait(progress: Progress) {
     let Progress::Waiting(until) = progress;
     let secs = until.0.saturating_sub(azmi_host::now().0) as f64 / 1000.0;
     eprintln!("  … waiting {secs:.1} s (ARM asked to poll later)");
-}
-
-fn outcome_json(outcome: &ArmOutcome) -> Value {
-    match outcome {
-        ArmOutcome::Response(r) => serde_json::json!({ "status": r.status, "body": r.body }),
-        ArmOutcome::Items { items, .. } => Value::Array(items.clone()),
-        ArmOutcome::Exists { exists, .. } => Value::Bool(*exists),
-        ArmOutcome::Cloud(c) => {
-            serde_json::json!({ "arm_endpoint": c.endpoint(), "resource": c.resource().as_str() })
-        }
-    }
 }

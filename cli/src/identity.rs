@@ -1,8 +1,7 @@
-//! The options every command that gets a token shares.
+//! The options every command that gets a token shares: clap flags converted into the core's one
+//! options record (`azmi_core::Options`), which checks them like every other surface does.
 
-use std::time::Duration;
-
-use azmi_core::{Config, Identity, SourceKind};
+use azmi_core::{Config, Options, SourceKind};
 use clap::Args as ClapArgs;
 
 use crate::Failure;
@@ -24,42 +23,38 @@ pub(crate) struct IdentityArgs {
     #[arg(long)]
     pub source: Option<String>,
     /// Port of the legacy VM extension (with --source legacy_vm_extension).
-    #[arg(long, default_value_t = azmi_core::DEFAULT_LEGACY_PORT)]
-    pub legacy_port: u16,
+    #[arg(long)]
+    pub legacy_port: Option<u16>,
     /// Overall deadline for one token, in seconds.
     #[arg(long)]
     pub timeout: Option<f64>,
 }
 
 impl IdentityArgs {
-    pub(crate) fn config(&self) -> Result<Config, Failure> {
-        let mut cfg = Config::default();
-        cfg.identity = Identity::from_selectors(
-            self.client_id.as_deref(),
-            self.object_id.as_deref(),
-            self.resource_id.as_deref(),
-        )?;
-        if let Some(name) = &self.source {
-            let names: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
-            let kind = SourceKind::from_name(name).ok_or_else(|| {
-                Failure::new(
-                    "config",
-                    format!("unknown source {name:?}; one of {}", names.join(", ")),
-                )
-            })?;
-            cfg.source = Some(kind);
-        }
-        cfg.legacy_port = self.legacy_port;
-        if let Some(secs) = self.timeout {
-            if !(secs.is_finite() && secs > 0.0) {
+    /// The options these flags give (seconds become the core's milliseconds).
+    pub(crate) fn options(&self) -> Result<Options, Failure> {
+        let source = self.source.as_deref().map(str::parse::<SourceKind>).transpose()?;
+        let deadline_ms = match self.timeout {
+            Some(secs) if !(secs.is_finite() && secs > 0.0) => {
                 return Err(Failure::new(
                     "config",
                     "--timeout must be a positive number of seconds",
-                ));
+                ))
             }
-            cfg.deadline = Some(Duration::from_secs_f64(secs));
-        }
-        cfg.validate()?;
-        Ok(cfg)
+            Some(secs) => Some((secs * 1000.0).ceil().min(u64::MAX as f64) as u64),
+            None => None,
+        };
+        let mut options = Options::default();
+        options.client_id = self.client_id.clone();
+        options.object_id = self.object_id.clone();
+        options.resource_id = self.resource_id.clone();
+        options.source = source;
+        options.legacy_port = self.legacy_port;
+        options.deadline_ms = deadline_ms;
+        Ok(options)
+    }
+
+    pub(crate) fn config(&self) -> Result<Config, Failure> {
+        Ok(self.options()?.config()?)
     }
 }

@@ -83,6 +83,35 @@ fn arm_commands_reach_the_emulator() {
     assert!(stdout.contains(azmi_emulator::DEFAULT_SUBSCRIPTION_ID), "{stdout}");
 }
 
+/// `arm run` takes any operation in its JSON form and prints the outcome's natural value (a
+/// boolean for an existence check), or with `--full` the whole outcome; a misspelt key is
+/// refused before anything is sent, naming the key and the accepted ones.
+#[test]
+fn arm_run_takes_operations_as_json() {
+    let emu = Emulator::start(EmulatorConfig::default()).unwrap();
+    let sub = azmi_emulator::DEFAULT_SUBSCRIPTION_ID;
+    let arm = |args: &[&str]| {
+        let mut cmd = azmi();
+        cmd.args(["arm", "--cloud", &emu.arm_endpoint()]).args(args).envs(emu.env_for("imds"));
+        run(&mut cmd)
+    };
+    let exists = format!(
+        r#"{{"op": "resource_group_exists", "subscription_id": "{sub}", "name": "no-such-rg"}}"#
+    );
+    let (ok, stdout, stderr) = arm(&["run", &exists]);
+    assert!(ok, "{stdout}\n{stderr}");
+    assert_eq!(stdout.trim(), "false");
+    let (ok, stdout, stderr) = arm(&["--full", "run", &exists]);
+    assert!(ok, "{stdout}\n{stderr}");
+    let full: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((&full["exists"], &full["last"]["status"]), (&false.into(), &404.into()), "{full}");
+    let (ok, _, stderr) = arm(&["run", r#"{"op": "list_subscriptions", "top": 1}"#]);
+    assert!(!ok);
+    assert!(stderr.contains("[config]") && stderr.contains("`top`"), "{stderr}");
+    let (ok, stdout, _) = run(azmi().args(["arm", "operations"]));
+    assert!(ok && stdout.contains("resource_group_exists") && stdout.contains("HEAD"), "{stdout}");
+}
+
 #[test]
 fn emulate_prints_the_environment_for_a_source() {
     let (ok, stdout, stderr) =

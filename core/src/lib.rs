@@ -49,8 +49,9 @@ pub mod wire;
 
 pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
 pub use arm::{
-    ArmAction, ArmConfig, ArmError, ArmErrorKind, ArmFlow, ArmOutcome, ArmRequest, ArmResponse,
-    Cloud, ErrorBody, RateLimits,
+    ArmAction, ArmConfig, ArmError, ArmErrorKind, ArmFlow, ArmOperation, ArmOperationKind,
+    ArmOperationSpec, ArmOutcome, ArmRequest, ArmResponse, ArmResultShape, Cloud, ErrorBody,
+    RateLimits,
 };
 pub use cache::{CacheKey, FetchTicket, Lookup, TokenCache, WaitOutcome, WaitTicket};
 pub use config::{Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFAULT_LEGACY_PORT};

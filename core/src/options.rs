@@ -212,7 +212,9 @@ impl Options {
             (None, Some(_), _) => {
                 Err(invalid("arm_endpoint", "arm_resource goes with arm_endpoint".into()))
             }
-            (None, None, Some(name)) => Cloud::from_str(name).map_err(|e| invalid("cloud", e)),
+            (None, None, Some(name)) => {
+                Cloud::from_str(name).map_err(|e| invalid("cloud", e.problem()))
+            }
             (None, None, None) => Ok(Cloud::public()),
         }
     }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, ArmAction, ArmConfig, ArmFlow, ArmOutcome, ArmRequest, Cloud, TransportFailure,
-    UnixMillis,
+    AccessToken, ArmAction, ArmConfig, ArmFlow, ArmOperation, ArmOutcome, ArmRequest, Cloud,
+    TransportFailure, UnixMillis,
 };
 use proptest::prelude::*;
 
@@ -133,7 +133,14 @@ proptest! {
             1 => ArmRequest::delete_resource_group("s", "rg", None).unwrap(),
             2 => ArmRequest::create_or_update_resource_group("s", "rg", "westeurope", None).unwrap(),
             3 => ArmRequest::resource_group_exists("s", "rg").unwrap(),
-            _ => ArmRequest::generic("POST", "/x", "1", Some(serde_json::json!({}))).unwrap().long_running(),
+            _ => ArmRequest::new(ArmOperation::Generic {
+                method: "POST".into(),
+                path: "/x".into(),
+                api_version: "1".into(),
+                body: Some(serde_json::json!({})),
+                paged: false,
+                long_running: true,
+            }).unwrap(),
         };
         let mut cfg = ArmConfig::default();
         cfg.deadline = Duration::from_secs(300);

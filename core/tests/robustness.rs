@@ -2,36 +2,15 @@
 //! contents and transport failures, against every source.
 
 use azmi_core::{
-    Action, Config, EnvSnapshot, FileFailure, Identity, Resource, SourceKind, TokenFlow,
-    TransportFailure, UnixMillis,
+    Action, Config, FileFailure, Identity, Resource, SourceKind, TokenFlow, UnixMillis,
 };
 use proptest::prelude::*;
 
-const START: u64 = 1_700_000_000_000;
+#[path = "support/flow_inputs.rs"]
+mod flow_inputs;
+use flow_inputs::{env_for, transport};
 
-fn env_for(kind: SourceKind) -> EnvSnapshot {
-    let vars: &[(&str, &str)] = match kind {
-        SourceKind::Imds | SourceKind::LegacyVmExtension => {
-            &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")]
-        }
-        SourceKind::AppService => {
-            &[("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi"), ("IDENTITY_HEADER", "h")]
-        }
-        SourceKind::AppService2017 | SourceKind::AzureMl => {
-            &[("MSI_ENDPOINT", "http://127.0.0.1:9/msi"), ("MSI_SECRET", "s")]
-        }
-        SourceKind::CloudShell => &[("MSI_ENDPOINT", "http://127.0.0.1:9/msi")],
-        SourceKind::AzureArc => {
-            &[("IDENTITY_ENDPOINT", "http://127.0.0.1:9/t"), ("IMDS_ENDPOINT", "x")]
-        }
-        SourceKind::ServiceFabric => &[
-            ("IDENTITY_ENDPOINT", "https://127.0.0.1:9/t"),
-            ("IDENTITY_HEADER", "h"),
-            ("IDENTITY_SERVER_THUMBPRINT", "ABCDEF0123456789ABCDEF0123456789ABCDEF01"),
-        ],
-    };
-    EnvSnapshot::from_vars(vars.iter().copied())
-}
+const START: u64 = 1_700_000_000_000;
 
 #[derive(Debug, Clone)]
 enum Answer {
@@ -60,18 +39,6 @@ fn answer() -> impl Strategy<Value = Answer> {
     ]
 }
 
-fn transport(n: u8) -> TransportFailure {
-    match n % 7 {
-        0 => TransportFailure::ConnectionRefused,
-        1 => TransportFailure::Unreachable,
-        2 => TransportFailure::Timeout,
-        3 => TransportFailure::ConnectionReset,
-        4 => TransportFailure::Tls,
-        5 => TransportFailure::BodyTooLarge,
-        _ => TransportFailure::Other("x".into()),
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
     #[test]
@@ -90,7 +57,7 @@ proptest! {
         }
         let resource = Resource::new("https://management.azure.com/").unwrap();
         let mut now = START;
-        let mut flow = TokenFlow::new(&cfg, &env_for(kind), &resource, UnixMillis(now)).unwrap();
+        let mut flow = TokenFlow::new(&cfg, &env_for(kind, "h", "s"), &resource, UnixMillis(now)).unwrap();
         let mut answers = answers.into_iter().cycle();
         for _ in 0..500 {
             match flow.poll(UnixMillis(now)) {

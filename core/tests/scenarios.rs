@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, Action, Config, EnvSnapshot, Identity, Resource, TokenError, TokenFlow,
+    AccessToken, Action, Config, EnvSnapshot, Identity, Outgoing, Resource, TokenError, TokenFlow,
     TransportFailure, UnixMillis,
 };
 use proptest::prelude::*;
@@ -167,12 +167,18 @@ fn the_same_seed_replays_the_same_waits() {
     assert_eq!(waits(7).len(), 5);
 }
 
-#[test]
-fn late_answers_and_old_clocks_are_ignored() {
+/// An IMDS flow driven by hand (default configuration), and its first request.
+fn imds_by_hand() -> (TokenFlow, Outgoing) {
     let env = EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")]);
     let resource = Resource::new("r").unwrap();
     let mut flow = TokenFlow::new(&Config::default(), &env, &resource, UnixMillis(START)).unwrap();
     let Action::Send(first) = flow.poll(UnixMillis(START)) else { panic!() };
+    (flow, first)
+}
+
+#[test]
+fn late_answers_and_old_clocks_are_ignored() {
+    let (mut flow, first) = imds_by_hand();
     flow.handle_response(
         first.id,
         http::Response::builder().status(503).body(Vec::new()).unwrap(),
@@ -187,10 +193,7 @@ fn late_answers_and_old_clocks_are_ignored() {
 
 #[test]
 fn a_silent_transport_cannot_outlive_the_deadline() {
-    let env = EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")]);
-    let resource = Resource::new("r").unwrap();
-    let mut flow = TokenFlow::new(&Config::default(), &env, &resource, UnixMillis(START)).unwrap();
-    let Action::Send(out) = flow.poll(UnixMillis(START)) else { panic!() };
+    let (mut flow, out) = imds_by_hand();
     assert_eq!(out.timeout, Duration::from_secs(10));
     assert!(out.bypass_proxy);
     let Action::WaitUntil(deadline) = flow.poll(UnixMillis(START + 1)) else { panic!() };

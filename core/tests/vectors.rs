@@ -415,7 +415,7 @@ fn take_wait(step: &Value, until: UnixMillis, now: &mut UnixMillis) -> Outcome {
 // ARM cases
 
 fn run_arm(case: &Value) -> Outcome {
-    let cfg = wire::arm_config(&case["config"]);
+    let cfg = wire::arm_config(&case["config"]).map_err(|e| format!("config: {e}"))?;
     let cloud = match &case["cloud"] {
         Value::Null => Cloud::public(),
         Value::String(name) => Cloud::from_name(name).ok_or(format!("unknown cloud {name}"))?,

@@ -5,19 +5,19 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// Endpoint names faults and the request log use: the identity sources, then `arm` (every ARM
-/// route, discovery included).
-pub const ENDPOINTS: &[&str] = &[
-    "imds",
-    "app_service",
-    "app_service_2017",
-    "azure_ml",
-    "cloud_shell",
-    "azure_arc",
-    "service_fabric",
-    "legacy_vm_extension",
-    "arm",
-];
+use crate::env::SOURCES;
+
+/// Endpoint names faults and the request log use: the identity sources ([`SOURCES`]), then `arm`
+/// (every ARM route, discovery included).
+pub const ENDPOINTS: &[&str] = &{
+    let mut names = ["arm"; SOURCES.len() + 1];
+    let mut i = 0;
+    while i < SOURCES.len() {
+        names[i] = SOURCES[i];
+        i += 1;
+    }
+    names
+};
 
 /// Longest [`Fault::Latency`] or [`Fault::Hang`]: a test can never stall a connection for longer.
 pub const MAX_FAULT_DELAY: Duration = Duration::from_secs(120);
@@ -259,6 +259,13 @@ mod tests {
             let back: FaultJson = serde_json::from_value(json).unwrap();
             assert_eq!(Fault::try_from(back).unwrap(), f);
         }
+    }
+
+    #[test]
+    fn endpoints_are_the_core_sources_then_arm() {
+        let sources: Vec<&str> = azmi_core::SourceKind::ALL.map(|k| k.as_str()).to_vec();
+        assert_eq!(SOURCES, sources);
+        assert_eq!(ENDPOINTS, [SOURCES, &["arm"]].concat());
     }
 
     #[test]

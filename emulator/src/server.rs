@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
+use azmi_core::SourceKind;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -22,7 +23,7 @@ use crate::fault::{Fault, MAX_FAULT_DELAY};
 use crate::http_util::{Reply, Req};
 use crate::request_log::{redacted_target, LoggedRequest};
 use crate::shared::{lock, Shared};
-use crate::sources::Source;
+use crate::sources::SourceAnswers;
 use crate::{arm, control, token_endpoints};
 
 /// Request bodies larger than this are refused (token requests are tiny; ARM bodies small).
@@ -44,7 +45,7 @@ pub(crate) enum Listener {
 /// Where a request goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Route {
-    Token(Source),
+    Token(SourceKind),
     Arm,
     Control,
     Unknown,
@@ -53,7 +54,7 @@ enum Route {
 impl Route {
     fn endpoint(self) -> &'static str {
         match self {
-            Route::Token(s) => s.name(),
+            Route::Token(s) => s.as_str(),
             Route::Arm => "arm",
             Route::Control => "control",
             Route::Unknown => "unknown",
@@ -191,11 +192,13 @@ fn route(kind: Listener, req: &Req) -> Route {
     match kind {
         Listener::ServiceFabric => match trimmed {
             // Real clusters serve `/metadata/identity/oauth2/token`; `/sf/token` is ours.
-            "/sf/token" | "/metadata/identity/oauth2/token" => Route::Token(Source::ServiceFabric),
+            "/sf/token" | "/metadata/identity/oauth2/token" => {
+                Route::Token(SourceKind::ServiceFabric)
+            }
             _ => Route::Unknown,
         },
         Listener::Legacy => match trimmed {
-            "/oauth2/token" => Route::Token(Source::LegacyVmExtension),
+            "/oauth2/token" => Route::Token(SourceKind::LegacyVmExtension),
             _ => Route::Unknown,
         },
         Listener::Main => {
@@ -203,20 +206,20 @@ fn route(kind: Listener, req: &Req) -> Route {
                 return Route::Control;
             }
             match trimmed {
-                "/metadata/identity/oauth2/token" => Route::Token(Source::Imds),
+                "/metadata/identity/oauth2/token" => Route::Token(SourceKind::Imds),
                 // One App Service endpoint serves both protocol versions, told apart by
                 // api-version, as on App Service (where MSI_ENDPOINT and IDENTITY_ENDPOINT agree).
                 p if p.eq_ignore_ascii_case("/msi/token") => {
                     if req.query("api-version") == Some("2017-09-01") {
-                        Route::Token(Source::AppService2017)
+                        Route::Token(SourceKind::AppService2017)
                     } else {
-                        Route::Token(Source::AppService)
+                        Route::Token(SourceKind::AppService)
                     }
                 }
-                "/ml/token" => Route::Token(Source::AzureMl),
-                "/cloudshell/token" => Route::Token(Source::CloudShell),
-                "/arc/token" => Route::Token(Source::AzureArc),
-                "/oauth2/token" => Route::Token(Source::LegacyVmExtension),
+                "/ml/token" => Route::Token(SourceKind::AzureMl),
+                "/cloudshell/token" => Route::Token(SourceKind::CloudShell),
+                "/arc/token" => Route::Token(SourceKind::AzureArc),
+                "/oauth2/token" => Route::Token(SourceKind::LegacyVmExtension),
                 p if arm::is_arm_path(p) => Route::Arm,
                 _ => Route::Unknown,
             }
@@ -348,7 +351,7 @@ fn fault_reply(route: Route, fault: &Fault) -> Reply {
                     "SubscriptionRequestsThrottled",
                     "Number of requests for this subscription exceeded the limit. Please try again later.",
                 ),
-                Route::Token(Source::ServiceFabric) => ("TooManyRequests", "Too many requests."),
+                Route::Token(SourceKind::ServiceFabric) => ("TooManyRequests", "Too many requests."),
                 _ => ("too_many_requests", "Too many requests; retry after the Retry-After interval."),
             };
             error_for(route, 429, code, message).with_header("retry-after", retry_after_secs.to_string())

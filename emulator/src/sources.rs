@@ -1,23 +1,15 @@
-//! The managed identity sources: names, how each selects a user-assigned identity, and the shape
-//! of its error answers. Shapes copy the real services (docs/protocol.md §1), because client error
+//! The managed identity sources: how each selects a user-assigned identity, and the shape of its
+//! error answers. Shapes copy the real services (docs/protocol.md §1), because client error
 //! classification depends on them.
+//!
+//! The sources themselves and their names are azmi-core's [`SourceKind`]: the names are the
+//! project's own vocabulary, not a protocol fact. What each endpoint accepts and answers is
+//! written here independently of the core, so the emulator stays a peer that can catch it out.
 
+use azmi_core::SourceKind;
 use serde_json::json;
 
 use crate::http_util::Reply;
-
-/// One managed identity endpoint kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Source {
-    Imds,
-    AppService,
-    AppService2017,
-    AzureMl,
-    CloudShell,
-    AzureArc,
-    ServiceFabric,
-    LegacyVmExtension,
-}
 
 /// Which identity a request names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,52 +27,51 @@ enum SelectorKind {
     Resource,
 }
 
-impl Source {
-    /// The name used by `env_for`, faults and the request log (azmi-core's source names).
-    pub fn name(self) -> &'static str {
-        match self {
-            Source::Imds => "imds",
-            Source::AppService => "app_service",
-            Source::AppService2017 => "app_service_2017",
-            Source::AzureMl => "azure_ml",
-            Source::CloudShell => "cloud_shell",
-            Source::AzureArc => "azure_arc",
-            Source::ServiceFabric => "service_fabric",
-            Source::LegacyVmExtension => "legacy_vm_extension",
+/// Query (or, for the POST sources, form) parameters that name a user-assigned identity on
+/// `source`. Others are ignored, as the real endpoints ignore unknown parameters.
+fn selector_params(source: SourceKind) -> &'static [(&'static str, SelectorKind)] {
+    use SelectorKind::*;
+    use SourceKind::*;
+    match source {
+        // IMDS documents `mi_res_id`; every SDK sends `msi_res_id`. Both work on Azure.
+        Imds | AzureArc => &[
+            ("client_id", Client),
+            ("object_id", Object),
+            ("msi_res_id", Resource),
+            ("mi_res_id", Resource),
+        ],
+        LegacyVmExtension => {
+            &[("client_id", Client), ("object_id", Object), ("msi_res_id", Resource)]
         }
+        AppService => &[
+            ("client_id", Client),
+            ("principal_id", Object),
+            ("object_id", Object),
+            ("mi_res_id", Resource),
+        ],
+        AppService2017 | AzureMl => &[("clientid", Client)],
+        CloudShell | ServiceFabric => &[],
     }
+}
 
-    /// Query (or, for the POST sources, form) parameters that name a user-assigned identity.
-    /// Others are ignored, as the real endpoints ignore unknown parameters.
-    fn selector_params(self) -> &'static [(&'static str, SelectorKind)] {
-        use SelectorKind::*;
-        match self {
-            // IMDS documents `mi_res_id`; every SDK sends `msi_res_id`. Both work on Azure.
-            Source::Imds | Source::AzureArc => &[
-                ("client_id", Client),
-                ("object_id", Object),
-                ("msi_res_id", Resource),
-                ("mi_res_id", Resource),
-            ],
-            Source::LegacyVmExtension => {
-                &[("client_id", Client), ("object_id", Object), ("msi_res_id", Resource)]
-            }
-            Source::AppService => &[
-                ("client_id", Client),
-                ("principal_id", Object),
-                ("object_id", Object),
-                ("mi_res_id", Resource),
-            ],
-            Source::AppService2017 | Source::AzureMl => &[("clientid", Client)],
-            Source::CloudShell | Source::ServiceFabric => &[],
-        }
-    }
-
+/// How each source's endpoint answers: the emulator's methods on azmi-core's `SourceKind` (a
+/// trait, as the type is not the emulator's).
+pub(crate) trait SourceAnswers {
     /// The identity the parameters name; `Err` when they name more than one. Empty values count as
     /// absent (Azure ML clients send `clientid=` when `DEFAULT_IDENTITY_CLIENT_ID` is empty).
-    pub fn selector(self, params: &[(String, String)]) -> Result<Selector, Reply> {
+    fn selector(self, params: &[(String, String)]) -> Result<Selector, Reply>;
+
+    /// An error answer in this source's shape.
+    fn error(self, status: u16, code: &str, message: &str) -> Reply;
+
+    /// The answer when the named (or the system-assigned) identity does not exist.
+    fn identity_not_found(self) -> Reply;
+}
+
+impl SourceAnswers for SourceKind {
+    fn selector(self, params: &[(String, String)]) -> Result<Selector, Reply> {
         let mut found = Vec::new();
-        for (name, kind) in self.selector_params() {
+        for (name, kind) in selector_params(self) {
             if let Some((_, v)) = params.iter().find(|(k, v)| k == name && !v.is_empty()) {
                 found.push(match kind {
                     SelectorKind::Client => Selector::ClientId(v.clone()),
@@ -100,45 +91,45 @@ impl Source {
         }
     }
 
-    /// An error answer in this source's shape.
-    pub fn error(self, status: u16, code: &str, message: &str) -> Reply {
+    fn error(self, status: u16, code: &str, message: &str) -> Reply {
+        use SourceKind::*;
         let body = match self {
             // OAuth-style, as IMDS, the Arc agent (which mimics IMDS) and the VM extension answer.
-            Source::Imds | Source::AzureArc | Source::CloudShell | Source::LegacyVmExtension => {
+            Imds | AzureArc | CloudShell | LegacyVmExtension => {
                 json!({ "error": code, "error_description": message })
             }
             // The App Service (and Azure ML) token service.
-            Source::AppService | Source::AzureMl => json!({
+            AppService | AzureMl => json!({
                 "statusCode": status,
                 "message": message,
                 "correlationId": crate::random::uuid(),
             }),
             // ASP.NET Web API errors; msrestazure recognises failures by `ExceptionMessage`.
-            Source::AppService2017 => json!({
+            AppService2017 => json!({
                 "Message": "An error has occurred.",
                 "ExceptionMessage": message,
                 "ExceptionType": code,
                 "StackTrace": null,
             }),
-            Source::ServiceFabric => json!({
+            ServiceFabric => json!({
                 "error": { "correlationId": crate::random::uuid(), "code": code, "message": message }
             }),
         };
         Reply::json(status, &body)
     }
 
-    /// The answer when the named (or the system-assigned) identity does not exist.
-    pub fn identity_not_found(self) -> Reply {
+    fn identity_not_found(self) -> Reply {
+        use SourceKind::*;
         match self {
-            Source::Imds | Source::AzureArc | Source::CloudShell | Source::LegacyVmExtension => {
+            Imds | AzureArc | CloudShell | LegacyVmExtension => {
                 self.error(400, "invalid_request", "Identity not found")
             }
-            Source::AppService | Source::AppService2017 | Source::AzureMl => self.error(
+            AppService | AppService2017 | AzureMl => self.error(
                 400,
                 "ManagedIdentityException",
                 "Unable to load the proper Managed Identity.",
             ),
-            Source::ServiceFabric => self.error(
+            ServiceFabric => self.error(
                 404,
                 "ManagedIdentityNotFound",
                 "Managed Identity not found for the specified application host.",

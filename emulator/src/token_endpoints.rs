@@ -1,20 +1,21 @@
 //! The token endpoints: check the caller as the real service does, pick the identity, mint a
 //! token and answer in the source's exact shape (docs/protocol.md §1).
 
+use azmi_core::SourceKind;
 use http::Method;
 use serde_json::{json, Value};
 
 use crate::config::{DateFormat, IdentityKind, IdentitySpec};
 use crate::http_util::{unix_now, Reply, Req};
 use crate::shared::{lock, Shared};
-use crate::sources::Source;
+use crate::sources::SourceAnswers;
 
 /// The only api-version the Service Fabric endpoint accepts.
 const SF_API_VERSION: &str = "2019-07-01-preview";
 const APP_SERVICE_API_VERSION: &str = "2019-08-01";
 
-pub(crate) fn handle(shared: &Shared, source: Source, req: &Req) -> Reply {
-    let posts_form = matches!(source, Source::CloudShell | Source::LegacyVmExtension);
+pub(crate) fn handle(shared: &Shared, source: SourceKind, req: &Req) -> Reply {
+    let posts_form = matches!(source, SourceKind::CloudShell | SourceKind::LegacyVmExtension);
     let method = if posts_form { Method::POST } else { Method::GET };
     if req.method != method {
         return source
@@ -46,12 +47,12 @@ pub(crate) fn handle(shared: &Shared, source: Source, req: &Req) -> Reply {
 }
 
 /// Header checks: the SSRF guard (`Metadata: true`), the per-source secret, the Arc challenge.
-fn check_caller(shared: &Shared, source: Source, req: &Req) -> Option<Reply> {
+fn check_caller(shared: &Shared, source: SourceKind, req: &Req) -> Option<Reply> {
     let metadata_ok = req.header("metadata") == Some("true");
     let no_metadata =
         || source.error(400, "bad_request_102", "Required metadata header not specified");
     match source {
-        Source::Imds => {
+        SourceKind::Imds => {
             // IMDS refuses anything that came through a proxy.
             if req.headers.contains_key("x-forwarded-for") {
                 return Some(source.error(
@@ -62,40 +63,32 @@ fn check_caller(shared: &Shared, source: Source, req: &Req) -> Option<Reply> {
             }
             (!metadata_ok).then(no_metadata)
         }
-        Source::CloudShell | Source::LegacyVmExtension => (!metadata_ok).then(no_metadata),
-        Source::AzureArc => {
+        SourceKind::CloudShell | SourceKind::LegacyVmExtension => (!metadata_ok).then(no_metadata),
+        SourceKind::AzureArc => {
             if !metadata_ok {
                 return Some(no_metadata());
             }
             arc_challenge(shared, req)
         }
-        Source::AppService => {
-            let expected = lock(&shared.secrets).identity_header.clone();
-            (req.header("x-identity-header") != Some(expected.as_str())).then(|| {
-                source.error(
-                    401,
-                    "Unauthorized",
-                    "The X-IDENTITY-HEADER header is missing or not the current IDENTITY_HEADER",
-                )
-            })
-        }
-        Source::AppService2017 => {
-            let expected = lock(&shared.secrets).identity_header.clone();
-            (req.header("secret") != Some(expected.as_str())).then(|| {
-                source.error(
-                    401,
-                    "UnauthorizedAccessException",
-                    "The secret header is missing or wrong",
-                )
-            })
-        }
-        Source::AzureMl => {
-            let expected = lock(&shared.secrets).ml_secret.clone();
-            (req.header("secret") != Some(expected.as_str())).then(|| {
-                source.error(401, "Unauthorized", "The secret header is missing or not MSI_SECRET")
-            })
-        }
-        Source::ServiceFabric => {
+        SourceKind::AppService => refuse_unless_secret(
+            (req, source),
+            ("x-identity-header", &lock(&shared.secrets).identity_header),
+            (
+                "Unauthorized",
+                "The X-IDENTITY-HEADER header is missing or not the current IDENTITY_HEADER",
+            ),
+        ),
+        SourceKind::AppService2017 => refuse_unless_secret(
+            (req, source),
+            ("secret", &lock(&shared.secrets).identity_header),
+            ("UnauthorizedAccessException", "The secret header is missing or wrong"),
+        ),
+        SourceKind::AzureMl => refuse_unless_secret(
+            (req, source),
+            ("secret", &lock(&shared.secrets).ml_secret),
+            ("Unauthorized", "The secret header is missing or not MSI_SECRET"),
+        ),
+        SourceKind::ServiceFabric => {
             let expected = lock(&shared.secrets).sf_secret.clone();
             match req.header("secret") {
                 None => Some(source.error(
@@ -111,6 +104,16 @@ fn check_caller(shared: &Shared, source: Source, req: &Req) -> Option<Reply> {
     }
 }
 
+/// A 401 with `code` and `message` in the source's shape unless header `name` holds exactly
+/// `expected` (App Service and Azure ML: a missing and a wrong secret are answered alike).
+fn refuse_unless_secret(
+    (req, source): (&Req, SourceKind),
+    (name, expected): (&str, &str),
+    (code, message): (&str, &str),
+) -> Option<Reply> {
+    (req.header(name) != Some(expected)).then(|| source.error(401, code, message))
+}
+
 /// Azure Arc's first leg: without the right `Authorization: Basic <key>`, write a fresh key file
 /// and name it in the challenge.
 fn arc_challenge(shared: &Shared, req: &Req) -> Option<Reply> {
@@ -124,26 +127,28 @@ fn arc_challenge(shared: &Shared, req: &Req) -> Option<Reply> {
         return None;
     }
     Some(match keys.challenge() {
-        Ok(path) => Source::AzureArc
+        Ok(path) => SourceKind::AzureArc
             .error(
                 401,
                 "unauthorized_client",
                 "Read the key file named in WWW-Authenticate and retry",
             )
             .with_header("www-authenticate", format!("Basic realm={}", path.display())),
-        Err(e) => {
-            Source::AzureArc.error(500, "internal_error", &format!("cannot write key file: {e}"))
-        }
+        Err(e) => SourceKind::AzureArc.error(
+            500,
+            "internal_error",
+            &format!("cannot write key file: {e}"),
+        ),
     })
 }
 
-fn check_api_version(source: Source, req: &Req) -> Option<Reply> {
+fn check_api_version(source: SourceKind, req: &Req) -> Option<Reply> {
     let version = req.query("api-version").unwrap_or("");
     match source {
-        Source::CloudShell | Source::LegacyVmExtension => None,
+        SourceKind::CloudShell | SourceKind::LegacyVmExtension => None,
         // Routed here only with 2017-09-01.
-        Source::AppService2017 => None,
-        Source::AppService => (version != APP_SERVICE_API_VERSION).then(|| {
+        SourceKind::AppService2017 => None,
+        SourceKind::AppService => (version != APP_SERVICE_API_VERSION).then(|| {
             source.error(
                 400,
                 "BadRequest",
@@ -152,7 +157,7 @@ fn check_api_version(source: Source, req: &Req) -> Option<Reply> {
                 ),
             )
         }),
-        Source::ServiceFabric => (version != SF_API_VERSION).then(|| {
+        SourceKind::ServiceFabric => (version != SF_API_VERSION).then(|| {
             source.error(
                 400,
                 "InvalidApiVersion",
@@ -161,15 +166,15 @@ fn check_api_version(source: Source, req: &Req) -> Option<Reply> {
                 ),
             )
         }),
-        Source::Imds | Source::AzureArc | Source::AzureMl => version.is_empty().then(|| {
+        SourceKind::Imds | SourceKind::AzureArc | SourceKind::AzureMl => version.is_empty().then(|| {
             source.error(400, "invalid_request", "Required api-version parameter not specified")
         }),
     }
 }
 
-fn missing_resource(source: Source) -> Reply {
+fn missing_resource(source: SourceKind) -> Reply {
     match source {
-        Source::ServiceFabric => source.error(
+        SourceKind::ServiceFabric => source.error(
             400,
             "ArgumentNullOrEmpty",
             "The parameter 'resource' cannot be null or empty.",
@@ -181,7 +186,7 @@ fn missing_resource(source: Source) -> Reply {
 /// The 200 body in each service's own shape; field types matter (strings vs numbers).
 fn body(
     shared: &Shared,
-    source: Source,
+    source: SourceKind,
     identity: &IdentitySpec,
     resource: &str,
     token: &str,
@@ -191,7 +196,7 @@ fn body(
     let expires_on = now + lifetime;
     match source {
         // Every value a string; `client_id` as today's IMDS adds it.
-        Source::Imds => json!({
+        SourceKind::Imds => json!({
             "access_token": token,
             "client_id": identity.client_id,
             "expires_in": lifetime.to_string(),
@@ -202,7 +207,7 @@ fn body(
             "resource": resource,
             "token_type": "Bearer",
         }),
-        Source::CloudShell | Source::LegacyVmExtension => json!({
+        SourceKind::CloudShell | SourceKind::LegacyVmExtension => json!({
             "access_token": token,
             "expires_in": lifetime.to_string(),
             "expires_on": expires_on.to_string(),
@@ -211,7 +216,7 @@ fn body(
             "resource": resource,
             "token_type": "Bearer",
         }),
-        Source::AzureArc => {
+        SourceKind::AzureArc => {
             let mut body = json!({
                 "access_token": token,
                 "expires_in": lifetime.to_string(),
@@ -230,7 +235,7 @@ fn body(
             }
             body
         }
-        Source::AppService => json!({
+        SourceKind::AppService => json!({
             "access_token": token,
             "client_id": identity.client_id,
             "expires_on": expires_on.to_string(),
@@ -238,20 +243,20 @@ fn body(
             "resource": resource,
             "token_type": "Bearer",
         }),
-        Source::AppService2017 => json!({
+        SourceKind::AppService2017 => json!({
             "access_token": token,
             "expires_on": app_service_2017_date(expires_on, shared.cfg.app_service_2017_date_format),
             "resource": resource,
             "token_type": "Bearer",
         }),
-        Source::AzureMl => json!({
+        SourceKind::AzureMl => json!({
             "access_token": token,
             "expires_in": lifetime,
             "expires_on": expires_on,
             "resource": resource,
             "token_type": "Bearer",
         }),
-        Source::ServiceFabric => json!({
+        SourceKind::ServiceFabric => json!({
             "token_type": "Bearer",
             "access_token": token,
             "expires_on": expires_on,

@@ -8,15 +8,17 @@
 //! - `Wait` only while a fetch of that key holds its lease, and its `lease_until` is that lease;
 //! - a waiter gets `Pending` only while that lease runs, and `Ready` only with the result the
 //!   fetcher completed.
+//!
+//! Known finding `AZMI_FUZZ_LENIENT` can waive: `fresh-in-buffer` (`lookup`'s fast path serves a
+//! token as `Fresh` before its `refresh_on` even in its last 30 s).
 #![no_main]
-
-use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
 use azmi_core::{
     AccessToken, CacheKey, ErrorKind, FetchTicket, Identity, Lookup, Resource, SourceKind,
     TokenCache, TokenError, UnixMillis, WaitOutcome, WaitTicket,
 };
+use azmi_core_fuzz::lenient;
 use libfuzzer_sys::fuzz_target;
 
 const START: u64 = 1_700_000_000_000;
@@ -97,20 +99,6 @@ struct KeyModel {
     last_failure: Option<u64>,
 }
 
-/// Whether `AZMI_FUZZ_LENIENT` (comma-separated) waives the check for a known, reported
-/// finding, so a campaign can look past it: `fresh-in-buffer` (`lookup`'s fast path serves a
-/// token as `Fresh` before its `refresh_on` even in its last 30 s).
-fn lenient(finding: &str) -> bool {
-    static WAIVED: OnceLock<Vec<String>> = OnceLock::new();
-    WAIVED
-        .get_or_init(|| {
-            let var = std::env::var("AZMI_FUZZ_LENIENT").unwrap_or_default();
-            var.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
-        })
-        .iter()
-        .any(|w| w == finding)
-}
-
 fn keys() -> [CacheKey; 2] {
     [
         CacheKey {
@@ -124,6 +112,24 @@ fn keys() -> [CacheKey; 2] {
             resource: Resource::new("https://vault.azure.net").unwrap(),
         },
     ]
+}
+
+/// Takes the `n`-th outstanding fetch (modulo their number) for completing or abandoning; in the
+/// model its key's lease is free again if that fetch still held it. `None` when none is out.
+fn settle(
+    outstanding: &mut Vec<Outstanding>,
+    model: &mut [KeyModel; 2],
+    n: u8,
+) -> Option<Outstanding> {
+    if outstanding.is_empty() {
+        return None;
+    }
+    let o = outstanding.remove(usize::from(n) % outstanding.len());
+    let m = &mut model[o.key];
+    if m.holder.is_some_and(|(s, _)| s == o.serial) {
+        m.holder = None;
+    }
+    Some(o)
 }
 
 fn rel(now: u64, s: i32) -> u64 {
@@ -207,14 +213,7 @@ fn run(input: &Input) {
                 }
             }
             Op::Complete { ticket, result } => {
-                if outstanding.is_empty() {
-                    continue;
-                }
-                let o = outstanding.remove(usize::from(*ticket) % outstanding.len());
-                let m = &mut model[o.key];
-                if m.holder.is_some_and(|(s, _)| s == o.serial) {
-                    m.holder = None;
-                }
+                let Some(o) = settle(&mut outstanding, &mut model, *ticket) else { continue };
                 let result = match result {
                     Outcome::Token { expires_s, refresh_s } => Ok(AccessToken::new(
                         "t",
@@ -223,7 +222,7 @@ fn run(input: &Input) {
                         UnixMillis(rel(now, *refresh_s)),
                     )),
                     Outcome::Failure => {
-                        m.last_failure = Some(now);
+                        model[o.key].last_failure = Some(now);
                         Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled))
                     }
                 };
@@ -236,14 +235,7 @@ fn run(input: &Input) {
                 completed.push((o.serial, result));
             }
             Op::Abandon { ticket } => {
-                if outstanding.is_empty() {
-                    continue;
-                }
-                let o = outstanding.remove(usize::from(*ticket) % outstanding.len());
-                let m = &mut model[o.key];
-                if m.holder.is_some_and(|(s, _)| s == o.serial) {
-                    m.holder = None;
-                }
+                let Some(o) = settle(&mut outstanding, &mut model, *ticket) else { continue };
                 cache.abandon(o.ticket);
             }
             Op::PollWait { wait } => {

@@ -9,6 +9,7 @@
 
 use arbitrary::Arbitrary;
 use azmi_core::{Action, Config, EnvSnapshot, Resource, TokenFlow, UnixMillis};
+use azmi_core_fuzz::json_str;
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 
@@ -78,21 +79,6 @@ struct Date {
     year: Option<u16>,
     hour: Option<u8>,
     offset_min: i16,
-}
-
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Civil date and time of unix seconds `t` (UTC).

@@ -10,9 +10,12 @@
 //! - no more attempts than `max_retries` allows (plus IMDS 410s and Arc's challenge leg);
 //! - a token is valid when handed out (`refresh_on` ≤ `expires_on`, expires after the response);
 //! - `Done` is final, and a poll after the deadline always ends the flow.
+//!
+//! Known findings `AZMI_FUZZ_LENIENT` can waive: `rotated-secret` (a rotated secret header value
+//! that is not a valid header is dropped silently), `arc-key` (an Arc key that is not a valid
+//! header is dropped silently).
 #![no_main]
 
-use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arbitrary::Arbitrary;
@@ -20,6 +23,7 @@ use azmi_core::{
     Action, Config, EnvSnapshot, FileFailure, Identity, Outgoing, RequestId, Resource, SourceKind,
     TokenFlow, TransportFailure, UnixMillis,
 };
+use azmi_core_fuzz::{env_for, json_str, lenient, transport};
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
 
@@ -203,47 +207,8 @@ enum FileAnswer {
     Other(String),
 }
 
-/// Whether `AZMI_FUZZ_LENIENT` (comma-separated) waives the check for a known, reported
-/// finding, so a campaign can look past it: `rotated-secret` (a rotated secret header value that
-/// is not a valid header is dropped silently), `arc-key` (an Arc key that is not a valid header is
-/// dropped silently).
-fn lenient(finding: &str) -> bool {
-    static WAIVED: OnceLock<Vec<String>> = OnceLock::new();
-    WAIVED
-        .get_or_init(|| {
-            let var = std::env::var("AZMI_FUZZ_LENIENT").unwrap_or_default();
-            var.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
-        })
-        .iter()
-        .any(|w| w == finding)
-}
-
 fn scrub(s: &str) -> String {
     s.replace(MARK, "s3kr1t")
-}
-
-fn env_for(kind: SourceKind) -> EnvSnapshot {
-    let vars: &[(&str, &str)] = match kind {
-        SourceKind::Imds | SourceKind::LegacyVmExtension => {
-            &[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")]
-        }
-        SourceKind::AppService => {
-            &[("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi"), ("IDENTITY_HEADER", HEADER_SECRET)]
-        }
-        SourceKind::AppService2017 | SourceKind::AzureMl => {
-            &[("MSI_ENDPOINT", "http://127.0.0.1:9/msi"), ("MSI_SECRET", MSI_SECRET)]
-        }
-        SourceKind::CloudShell => &[("MSI_ENDPOINT", "http://127.0.0.1:9/msi")],
-        SourceKind::AzureArc => {
-            &[("IDENTITY_ENDPOINT", "http://127.0.0.1:9/t"), ("IMDS_ENDPOINT", "x")]
-        }
-        SourceKind::ServiceFabric => &[
-            ("IDENTITY_ENDPOINT", "https://127.0.0.1:9/t"),
-            ("IDENTITY_HEADER", HEADER_SECRET),
-            ("IDENTITY_SERVER_THUMBPRINT", "ABCDEF0123456789ABCDEF0123456789ABCDEF01"),
-        ],
-    };
-    EnvSnapshot::from_vars(vars.iter().copied())
 }
 
 /// The environment variable and request header of the source's secret, if it has one.
@@ -253,18 +218,6 @@ fn secret_of(kind: SourceKind) -> Option<(&'static str, &'static str)> {
         SourceKind::ServiceFabric => Some(("IDENTITY_HEADER", "secret")),
         SourceKind::AppService2017 | SourceKind::AzureMl => Some(("MSI_SECRET", "secret")),
         _ => None,
-    }
-}
-
-fn transport(n: u8) -> TransportFailure {
-    match n % 7 {
-        0 => TransportFailure::ConnectionRefused,
-        1 => TransportFailure::Unreachable,
-        2 => TransportFailure::Timeout,
-        3 => TransportFailure::ConnectionReset,
-        4 => TransportFailure::Tls,
-        5 => TransportFailure::BodyTooLarge,
-        _ => TransportFailure::Other("x".into()),
     }
 }
 
@@ -283,21 +236,6 @@ impl Settings {
             cfg.max_response_bytes = usize::from(cap);
         }
     }
-}
-
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn num(n: &Num, now_s: i64) -> String {
@@ -596,7 +534,7 @@ fn run(input: &Input) {
         Start::Any(t) => t,
     };
     let resource = Resource::new("https://management.azure.com/").unwrap();
-    let env = env_for(kind);
+    let env = env_for(kind, HEADER_SECRET, MSI_SECRET);
     let user_assigned = cfg.identity != Identity::SystemAssigned;
     let refused =
         user_assigned && matches!(kind, SourceKind::CloudShell | SourceKind::ServiceFabric);

@@ -1,11 +1,17 @@
 //! Azure clouds: the Resource Manager endpoint and the token resource that goes with it.
 
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::error::ArmError;
 use crate::config::Resource;
 
 /// A Resource Manager endpoint and the audience its tokens need.
+///
+/// JSON form (serde): `{"arm_endpoint", "resource"}`; read also from a cloud's name
+/// (`FromStr`: `public`, `us_government`, `china`, or ARM's names for them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cloud {
     endpoint: String,
@@ -95,6 +101,11 @@ impl Cloud {
         origin(url).is_some_and(|o| o == self.origin)
     }
 
+    /// The JSON form, as a value.
+    pub(crate) fn to_json(&self) -> Value {
+        serde_json::json!({"arm_endpoint": self.endpoint, "resource": self.resource.as_str()})
+    }
+
     fn known(endpoint: &str, resource: &str) -> Self {
         let origin =
             Origin { https: true, host: endpoint["https://".len()..].to_owned(), port: 443 };
@@ -103,13 +114,52 @@ impl Cloud {
     }
 }
 
-impl std::str::FromStr for Cloud {
-    type Err = String;
+impl FromStr for Cloud {
+    type Err = ArmError;
 
-    /// A cloud by name (`from_name`); anything else is an error listing the names.
-    fn from_str(name: &str) -> Result<Self, String> {
-        Self::from_name(name)
-            .ok_or_else(|| format!("unknown cloud {name:?}; one of {}", Self::NAMES))
+    fn from_str(name: &str) -> Result<Self, ArmError> {
+        Cloud::from_name(name).ok_or_else(|| {
+            ArmError::config(format!("unknown cloud {name:?}; one of {}", Self::NAMES))
+        })
+    }
+}
+
+/// A custom cloud in JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloudJson<'a> {
+    #[serde(borrow)]
+    arm_endpoint: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    resource: std::borrow::Cow<'a, str>,
+}
+
+impl Serialize for Cloud {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let json = CloudJson {
+            arm_endpoint: self.endpoint.as_str().into(),
+            resource: self.resource.as_str().into(),
+        };
+        json.serialize(s)
+    }
+}
+
+/// A name (`"public"`) or `{"arm_endpoint", "resource"}`, checked as `custom` checks it.
+impl<'de> Deserialize<'de> for Cloud {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let problem = |e: ArmError| D::Error::custom(e.problem());
+        match Value::deserialize(d)? {
+            Value::String(name) => name.parse().map_err(problem),
+            custom @ Value::Object(_) => {
+                let c = CloudJson::deserialize(&custom).map_err(D::Error::custom)?;
+                Cloud::custom(&c.arm_endpoint, &c.resource).map_err(problem)
+            }
+            other => Err(D::Error::custom(format!(
+                "a cloud is a name (public, us_government, china) or an object \
+                 {{\"arm_endpoint\", \"resource\"}}, not {other}"
+            ))),
+        }
     }
 }
 
@@ -145,6 +195,26 @@ mod tests {
         assert!(Cloud::custom("http://localhost:1", "r").is_ok());
         assert!(Cloud::custom("http://10.0.0.1:8443", "r").is_err());
         assert!(Cloud::custom("https://azurestack.local", "r").is_ok());
+    }
+
+    #[test]
+    fn json_form() {
+        let c: Cloud = serde_json::from_value(serde_json::json!("AzureChinaCloud")).unwrap();
+        assert_eq!(c, Cloud::china());
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(serde_json::from_value::<Cloud>(json).unwrap(), c);
+        let custom = serde_json::json!({"arm_endpoint": "http://127.0.0.1:1/", "resource": "r"});
+        let c: Cloud = serde_json::from_value(custom).unwrap();
+        assert_eq!(c.endpoint(), "http://127.0.0.1:1");
+        for (bad, says) in [
+            (serde_json::json!("mars"), "unknown cloud \"mars\"; one of public"),
+            (serde_json::json!({"endpoint": "x", "resource": "r"}), "`arm_endpoint`"),
+            (serde_json::json!({"arm_endpoint": "http://10.0.0.1", "resource": "r"}), "plain http"),
+            (serde_json::json!(3), "a cloud is a name"),
+        ] {
+            let e = serde_json::from_value::<Cloud>(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        }
     }
 
     #[test]

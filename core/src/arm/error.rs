@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::TokenError;
@@ -121,21 +122,16 @@ impl ArmError {
     /// The stable code shared by every binding (a token failure keeps the token error's code).
     pub fn code(&self) -> &'static str {
         match &self.kind {
-            ArmErrorKind::Config { .. } => "config",
             ArmErrorKind::Token(e) => e.code(),
-            ArmErrorKind::BadRequest => "bad_request",
-            ArmErrorKind::Unauthorized => "unauthorized",
-            ArmErrorKind::Forbidden => "forbidden",
-            ArmErrorKind::NotFound => "not_found",
-            ArmErrorKind::Conflict => "conflict",
-            ArmErrorKind::Throttled => "throttled",
-            ArmErrorKind::ServerError => "server_error",
-            ArmErrorKind::Http => "http_error",
-            ArmErrorKind::OperationFailed { .. } => "operation_failed",
-            ArmErrorKind::ForeignHost { .. } => "foreign_host",
-            ArmErrorKind::DeadlineExceeded { .. } => "deadline_exceeded",
-            ArmErrorKind::Unavailable { .. } => "unavailable",
-            ArmErrorKind::InvalidResponse { .. } => "invalid_response",
+            kind => kind.name(),
+        }
+    }
+
+    /// What a configuration error says without its prefix; any other error's whole message.
+    pub(crate) fn problem(&self) -> String {
+        match &self.kind {
+            ArmErrorKind::Config { problem } => problem.clone(),
+            _ => self.to_string(),
         }
     }
 
@@ -153,6 +149,30 @@ impl ArmError {
             _ => ArmErrorKind::Http,
         };
         ArmError { kind, status: Some(status), body, request_id: None, correlation_id: None }
+    }
+}
+
+impl ArmErrorKind {
+    /// The kind's stable name: the error's code, except `token` for a token failure (whose
+    /// code is the token error's).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ArmErrorKind::Config { .. } => "config",
+            ArmErrorKind::Token(_) => "token",
+            ArmErrorKind::BadRequest => "bad_request",
+            ArmErrorKind::Unauthorized => "unauthorized",
+            ArmErrorKind::Forbidden => "forbidden",
+            ArmErrorKind::NotFound => "not_found",
+            ArmErrorKind::Conflict => "conflict",
+            ArmErrorKind::Throttled => "throttled",
+            ArmErrorKind::ServerError => "server_error",
+            ArmErrorKind::Http => "http_error",
+            ArmErrorKind::OperationFailed { .. } => "operation_failed",
+            ArmErrorKind::ForeignHost { .. } => "foreign_host",
+            ArmErrorKind::DeadlineExceeded { .. } => "deadline_exceeded",
+            ArmErrorKind::Unavailable { .. } => "unavailable",
+            ArmErrorKind::InvalidResponse { .. } => "invalid_response",
+        }
     }
 }
 
@@ -197,6 +217,44 @@ impl fmt::Display for ArmError {
 
 impl std::error::Error for ArmError {}
 
+/// The JSON form every surface shows: `code` (stable, as `code()`), `kind` (as
+/// `ArmErrorKind::name`), `message` (the Display text), `status` (the response's, exactly; `null`
+/// when no response caused it), ARM's `arm_code`, `arm_message`, `target`, `details` and
+/// `details_count`, and the `request_id` / `correlation_id` support asks for.
+impl Serialize for ArmError {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            code: &'static str,
+            kind: &'static str,
+            message: String,
+            status: Option<u16>,
+            arm_code: Option<&'a str>,
+            arm_message: Option<&'a str>,
+            target: Option<&'a str>,
+            details: &'a [Value],
+            details_count: usize,
+            request_id: Option<&'a str>,
+            correlation_id: Option<&'a str>,
+        }
+        let body = self.body.as_deref();
+        Json {
+            code: self.code(),
+            kind: self.kind.name(),
+            message: self.to_string(),
+            status: self.status,
+            arm_code: body.and_then(|b| b.code.as_deref()),
+            arm_message: body.and_then(|b| b.message.as_deref()),
+            target: body.and_then(|b| b.target.as_deref()),
+            details: body.map_or(&[], |b| &b.details),
+            details_count: body.map_or(0, |b| b.details.len()),
+            request_id: self.request_id.as_deref(),
+            correlation_id: self.correlation_id.as_deref(),
+        }
+        .serialize(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +276,29 @@ mod tests {
         e.request_id = Some("rid".into());
         assert_eq!(e.code(), "conflict");
         assert!(e.to_string().contains("Conflict: m (target t) [x-ms-request-id rid]"), "{e}");
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            (&json["code"], &json["kind"], &json["status"], &json["arm_code"]),
+            (&json!("conflict"), &json!("conflict"), &json!(409), &json!("Conflict"))
+        );
+        assert_eq!((&json["details_count"], &json["request_id"]), (&json!(1), &json!("rid")));
+        assert_eq!(json["message"], e.to_string());
+    }
+
+    /// Kind and status go to JSON as they are: no status is made up for errors without one,
+    /// and a token failure keeps its own code with kind `token`.
+    #[test]
+    fn json_keeps_kind_and_status() {
+        use crate::error::ErrorKind;
+        use crate::source::SourceKind;
+        let token = TokenError::new(SourceKind::Imds, ErrorKind::Throttled);
+        let e = ArmError::new(ArmErrorKind::Token(Box::new(token)));
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!((&json["code"], &json["kind"]), (&json!("throttled"), &json!("token")));
+        assert_eq!(json["status"], Value::Null);
+        let e = ArmError::from_status(418, None);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!((&json["code"], &json["status"]), (&json!("http_error"), &json!(418)));
+        assert_eq!((&json["arm_code"], &json["details"]), (&Value::Null, &json!([])));
     }
 }

@@ -12,19 +12,20 @@
 //! Bearer tokens only go to the cloud's endpoint: every `nextLink` and poll URL is checked
 //! against it before anything is sent.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use http::Method;
-use serde_json::Value;
 
 use super::cloud::Cloud;
+use super::config::ArmConfig;
 use super::error::{ArmError, ArmErrorKind, ErrorBody};
+use super::layout::Shape;
 use super::lro::{self, Poller, Progress};
+use super::outcome::{ArmOutcome, ArmResponse};
 use super::paging::{Next, Pager};
-use super::request::{ArmRequest, Shape};
+use super::request::ArmRequest;
 use crate::action::{Outgoing, RequestId, TransportFailure};
-use crate::config::{Resource, RetryPolicy};
+use crate::config::Resource;
 use crate::error::TokenError;
 use crate::retry::{self, Backoff};
 use crate::time::{Monotonic, UnixMillis};
@@ -32,41 +33,6 @@ use crate::token::AccessToken;
 
 /// A held token is replaced this long before it expires.
 const TOKEN_MARGIN: Duration = Duration::from_secs(60);
-
-/// Limits of ARM operations.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ArmConfig {
-    /// Overall budget of one operation, polling included.
-    pub deadline: Duration,
-    /// Budget of one request.
-    pub attempt_timeout: Duration,
-    /// Budget of connecting.
-    pub connect_timeout: Duration,
-    /// Retry rules (429 always; 408/5xx and transport failures for idempotent methods).
-    pub retry: RetryPolicy,
-    /// Wait between polls when ARM gives no `Retry-After`.
-    pub lro_poll_delay: Duration,
-    /// Larger response bodies are refused.
-    pub max_response_bytes: usize,
-}
-
-impl Default for ArmConfig {
-    fn default() -> Self {
-        ArmConfig {
-            deadline: Duration::from_secs(600),
-            attempt_timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
-            retry: RetryPolicy {
-                max_retries: 3,
-                max_delay: Duration::from_secs(60),
-                ..RetryPolicy::default()
-            },
-            lro_poll_delay: Duration::from_secs(30),
-            max_response_bytes: 16 * 1024 * 1024,
-        }
-    }
-}
 
 /// What the caller does next for an ARM flow.
 // Returned by value once per step; boxing `Send` would only add an allocation per request.
@@ -88,65 +54,6 @@ pub enum ArmAction {
     WaitUntil(UnixMillis),
     /// The operation is over.
     Done(Result<ArmOutcome, ArmError>),
-}
-
-/// The result of an ARM operation.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ArmOutcome {
-    /// A single response (also the end of a long-running operation).
-    Response(ArmResponse),
-    /// Every item of a list; `last` is the last page's response.
-    Items {
-        /// The concatenated `value` arrays.
-        items: Vec<Value>,
-        /// The last page.
-        last: ArmResponse,
-    },
-    /// The answer to an existence check.
-    Exists {
-        /// 204 → true, 404 → false.
-        exists: bool,
-        /// The response.
-        last: ArmResponse,
-    },
-    /// The cloud an endpoint describes (`ArmRequest::discover_cloud`).
-    Cloud(Cloud),
-}
-
-/// One ARM response, with what ARM says about its budget.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArmResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// The JSON body; `Null` when empty; a string when the body is not JSON.
-    pub body: Value,
-    /// `x-ms-request-id`.
-    pub request_id: Option<String>,
-    /// `x-ms-correlation-request-id`.
-    pub correlation_id: Option<String>,
-    /// The `x-ms-ratelimit-remaining-*` headers.
-    pub rate_limits: RateLimits,
-}
-
-/// ARM's remaining request budget, from the `x-ms-ratelimit-remaining-*` headers, by name without
-/// that prefix (e.g. `subscription-reads` → `11999`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RateLimits(pub BTreeMap<String, String>);
-
-impl RateLimits {
-    /// The remaining count for `name` (e.g. `subscription-writes`), when numeric.
-    pub fn remaining(&self, name: &str) -> Option<u64> {
-        self.0.get(name)?.trim().parse().ok()
-    }
-
-    fn from_headers(headers: &http::HeaderMap) -> Self {
-        const PREFIX: &str = "x-ms-ratelimit-remaining-";
-        let entries = headers.iter().filter_map(|(k, v)| {
-            let name = k.as_str().strip_prefix(PREFIX)?;
-            Some((name.to_owned(), v.to_str().ok()?.to_owned()))
-        });
-        RateLimits(entries.collect())
-    }
 }
 
 /// One ARM operation. Call order: `new` (or `resume`), then `poll` after it and after every
@@ -202,14 +109,14 @@ impl ArmFlow {
         request: &ArmRequest,
         now: UnixMillis,
     ) -> Result<Self, ArmError> {
-        let body = request.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let body = request.body().map(|b| serde_json::to_vec(b).unwrap_or_default());
         let target = Target {
-            method: request.method.clone(),
+            method: request.method().clone(),
             url: request.url(cloud.endpoint()),
             body,
             auth: request.needs_token(),
         };
-        Self::start(cfg, cloud, Phase::First(request.shape), target, now)
+        Self::start(cfg, cloud, Phase::First(request.shape()), target, now)
     }
 
     /// Goes on polling a long-running operation from `continuation_token()` of another flow.
@@ -330,7 +237,7 @@ impl ArmFlow {
                 problem: format!("body over {} bytes", self.cfg.max_response_bytes),
             });
         }
-        let response = to_response(&resp);
+        let response = ArmResponse::from_http(&resp);
         if status == 401 && self.target.auth && !self.refreshed {
             self.refreshed = true;
             self.token = None;
@@ -544,25 +451,6 @@ fn is_idempotent(method: &Method) -> bool {
 /// 429 is retried for every method (ARM did not process it); 408/5xx only where repeating is safe.
 fn is_retryable(status: u16, method: &Method) -> bool {
     status == 429 || (matches!(status, 408 | 500 | 502 | 503 | 504) && is_idempotent(method))
-}
-
-fn to_response(resp: &http::Response<Vec<u8>>) -> ArmResponse {
-    let header =
-        |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let raw = resp.body();
-    let body = if raw.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
-    } else {
-        serde_json::from_slice(raw)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(raw).into_owned()))
-    };
-    ArmResponse {
-        status: resp.status().as_u16(),
-        body,
-        request_id: header("x-ms-request-id"),
-        correlation_id: header("x-ms-correlation-request-id"),
-        rate_limits: RateLimits::from_headers(resp.headers()),
-    }
 }
 
 fn status_error(response: &ArmResponse) -> ArmError {

@@ -1,55 +1,49 @@
-//! The ARM operations azmi knows by name, and a generic request for everything else.
+//! `ArmRequest`: an `ArmOperation` checked and laid out by the operation table, with the caller's
+//! overrides.
 
 use http::Method;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
 
 use super::error::ArmError;
+use super::layout::{check_api_version, Plan, Shape};
+use super::operation::{ArmOperation, ArmOperationKind};
 
-const SUBSCRIPTIONS_API: &str = "2022-12-01";
-const RESOURCE_GROUPS_API: &str = "2021-04-01";
-const METADATA_API: &str = "2015-01-01";
-
-/// How the flow treats the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
-    /// One request, one response.
-    Single,
-    /// A list: follow `nextLink`, collect `value`.
-    Paged,
-    /// 201/202 start polling.
-    LongRunning,
-    /// HEAD: 204 → true, 404 → false.
-    Exists,
-    /// `metadata/endpoints`, without a token.
-    Discovery,
-}
-
-/// One ARM operation, before it is sent. Build with the named constructors or `generic`.
+/// One ARM operation, checked and ready to start an `ArmFlow`: an `ArmOperation` laid out by
+/// the table (`ArmOperationKind::spec`), plus the caller's overrides (an api-version, extra query
+/// parameters). Build it with `ArmRequest::new` (the named constructors are one line over it).
+///
+/// Its serde form is the operation's, plus two optional keys: `api_version` on a named
+/// operation (replaces the table's; the generic `request` has its own), and `query`, extra
+/// parameters as `[["name", "value"], …]`. Deserialising checks it as `new` does.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArmRequest {
-    pub(crate) method: Method,
-    pub(crate) path: String,
-    pub(crate) api_version: String,
-    pub(crate) query: Vec<(String, String)>,
-    pub(crate) body: Option<Value>,
-    pub(crate) shape: Shape,
+    operation: ArmOperation,
+    api_version_override: Option<String>,
+    extra_query: Vec<(String, String)>,
+    plan: Plan,
 }
 
 impl ArmRequest {
+    /// Checks `operation` (ids, names, location, method, path) and lays it out.
+    pub fn new(operation: ArmOperation) -> Result<Self, ArmError> {
+        let plan = Plan::of(&operation)?;
+        Ok(ArmRequest { operation, api_version_override: None, extra_query: Vec::new(), plan })
+    }
+
     /// `GET /metadata/endpoints`: what the endpoint says about its cloud (no token needed).
     pub fn discover_cloud() -> Self {
-        Self::new(Method::GET, "/metadata/endpoints".into(), METADATA_API, Shape::Discovery)
+        Self::fieldless(ArmOperation::DiscoverCloud {})
     }
 
     /// Every subscription the identity can see.
     pub fn list_subscriptions() -> Self {
-        Self::new(Method::GET, "/subscriptions".into(), SUBSCRIPTIONS_API, Shape::Paged)
+        Self::fieldless(ArmOperation::ListSubscriptions {})
     }
 
     /// One subscription.
     pub fn get_subscription(subscription_id: &str) -> Result<Self, ArmError> {
-        let path = format!("/subscriptions/{}", segment("subscription id", subscription_id)?);
-        Ok(Self::new(Method::GET, path, SUBSCRIPTIONS_API, Shape::Single))
+        Self::new(ArmOperation::GetSubscription { subscription_id: subscription_id.to_owned() })
     }
 
     /// The resource groups of a subscription; `filter` is OData `$filter`, `top` is `$top`.
@@ -58,34 +52,23 @@ impl ArmRequest {
         filter: Option<&str>,
         top: Option<u32>,
     ) -> Result<Self, ArmError> {
-        let path = format!(
-            "/subscriptions/{}/resourcegroups",
-            segment("subscription id", subscription_id)?
-        );
-        let mut r = Self::new(Method::GET, path, RESOURCE_GROUPS_API, Shape::Paged);
-        r.query.extend(filter.map(|f| ("$filter".to_owned(), f.to_owned())));
-        r.query.extend(top.map(|t| ("$top".to_owned(), t.to_string())));
-        Ok(r)
+        Self::new(ArmOperation::ListResourceGroups {
+            subscription_id: subscription_id.to_owned(),
+            filter: filter.map(str::to_owned),
+            top,
+        })
     }
 
     /// One resource group.
     pub fn get_resource_group(subscription_id: &str, name: &str) -> Result<Self, ArmError> {
-        Ok(Self::new(
-            Method::GET,
-            group_path(subscription_id, name)?,
-            RESOURCE_GROUPS_API,
-            Shape::Single,
-        ))
+        let (subscription_id, name) = (subscription_id.to_owned(), name.to_owned());
+        Self::new(ArmOperation::GetResourceGroup { subscription_id, name })
     }
 
     /// Whether a resource group exists (`HEAD`).
     pub fn resource_group_exists(subscription_id: &str, name: &str) -> Result<Self, ArmError> {
-        Ok(Self::new(
-            Method::HEAD,
-            group_path(subscription_id, name)?,
-            RESOURCE_GROUPS_API,
-            Shape::Exists,
-        ))
+        let (subscription_id, name) = (subscription_id.to_owned(), name.to_owned());
+        Self::new(ArmOperation::ResourceGroupExists { subscription_id, name })
     }
 
     /// Creates or updates a resource group in `location` with `tags`.
@@ -95,21 +78,12 @@ impl ArmRequest {
         location: &str,
         tags: Option<&Map<String, Value>>,
     ) -> Result<Self, ArmError> {
-        if location.trim().is_empty() {
-            return Err(ArmError::config("a resource group needs a location, e.g. westeurope"));
-        }
-        let mut body = json!({ "location": location });
-        if let Some(tags) = tags {
-            body["tags"] = Value::Object(tags.clone());
-        }
-        let mut r = Self::new(
-            Method::PUT,
-            group_path(subscription_id, name)?,
-            RESOURCE_GROUPS_API,
-            Shape::LongRunning,
-        );
-        r.body = Some(body);
-        Ok(r)
+        Self::new(ArmOperation::CreateOrUpdateResourceGroup {
+            subscription_id: subscription_id.to_owned(),
+            name: name.to_owned(),
+            location: location.to_owned(),
+            tags: tags.cloned(),
+        })
     }
 
     /// Deletes a resource group (long-running); `force_deletion_types` is ARM's
@@ -119,149 +93,216 @@ impl ArmRequest {
         name: &str,
         force_deletion_types: Option<&str>,
     ) -> Result<Self, ArmError> {
-        let mut r = Self::new(
-            Method::DELETE,
-            group_path(subscription_id, name)?,
-            RESOURCE_GROUPS_API,
-            Shape::LongRunning,
-        );
-        r.query
-            .extend(force_deletion_types.map(|t| ("forceDeletionTypes".to_owned(), t.to_owned())));
-        Ok(r)
+        Self::new(ArmOperation::DeleteResourceGroup {
+            subscription_id: subscription_id.to_owned(),
+            name: name.to_owned(),
+            force_deletion_types: force_deletion_types.map(str::to_owned),
+        })
     }
 
-    /// Any request on any resource path (starting with `/`): anything ARM offers.
+    /// Any single request on any resource path (starting with `/`); `ArmOperation::Generic`
+    /// also offers paging and long-running polling.
     pub fn generic(
         method: &str,
         path: &str,
         api_version: &str,
         body: Option<Value>,
     ) -> Result<Self, ArmError> {
-        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| ArmError::config(format!("{method:?} is not an HTTP method")))?;
-        let valid = path.starts_with('/')
-            && !path.starts_with("//")
-            && path.parse::<http::uri::PathAndQuery>().is_ok();
-        if !valid || path.contains(['?', '#']) {
-            return Err(ArmError::config(format!(
-                "path {path:?} must be a resource path starting with / (no query)"
-            )));
-        }
-        let mut r = Self::new(method, path.to_owned(), api_version, Shape::Single);
-        r.body = body;
-        Ok(r)
+        Self::new(ArmOperation::Generic {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            api_version: api_version.to_owned(),
+            body,
+            paged: false,
+            long_running: false,
+        })
     }
 
-    /// Follows `nextLink` and returns every item.
-    pub fn paged(mut self) -> Self {
-        self.shape = Shape::Paged;
-        self
-    }
-
-    /// Polls a 201/202 answer to its end.
-    pub fn long_running(mut self) -> Self {
-        self.shape = Shape::LongRunning;
-        self
-    }
-
-    /// Replaces the default api-version.
+    /// Replaces the api-version (the table's, or the generic request's own).
     pub fn with_api_version(mut self, api_version: &str) -> Result<Self, ArmError> {
-        if api_version.trim().is_empty() || api_version.contains(char::is_whitespace) {
-            return Err(ArmError::config(format!("api-version {api_version:?} is not valid")));
+        check_api_version(api_version)?;
+        match &mut self.operation {
+            ArmOperation::Generic { api_version: own, .. } => *own = api_version.to_owned(),
+            _ => self.api_version_override = Some(api_version.to_owned()),
         }
-        self.api_version = api_version.to_owned();
+        self.plan.api_version = api_version.to_owned();
         Ok(self)
     }
 
-    /// Adds a query parameter.
+    /// Adds a query parameter after the operation's own.
     pub fn with_query(mut self, name: &str, value: &str) -> Self {
-        self.query.push((name.to_owned(), value.to_owned()));
+        self.extra_query.push((name.to_owned(), value.to_owned()));
         self
+    }
+
+    /// The operation, as given (a generic request's api-version as replaced).
+    pub fn operation(&self) -> &ArmOperation {
+        &self.operation
+    }
+
+    /// The api-version that replaces a named operation's default, if any.
+    pub fn api_version_override(&self) -> Option<&str> {
+        self.api_version_override.as_deref()
+    }
+
+    /// The query parameters added with `with_query`.
+    pub fn extra_query(&self) -> &[(String, String)] {
+        &self.extra_query
+    }
+
+    /// The HTTP method sent.
+    pub fn method(&self) -> &Method {
+        &self.plan.method
+    }
+
+    /// The path sent (ids checked, names percent-encoded).
+    pub fn path(&self) -> &str {
+        &self.plan.path
+    }
+
+    /// The api-version sent.
+    pub fn api_version(&self) -> &str {
+        &self.plan.api_version
+    }
+
+    /// The JSON body sent, if any.
+    pub fn body(&self) -> Option<&Value> {
+        self.plan.body.as_ref()
+    }
+
+    pub(crate) fn shape(&self) -> Shape {
+        self.plan.shape
     }
 
     /// Whether the request needs a bearer token.
     pub(crate) fn needs_token(&self) -> bool {
-        self.shape != Shape::Discovery
+        self.plan.shape != Shape::Discovery
     }
 
-    /// The full URL on `endpoint`.
+    /// The full URL on `endpoint`: the api-version first, then the operation's parameters, then
+    /// the extra ones.
     pub(crate) fn url(&self, endpoint: &str) -> String {
         let mut q = form_urlencoded::Serializer::new(String::new());
-        q.append_pair("api-version", &self.api_version);
-        q.extend_pairs(&self.query);
-        format!("{endpoint}{}?{}", self.path, q.finish())
+        q.append_pair("api-version", &self.plan.api_version);
+        q.extend_pairs(&self.plan.query);
+        q.extend_pairs(&self.extra_query);
+        format!("{endpoint}{}?{}", self.plan.path, q.finish())
     }
 
-    fn new(method: Method, path: String, api_version: &str, shape: Shape) -> Self {
-        ArmRequest {
-            method,
-            path,
-            api_version: api_version.to_owned(),
-            query: Vec::new(),
-            body: None,
-            shape,
-        }
+    /// An operation without fields: its row alone decides, and the table's tests check it.
+    fn fieldless(operation: ArmOperation) -> Self {
+        Self::new(operation).expect("an operation without fields cannot be invalid")
     }
 }
 
-fn group_path(subscription_id: &str, name: &str) -> Result<String, ArmError> {
-    let sub = segment("subscription id", subscription_id)?;
-    Ok(format!(
-        "/subscriptions/{sub}/resourcegroups/{}",
-        percent_encode_non_ascii(group_name(name)?)
-    ))
+impl From<&ArmRequest> for ArmOperation {
+    fn from(request: &ArmRequest) -> Self {
+        request.operation.clone()
+    }
 }
 
-/// Non-ASCII letters (which ARM allows in names) as percent-encoded UTF-8; ASCII as is.
-fn percent_encode_non_ascii(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut buf = [0; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
+impl TryFrom<ArmOperation> for ArmRequest {
+    type Error = ArmError;
+
+    fn try_from(operation: ArmOperation) -> Result<Self, ArmError> {
+        Self::new(operation)
+    }
+}
+
+impl Serialize for ArmRequest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut json = serde_json::to_value(&self.operation).map_err(serde::ser::Error::custom)?;
+        if let Value::Object(fields) = &mut json {
+            if let Some(v) = &self.api_version_override {
+                fields.insert("api_version".into(), Value::from(v.as_str()));
+            }
+            if !self.extra_query.is_empty() {
+                let pairs =
+                    self.extra_query.iter().map(|(k, v)| Value::from(vec![k.as_str(), v.as_str()]));
+                fields.insert("query".into(), pairs.collect());
             }
         }
-    }
-    out
-}
-
-/// A path segment: non-empty, and nothing that would change the path.
-fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str, ArmError> {
-    let ok = !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok {
-        Ok(value)
-    } else {
-        Err(ArmError::config(format!("{what} {value:?} must be letters, digits and '-'")))
+        json.serialize(s)
     }
 }
 
-/// ARM's rule: 1–90 characters of letters, digits, `-_.()`, not ending in `.`.
-fn group_name(name: &str) -> Result<&str, ArmError> {
-    let chars_ok = name.chars().all(|c| c.is_alphanumeric() || "-_.()".contains(c));
-    let len = name.chars().count();
-    if (1..=90).contains(&len) && chars_ok && !name.ends_with('.') {
-        return Ok(name);
+impl<'de> Deserialize<'de> for ArmRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut fields = Map::<String, Value>::deserialize(d)?;
+        let generic =
+            fields.get("op").and_then(Value::as_str) == Some(ArmOperationKind::Generic.as_str());
+        let api_version = if generic { None } else { fields.remove("api_version") };
+        let query = fields.remove("query");
+        let operation = ArmOperation::deserialize(Value::Object(fields))
+            .map_err(|e| D::Error::custom(with_request_keys(e, generic)))?;
+        let invalid = |e: ArmError| D::Error::custom(e.problem());
+        let mut request = ArmRequest::new(operation).map_err(invalid)?;
+        let api_version = Option::<String>::deserialize(api_version.unwrap_or_default())
+            .map_err(|e| D::Error::custom(format!("api_version: {e}")))?;
+        if let Some(v) = api_version {
+            request = request.with_api_version(&v).map_err(invalid)?;
+        }
+        let query = Option::<Vec<(String, String)>>::deserialize(query.unwrap_or_default())
+            .map_err(|e| D::Error::custom(format!("query ([[name, value], …]): {e}")))?;
+        for (name, value) in query.unwrap_or_default() {
+            request = request.with_query(&name, &value);
+        }
+        Ok(request)
     }
-    Err(ArmError::config(format!(
-        "resource group name {name:?} is not valid: 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'"
-    )))
+}
+
+/// serde names the operation's own keys; the request's are accepted too.
+fn with_request_keys(e: serde_json::Error, generic: bool) -> String {
+    let message = e.to_string();
+    if !message.starts_with("unknown field") {
+        return message;
+    }
+    let also = if generic { "`query`" } else { "`api_version`, `query`" };
+    format!("{message}; every operation also takes {also}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arm::operation::tests::examples;
+    use crate::arm::ArmResultShape;
+    use serde_json::json;
 
     #[test]
     fn urls_carry_the_api_version_first() {
-        let r =
-            ArmRequest::list_resource_groups("0000-1", Some("tagName eq 'a'"), Some(5)).unwrap();
+        let r = ArmRequest::list_resource_groups("0000-1", Some("tagName eq 'a'"), Some(5))
+            .unwrap()
+            .with_query("extra", "1");
         assert_eq!(
             r.url("https://management.azure.com"),
-            "https://management.azure.com/subscriptions/0000-1/resourcegroups?api-version=2021-04-01&%24filter=tagName+eq+%27a%27&%24top=5"
+            "https://management.azure.com/subscriptions/0000-1/resourcegroups?api-version=2021-04-01&%24filter=tagName+eq+%27a%27&%24top=5&extra=1"
         );
+    }
+
+    /// Every named operation sends what its row says: method, filled-in path, api-version.
+    #[test]
+    fn requests_follow_the_table() {
+        for op in examples() {
+            let r = ArmRequest::new(op.clone()).unwrap();
+            let Some(spec) = op.kind().spec() else { continue };
+            assert_eq!((r.method(), r.api_version()), (&spec.method, spec.api_version));
+            let path = spec.path.replace("{subscription_id}", "0000-1").replace("{name}", "rg-1");
+            assert_eq!(r.path(), path, "{}", op.kind());
+            assert_eq!(r.needs_token(), spec.result != ArmResultShape::Cloud);
+        }
+        let create = ArmRequest::new(examples()[6].clone()).unwrap();
+        assert_eq!(
+            create.body(),
+            Some(&json!({"location": "westeurope", "tags": {"env": "test"}}))
+        );
+        assert_eq!(create.shape(), Shape::LongRunning);
+        let delete = ArmRequest::new(examples()[7].clone()).unwrap();
+        assert!(delete
+            .url("h")
+            .ends_with("&forceDeletionTypes=Microsoft.Compute%2FvirtualMachines"));
+        let untagged = ArmRequest::create_or_update_resource_group("s", "g", "l", None).unwrap();
+        assert_eq!(untagged.body(), Some(&json!({"location": "l"})), "tags only when given");
     }
 
     #[test]
@@ -276,8 +317,49 @@ mod tests {
             assert!(ArmRequest::get_resource_group("s", bad).is_err(), "{bad}");
         }
         assert!(ArmRequest::get_subscription("../x").is_err());
+        assert!(ArmRequest::create_or_update_resource_group("s", "g", " ", None).is_err());
         assert!(ArmRequest::generic("GET", "//evil.example/x", "1", None).is_err());
         assert!(ArmRequest::generic("GET", "/x?y=1", "1", None).is_err());
         assert!(ArmRequest::generic("BAD METHOD", "/x", "1", None).is_err());
+        assert!(ArmRequest::generic("GET", "/x", " ", None).is_err());
+        let both = ArmOperation::Generic {
+            method: "GET".into(),
+            path: "/x".into(),
+            api_version: "1".into(),
+            body: None,
+            paged: true,
+            long_running: true,
+        };
+        assert!(ArmRequest::new(both).is_err());
+    }
+
+    #[test]
+    fn serde_round_trip_with_overrides() {
+        for op in examples() {
+            let r = ArmRequest::new(op).unwrap().with_api_version("2030-01-01").unwrap();
+            let r = r.with_query("a", "1").with_query("a", "2");
+            let json = serde_json::to_value(&r).unwrap();
+            assert_eq!(json["api_version"], "2030-01-01");
+            assert_eq!(json["query"], json!([["a", "1"], ["a", "2"]]));
+            let back: ArmRequest = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(back, r, "{json}");
+        }
+    }
+
+    #[test]
+    fn deserialising_checks_and_names_keys() {
+        let err = |v: Value| serde_json::from_value::<ArmRequest>(v).unwrap_err().to_string();
+        let e = err(json!({"op": "get_resource_group", "subscription_id": "s", "nam": "g"}));
+        assert!(e.contains("`nam`") && e.contains("`name`") && e.contains("`api_version`"), "{e}");
+        let e = err(json!({"op": "get_resource_group", "subscription_id": "s", "name": "g."}));
+        assert!(e.starts_with("resource group name \"g.\" is not valid"), "{e}");
+        let e = err(json!({"op": "list_subscriptions", "api_version": " "}));
+        assert!(e.contains("api-version \" \""), "{e}");
+        let e = err(json!({"op": "list_subscriptions", "query": {"a": "b"}}));
+        assert!(e.starts_with("query"), "{e}");
+        let r: ArmRequest =
+            serde_json::from_value(json!({"op": "list_subscriptions", "api_version": "2"}))
+                .unwrap();
+        assert_eq!((r.api_version(), r.api_version_override()), ("2", Some("2")));
     }
 }

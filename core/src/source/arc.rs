@@ -6,7 +6,7 @@
 //! directly in the agent's key directory, end in `.key`, and contain no `..`. The size cap is
 //! given to the caller so the file is never read whole when it is larger.
 
-use super::{get, metadata, params};
+use super::request::GetRequest;
 use crate::error::ConfigError;
 use http::header::HeaderValue;
 
@@ -17,17 +17,9 @@ pub(crate) const DEFAULT_KEY_DIR: &str = "/var/opt/azcmagent/tokens";
 /// Largest key file accepted.
 pub(crate) const MAX_KEY_BYTES: u64 = 4096;
 
-const API_VERSION: &str = "2020-06-01";
-
-pub(super) fn request(
-    base: &str,
-    resource: &str,
-    id: Option<(&str, &str)>,
-    auth: Option<HeaderValue>,
-) -> http::Result<http::Request<Vec<u8>>> {
-    let query = params([("api-version", API_VERSION), ("resource", resource)], id);
-    get(base, &query, &[metadata(), ("authorization", auth)])
-}
+/// Both legs; the second carries the key as its secret, in `Authorization`.
+pub(super) const REQUEST: GetRequest =
+    GetRequest::new("2020-06-01").metadata().secret_header("authorization");
 
 /// `Authorization: Basic <key>` (hidden from `Debug`); an error when the key file holds
 /// something no header can carry.

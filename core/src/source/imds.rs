@@ -1,22 +1,15 @@
 //! Azure Instance Metadata Service: `GET /metadata/identity/oauth2/token` with `Metadata: true`.
 
-use super::{get, metadata, params};
+use super::request::GetRequest;
 use crate::env::EnvSnapshot;
 
 const DEFAULT_HOST: &str = "http://169.254.169.254";
 const PATH: &str = "/metadata/identity/oauth2/token";
-const API_VERSION: &str = "2018-02-01";
+
+pub(super) const REQUEST: GetRequest = GetRequest::new("2018-02-01").metadata();
 
 /// The token URL: `AZURE_POD_IDENTITY_AUTHORITY_HOST` (trailing `/` removed) replaces the host.
 pub(super) fn base(env: &EnvSnapshot) -> String {
     let host = env.get("AZURE_POD_IDENTITY_AUTHORITY_HOST").map(|h| h.trim().trim_end_matches('/'));
     format!("{}{PATH}", host.unwrap_or(DEFAULT_HOST))
-}
-
-pub(super) fn request(
-    base: &str,
-    resource: &str,
-    id: Option<(&str, &str)>,
-) -> http::Result<http::Request<Vec<u8>>> {
-    get(base, &params([("api-version", API_VERSION), ("resource", resource)], id), &[metadata()])
 }

@@ -1,8 +1,6 @@
 //! The deprecated VM extension (msrestazure's `port`): `POST localhost:PORT/oauth2/token`, form.
 
-use http::Method;
-
-use super::{builder, encode};
+use super::request::post_form;
 
 pub(super) fn base(port: u16) -> String {
     format!("http://localhost:{port}/oauth2/token")
@@ -15,8 +13,5 @@ pub(super) fn request(
 ) -> http::Result<http::Request<Vec<u8>>> {
     let mut form = vec![("resource", resource)];
     form.extend(id);
-    builder(Method::POST, base.to_owned())
-        .header("Metadata", "true")
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(encode(&form).into_bytes())
+    post_form(base, &form)
 }

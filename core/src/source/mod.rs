@@ -1,8 +1,9 @@
 //! Managed identity sources: which one applies (detection), and the exact request each expects.
 //!
 //! Detection follows azure-identity's order, with msrestazure's App Service 2017 rule; the result
-//! says which variables decided, so `doctor` can explain it. Each source module builds its
-//! request; this module holds what they share: the user-assigned parameter table and URL checks.
+//! says which variables decided, so `doctor` can explain it. Each source module states its
+//! request (`request` builds it, the same way for all); this module holds what they share: the
+//! user-assigned parameter table and URL checks.
 
 mod app_service;
 mod app_service_2017;
@@ -11,11 +12,12 @@ mod azure_ml;
 mod cloud_shell;
 mod imds;
 mod legacy;
+mod request;
 mod service_fabric;
 
 use std::fmt;
 
-use http::header::{HeaderName, HeaderValue};
+use http::header::HeaderValue;
 
 use crate::config::{Config, Identity, Resource};
 use crate::env::EnvSnapshot;
@@ -55,8 +57,8 @@ impl SourceKind {
         SourceKind::LegacyVmExtension,
     ];
 
-    /// The stable snake_case name used by every binding and the test vectors.
-    pub fn as_str(self) -> &'static str {
+    /// The stable snake_case name used by every binding, the test vectors and the emulator.
+    pub const fn as_str(self) -> &'static str {
         match self {
             SourceKind::Imds => "imds",
             SourceKind::AppService => "app_service",
@@ -302,17 +304,21 @@ impl Endpoint {
         let secret = || secret.clone();
         let arc_auth = arc_key.map(arc::basic_auth).transpose()?;
         let built = match self.kind {
-            SourceKind::Imds => imds::request(&self.base, res, id),
+            SourceKind::Imds => imds::REQUEST.build(&self.base, res, id, None),
             SourceKind::LegacyVmExtension => legacy::request(&self.base, res, id),
-            SourceKind::AppService => app_service::request(&self.base, res, id, secret()),
-            SourceKind::AppService2017 => app_service_2017::request(&self.base, res, id, secret()),
+            SourceKind::AppService => app_service::REQUEST.build(&self.base, res, id, secret()),
+            SourceKind::AppService2017 => {
+                app_service_2017::REQUEST.build(&self.base, res, id, secret())
+            }
             SourceKind::AzureMl => {
                 let id = id.or(self.default_client_id.as_deref().map(|c| ("clientid", c)));
-                azure_ml::request(&self.base, res, id, secret())
+                azure_ml::REQUEST.build(&self.base, res, id, secret())
             }
             SourceKind::CloudShell => cloud_shell::request(&self.base, res),
-            SourceKind::AzureArc => arc::request(&self.base, res, id, arc_auth),
-            SourceKind::ServiceFabric => service_fabric::request(&self.base, res, secret()),
+            SourceKind::AzureArc => arc::REQUEST.build(&self.base, res, id, arc_auth),
+            SourceKind::ServiceFabric => {
+                service_fabric::REQUEST.build(&self.base, res, None, secret())
+            }
         };
         built.map_err(|_| ConfigError::InvalidEndpoint {
             variable: "endpoint".to_owned(),
@@ -383,56 +389,11 @@ fn checked_url(variable: &'static str, value: &str) -> Result<String, ConfigErro
     Ok(value.to_owned())
 }
 
-/// `base?k=v&…` (or `&…` when `base` already has a query), form-url-encoded.
-fn with_query(base: &str, params: &[(&str, &str)]) -> String {
-    let query = encode(params);
-    let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}{query}")
-}
-
-/// `k=v&…`, form-url-encoded.
-fn encode(params: &[(&str, &str)]) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish()
-}
-
 /// A header value marked sensitive, so `Debug` of the request hides it.
 fn secret_header_value(value: &str) -> Option<HeaderValue> {
     let mut v = HeaderValue::from_str(value.trim()).ok()?;
     v.set_sensitive(true);
     Some(v)
-}
-
-/// A request builder for `url`.
-fn builder(method: http::Method, url: String) -> http::request::Builder {
-    http::Request::builder().method(method).uri(url)
-}
-
-/// `GET base?params` with `headers`; a header whose value is `None` is left out.
-fn get(
-    base: &str,
-    params: &[(&str, &str)],
-    headers: &[(&'static str, Option<HeaderValue>)],
-) -> http::Result<http::Request<Vec<u8>>> {
-    let mut b = builder(http::Method::GET, with_query(base, params));
-    for (name, value) in headers {
-        if let Some(value) = value {
-            b = b.header(HeaderName::from_static(name), value.clone());
-        }
-    }
-    b.body(Vec::new())
-}
-
-/// The common query: two fixed parameters, then the identity selector if any.
-fn params<'a>(
-    fixed: [(&'a str, &'a str); 2],
-    id: Option<(&'a str, &'a str)>,
-) -> Vec<(&'a str, &'a str)> {
-    fixed.into_iter().chain(id).collect()
-}
-
-/// `Metadata: true`, the SSRF guard header IMDS-like endpoints require.
-fn metadata() -> (&'static str, Option<HeaderValue>) {
-    ("metadata", Some(HeaderValue::from_static("true")))
 }
 
 #[cfg(test)]
@@ -465,7 +426,6 @@ mod tests {
         assert!(checked_url("X", "ftp://h/").is_err());
         assert!(checked_url("X", "not a url").is_err());
         assert!(checked_url("X", "http://127.0.0.1:9/msi").is_ok());
-        assert_eq!(with_query("http://h/p?x=1", &[("a", "b c")]), "http://h/p?x=1&a=b+c");
     }
 
     #[test]

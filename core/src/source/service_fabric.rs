@@ -2,20 +2,12 @@
 //! 2019-07-01-preview. The cluster certificate is self-signed, so the transport pins its SHA-1
 //! thumbprint instead of checking a chain.
 
-use super::{get, params};
+use super::request::GetRequest;
 use crate::error::ConfigError;
-use http::header::HeaderValue;
 
-const API_VERSION: &str = "2019-07-01-preview";
-
-pub(super) fn request(
-    base: &str,
-    resource: &str,
-    secret: Option<HeaderValue>,
-) -> http::Result<http::Request<Vec<u8>>> {
-    let query = params([("api-version", API_VERSION), ("resource", resource)], None);
-    get(base, &query, &[("secret", secret)])
-}
+/// No identity selector: the cluster assigns the application its identity.
+pub(super) const REQUEST: GetRequest =
+    GetRequest::new("2019-07-01-preview").secret_header("secret");
 
 /// The endpoint must be HTTPS: the secret header must not travel in clear.
 pub(super) fn check_https(url: &str) -> Result<(), ConfigError> {

@@ -1,12 +1,13 @@
-//! ARM operations (`ArmFlow`) with JSON in and out.
+//! ARM operations (`ArmFlow`) with JSON in and out: every shape is the serde form of a core type
+//! (`ArmRequest`, `ArmConfig`, `Cloud`, `ArmOutcome`, `ArmError`).
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::WireError;
-use super::{response, retry_settings, send, token_error_from, token_from, transport_failure};
+use super::{response, send, token_error_from, token_from, transport_failure};
 use crate::action::RequestId;
-use crate::arm::Cloud;
-use crate::arm::{ArmAction, ArmConfig, ArmError, ArmFlow, ArmOutcome, ArmRequest, ArmResponse};
+use crate::arm::{ArmAction, ArmConfig, ArmError, ArmFlow, ArmRequest, Cloud};
 use crate::time::UnixMillis;
 
 /// One ARM operation driven with JSON values.
@@ -16,23 +17,25 @@ pub struct JsonArmFlow {
 }
 
 impl JsonArmFlow {
-    /// Starts `operation` (`{"op": "list_resource_groups", "subscription_id": …}`; the
-    /// operations are those of this module's `request`) against `cloud` (`null` = public, a
-    /// name, or `{"arm_endpoint", "resource"}`).
+    /// Starts `operation` (`ArmRequest`'s serde form: `{"op": "list_resource_groups",
+    /// "subscription_id": …}`) with the limits `cfg` (`ArmConfig`'s) against `cloud` (`null` =
+    /// public, a name, or `{"arm_endpoint", "resource"}`).
     pub fn new(cfg: &Value, cloud: &Value, operation: &Value, now: u64) -> Result<Self, WireError> {
         let request = request(operation).map_err(failed)?;
-        let flow = ArmFlow::new(&arm_config(cfg), &cloud_of(cloud)?, &request, UnixMillis(now));
+        let cfg = arm_config(cfg).map_err(failed)?;
+        let flow = ArmFlow::new(&cfg, &cloud_of(cloud)?, &request, UnixMillis(now));
         Ok(JsonArmFlow { flow: flow.map_err(failed)? })
     }
 
     /// Resumes a long-running operation from its continuation token.
     pub fn resume(cfg: &Value, cloud: &Value, token: &str, now: u64) -> Result<Self, WireError> {
-        let flow = ArmFlow::resume(&arm_config(cfg), &cloud_of(cloud)?, token, UnixMillis(now));
+        let cfg = arm_config(cfg).map_err(failed)?;
+        let flow = ArmFlow::resume(&cfg, &cloud_of(cloud)?, token, UnixMillis(now));
         Ok(JsonArmFlow { flow: flow.map_err(failed)? })
     }
 
-    /// The next action: `need_token`, `send`, `wait_until_ms` or `done` (`response`, `items`,
-    /// `exists`, `cloud` or `error`).
+    /// The next action: `need_token`, `send`, `wait_until_ms` or `done` (`ArmOutcome`'s full
+    /// form, or `{"error": …}` in `ArmError`'s).
     pub fn poll(&mut self, now: u64) -> Value {
         match self.flow.poll(UnixMillis(now)) {
             ArmAction::NeedToken { resource, refresh } => {
@@ -40,8 +43,8 @@ impl JsonArmFlow {
             }
             ArmAction::Send(out) => send(&out),
             ArmAction::WaitUntil(t) => json!({"wait_until_ms": t.0}),
-            ArmAction::Done(Ok(outcome)) => json!({"done": outcome_json(outcome)}),
-            ArmAction::Done(Err(e)) => json!({"done": {"error": arm_error(&e)}}),
+            ArmAction::Done(Ok(outcome)) => json!({"done": outcome}),
+            ArmAction::Done(Err(e)) => json!({"done": {"error": e}}),
         }
     }
 
@@ -75,122 +78,83 @@ impl JsonArmFlow {
     }
 }
 
-/// ARM limits from `{"deadline_ms", "attempt_timeout_ms", "lro_poll_delay_ms", retry…}`.
-pub fn arm_config(c: &Value) -> ArmConfig {
-    let mut cfg = ArmConfig::default();
-    let ms = |name: &str| c[name].as_u64().map(std::time::Duration::from_millis);
-    cfg.deadline = ms("deadline_ms").unwrap_or(cfg.deadline);
-    cfg.attempt_timeout = ms("attempt_timeout_ms").unwrap_or(cfg.attempt_timeout);
-    cfg.lro_poll_delay = ms("lro_poll_delay_ms").unwrap_or(cfg.lro_poll_delay);
-    retry_settings(c, &mut cfg.retry);
-    cfg
+/// ARM limits from `{"deadline_ms", "attempt_timeout_ms", "lro_poll_delay_ms", retry…}`
+/// (`ArmConfig`'s serde form; `null` = the defaults).
+pub fn arm_config(c: &Value) -> Result<ArmConfig, ArmError> {
+    match c {
+        Value::Null => Ok(ArmConfig::default()),
+        c => ArmConfig::deserialize(c).map_err(|e| ArmError::config(format!("ARM config: {e}"))),
+    }
+}
+
+/// An ARM request from its serde form (`ArmRequest`'s: `{"op": …}`, with `api_version`).
+pub fn request(op: &Value) -> Result<ArmRequest, ArmError> {
+    ArmRequest::deserialize(op).map_err(|e| ArmError::config(e.to_string()))
 }
 
 fn failed(e: ArmError) -> WireError {
     WireError::of(e.code(), e)
 }
 
+/// `null` = public, a name, or `{"arm_endpoint", "resource"}` (`Cloud`'s serde form).
 fn cloud_of(v: &Value) -> Result<Cloud, WireError> {
-    match v {
-        Value::Null => Ok(Cloud::public()),
-        Value::String(name) => Cloud::from_name(name).ok_or_else(|| {
-            let problem = format!("unknown cloud {name:?}; one of public, us_government, china");
-            WireError::of("config", problem)
-        }),
-        custom => {
-            let s = |k: &str| custom[k].as_str().unwrap_or_default();
-            Cloud::custom(s("arm_endpoint"), s("resource")).map_err(failed)
-        }
+    let cloud = Option::<Cloud>::deserialize(v).map_err(|e| WireError::of("config", e))?;
+    Ok(cloud.unwrap_or_else(Cloud::public))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(cfg: Value, cloud: Value, op: Value) -> Result<JsonArmFlow, WireError> {
+        JsonArmFlow::new(&cfg, &cloud, &op, 1_700_000_000_000)
     }
-}
 
-/// An ARM request from `{"op", …}`: `discover_cloud`, `list_subscriptions`, `get_subscription`,
-/// `list_resource_groups` (`filter`, `top`), `get_resource_group`, `resource_group_exists`,
-/// `create_or_update_resource_group` (`location`, `tags`), `delete_resource_group`
-/// (`force_deletion_types`), or `request` (`method`, `path`, `api_version`, `body`, `paged`,
-/// `lro`). `api_version` overrides the operation's own.
-pub fn request(op: &Value) -> Result<ArmRequest, ArmError> {
-    let s = |k: &str| op[k].as_str();
-    let (sub, name) = (s("subscription_id").unwrap_or_default(), s("name").unwrap_or_default());
-    let request = match s("op").unwrap_or_default() {
-        "discover_cloud" => ArmRequest::discover_cloud(),
-        "list_subscriptions" => ArmRequest::list_subscriptions(),
-        "get_subscription" => ArmRequest::get_subscription(sub)?,
-        "list_resource_groups" => {
-            let top = op["top"].as_u64().map(|t| t.min(u32::MAX as u64) as u32);
-            ArmRequest::list_resource_groups(sub, s("filter"), top)?
+    #[test]
+    fn clouds_configs_and_operations_in_their_serde_forms() {
+        let op = json!({"op": "discover_cloud"});
+        let custom = json!({"arm_endpoint": "http://127.0.0.1:1", "resource": "r"});
+        for cloud in [Value::Null, json!("china"), custom] {
+            assert!(start(json!({}), cloud.clone(), op.clone()).is_ok(), "{cloud}");
         }
-        "get_resource_group" => ArmRequest::get_resource_group(sub, name)?,
-        "resource_group_exists" => ArmRequest::resource_group_exists(sub, name)?,
-        "create_or_update_resource_group" => {
-            let location = s("location").unwrap_or_default();
-            ArmRequest::create_or_update_resource_group(
-                sub,
-                name,
-                location,
-                op["tags"].as_object(),
-            )?
-        }
-        "delete_resource_group" => {
-            ArmRequest::delete_resource_group(sub, name, s("force_deletion_types"))?
-        }
-        "request" => return generic(op),
-        other => return Err(ArmError::config(format!("unknown ARM operation {other:?}"))),
-    };
-    match s("api_version") {
-        Some(v) => request.with_api_version(v),
-        None => Ok(request),
+        let fails = |cfg: Value, cloud: Value, op: Value, says: &str| {
+            let e = start(cfg, cloud, op).unwrap_err();
+            assert_eq!(e.code, "config", "{e}");
+            assert!(e.message.contains(says), "{e}");
+        };
+        fails(json!({}), json!("mars"), op.clone(), "unknown cloud \"mars\"");
+        fails(json!({}), json!({"arm_endpoint": "http://10.1.1.1", "resource": "r"}), op, "https");
+        fails(
+            json!({"deadline": 1}),
+            Value::Null,
+            json!({"op": "list_subscriptions"}),
+            "`deadline_ms`",
+        );
+        fails(json!(null), Value::Null, json!({"op": "list_subscriptions", "x": 1}), "`x`");
     }
-}
 
-fn generic(op: &Value) -> Result<ArmRequest, ArmError> {
-    let s = |k: &str| op[k].as_str();
-    let method = s("method").unwrap_or("GET");
-    let path = s("path").unwrap_or_default();
-    let r = ArmRequest::generic(
-        method,
-        path,
-        s("api_version").unwrap_or_default(),
-        op.get("body").cloned(),
-    )?;
-    let r = if op["paged"].as_bool() == Some(true) { r.paged() } else { r };
-    Ok(if op["lro"].as_bool() == Some(true) { r.long_running() } else { r })
-}
+    #[test]
+    fn outcomes_and_errors_in_their_serde_forms() {
+        let cloud = json!({"arm_endpoint": "http://127.0.0.1:1", "resource": "r"});
+        let mut flow = start(json!({}), cloud, json!({"op": "discover_cloud"})).unwrap();
+        let send = flow.poll(0);
+        let id = send["send"]["id"].as_u64().unwrap();
+        let body = r#"{"authentication": {"audiences": ["https://a/"]}}"#;
+        flow.handle_response(id, &json!({"status": 200, "body": body}), 0).unwrap();
+        let done = flow.poll(0);
+        assert_eq!(done["done"]["cloud"]["resource"], "https://a/", "{done}");
 
-fn outcome_json(outcome: ArmOutcome) -> Value {
-    match outcome {
-        ArmOutcome::Response(r) => json!({"response": response_json(&r)}),
-        ArmOutcome::Items { items, last } => json!({"items": items, "last": response_json(&last)}),
-        ArmOutcome::Exists { exists, last } => {
-            json!({"exists": exists, "last": response_json(&last)})
-        }
-        ArmOutcome::Cloud(c) => {
-            json!({"cloud": {"arm_endpoint": c.endpoint(), "resource": c.resource().as_str()}})
-        }
+        let cloud = json!({"arm_endpoint": "http://127.0.0.1:1", "resource": "r"});
+        let op = json!({"op": "get_subscription", "subscription_id": "s"});
+        let mut flow = start(json!({"max_retries": 0}), cloud, op).unwrap();
+        assert_eq!(flow.poll(0)["need_token"]["resource"], "r");
+        let token = json!({"token": {"access_token": "t", "expires_on_ms": 9_000_000_000_000u64}});
+        flow.handle_token(&token, 0).unwrap();
+        let id = flow.poll(0)["send"]["id"].as_u64().unwrap();
+        let answer = json!({"status": 404, "json": {"error": {"code": "SubscriptionNotFound"}}});
+        flow.handle_response(id, &answer, 0).unwrap();
+        let error = &flow.poll(0)["done"]["error"];
+        assert_eq!((&error["code"], &error["status"]), (&json!("not_found"), &json!(404)));
+        assert_eq!(error["arm_code"], "SubscriptionNotFound");
     }
-}
-
-fn response_json(r: &ArmResponse) -> Value {
-    json!({
-        "status": r.status,
-        "body": r.body,
-        "request_id": r.request_id,
-        "correlation_id": r.correlation_id,
-        "rate_limits": r.rate_limits.0,
-    })
-}
-
-/// An ARM error as JSON: stable code, message, status, ARM's error code and target.
-pub fn arm_error(e: &ArmError) -> Value {
-    let body = e.body.as_deref();
-    json!({
-        "code": e.code(),
-        "message": e.to_string(),
-        "status": e.status,
-        "arm_code": body.and_then(|b| b.code.as_deref()),
-        "target": body.and_then(|b| b.target.as_deref()),
-        "details_count": body.map_or(0, |b| b.details.len()),
-        "request_id": e.request_id,
-        "correlation_id": e.correlation_id,
-    })
 }

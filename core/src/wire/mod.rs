@@ -18,7 +18,6 @@ mod cache;
 mod flow;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
@@ -89,15 +88,6 @@ pub fn config(c: &Value) -> Result<(Config, Resource), WireError> {
         _ => Resource::from_scopes::<&str>(&[]),
     };
     Ok((cfg, resource.map_err(config)?))
-}
-
-fn retry_settings(c: &Value, retry: &mut crate::config::RetryPolicy) {
-    let ms = |name: &str| c[name].as_u64().map(Duration::from_millis);
-    retry.max_retries = c["max_retries"].as_u64().map_or(retry.max_retries, |n| n as u32);
-    retry.initial_delay = ms("initial_delay_ms").unwrap_or(retry.initial_delay);
-    retry.max_delay = ms("max_delay_ms").unwrap_or(retry.max_delay);
-    retry.jitter = c["jitter"].as_f64().unwrap_or(retry.jitter);
-    retry.seed = c["seed"].as_u64().unwrap_or(retry.seed);
 }
 
 fn source_kind(name: &str) -> Result<SourceKind, WireError> {
@@ -280,6 +270,7 @@ fn typed<T: serde::de::DeserializeOwned>(what: &str, v: &Value) -> Result<T, Wir
 mod tests {
     use super::*;
     use crate::error::{Attempt, AttemptResult};
+    use std::time::Duration;
 
     #[test]
     fn a_token_error_comes_back_with_its_kind_status_and_attempts() {

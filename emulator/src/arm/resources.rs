@@ -13,17 +13,7 @@ use crate::shared::lock;
 
 /// Lists every resource whose id starts with `scope/` (a whole subscription or group).
 pub(crate) fn list_under(ctx: &Ctx, scope: &str) -> Reply {
-    if ctx.req.method != Method::GET {
-        return method_not_allowed(&ctx.req.method);
-    }
-    let prefix = format!("{}/", scope.to_lowercase());
-    let items = lock(&ctx.shared.arm)
-        .resources
-        .iter()
-        .filter(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, r)| r.body.clone())
-        .collect();
-    paging::page(items, ctx.req, &ctx.base, ctx.shared.cfg.arm_page_size)
+    list(ctx, scope, |_| true)
 }
 
 /// `/subscriptions/{sub}/providers/{ns}` and its `/register` action: every provider is registered.
@@ -158,14 +148,19 @@ pub(crate) fn generic(
 
 /// A collection URL: the direct children of that type, paged.
 fn collection(ctx: &Ctx, id: &str) -> Reply {
+    list(ctx, id, |rest| !rest.contains('/'))
+}
+
+/// `GET`: the resources under `scope/` whose id below it passes `keep`, paged.
+fn list(ctx: &Ctx, scope: &str, keep: impl Fn(&str) -> bool) -> Reply {
     if ctx.req.method != Method::GET {
         return method_not_allowed(&ctx.req.method);
     }
-    let prefix = format!("{}/", id.to_lowercase());
+    let prefix = format!("{}/", scope.to_lowercase());
     let items = lock(&ctx.shared.arm)
         .resources
         .iter()
-        .filter(|(k, _)| k.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')))
+        .filter(|(k, _)| k.strip_prefix(&prefix).is_some_and(&keep))
         .map(|(_, r)| r.body.clone())
         .collect();
     paging::page(items, ctx.req, &ctx.base, ctx.shared.cfg.arm_page_size)

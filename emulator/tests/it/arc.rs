@@ -12,7 +12,7 @@ fn two_legs_with_the_key_file() {
     let emu = start();
     let endpoint = env(&emu, "azure_arc", "IDENTITY_ENDPOINT");
     assert_eq!(env(&emu, "azure_arc", "AZMI_ARC_KEY_DIR"), emu.arc_key_dir().display().to_string());
-    let target = url(&endpoint, "", &[("api-version", "2020-06-01"), ("resource", ARM)]);
+    let target = token_url(&endpoint, "", "2020-06-01", &[]);
 
     let first = get(&target, &[("Metadata", "true")]);
     assert_eq!(first.status, 401);
@@ -58,8 +58,7 @@ fn user_assigned_requests_are_echoed() {
         ("object_id", uami.object_id.as_str()),
         ("msi_res_id", uami.resource_id.as_str()),
     ] {
-        let target =
-            url(&endpoint, "", &[("api-version", "2020-06-01"), ("resource", ARM), (param, value)]);
+        let target = token_url(&endpoint, "", "2020-06-01", &[(param, value)]);
         let first = get(&target, &[("Metadata", "true")]);
         let key =
             std::fs::read_to_string(realm_path(first.header("www-authenticate").unwrap())).unwrap();
@@ -78,10 +77,7 @@ fn key_directory_is_removed_on_drop() {
     let emu = start();
     let dir = emu.arc_key_dir();
     let endpoint = env(&emu, "azure_arc", "IDENTITY_ENDPOINT");
-    get(
-        &url(&endpoint, "", &[("api-version", "2020-06-01"), ("resource", ARM)]),
-        &[("Metadata", "true")],
-    );
+    get(&token_url(&endpoint, "", "2020-06-01", &[]), &[("Metadata", "true")]);
     assert!(dir.is_dir());
     drop(emu);
     assert!(!dir.exists());
@@ -94,10 +90,7 @@ fn a_configured_key_directory_is_kept_but_emptied() {
     let emu = start_with(|c| c.arc_key_dir = Some(dir.clone()));
     assert_eq!(emu.arc_key_dir(), dir);
     let endpoint = env(&emu, "azure_arc", "IDENTITY_ENDPOINT");
-    let first = get(
-        &url(&endpoint, "", &[("api-version", "2020-06-01"), ("resource", ARM)]),
-        &[("Metadata", "true")],
-    );
+    let first = get(&token_url(&endpoint, "", "2020-06-01", &[]), &[("Metadata", "true")]);
     let key = realm_path(first.header("www-authenticate").unwrap());
     assert_eq!(key.parent().unwrap(), dir);
     assert!(key.is_file());

@@ -19,12 +19,17 @@ fn groups_url(emu: &Emulator) -> String {
 }
 
 fn put_group(emu: &Emulator, auth: &str, name: &str) -> Resp {
-    send(
+    arm(
         "PUT",
         &format!("{}/{name}?{RG_API}", groups_url(emu)),
-        &[("Authorization", auth)],
+        auth,
         Some(&json!({ "location": "West US", "tags": { "owner": "azmi" } })),
     )
+}
+
+/// An ARM call with `Authorization: auth`.
+fn arm(method: &str, url: &str, auth: &str, body: Option<&Value>) -> Resp {
+    send(method, url, &[("Authorization", auth)], body)
 }
 
 /// Follows `nextLink` from `first`, returning each page's item names.
@@ -137,7 +142,7 @@ fn resource_group_lifecycle_with_lro_delete() {
     let auth = bearer(&emu);
     let group = format!("{}/Demo-RG?{RG_API}", groups_url(&emu));
 
-    assert_eq!(send("HEAD", &group, &[("Authorization", &auth)], None).status, 404);
+    assert_eq!(arm("HEAD", &group, &auth, None).status, 404);
     let r = put_group(&emu, &auth, "Demo-RG");
     assert_eq!(r.status, 201);
     let body = r.json();
@@ -150,12 +155,12 @@ fn resource_group_lifecycle_with_lro_delete() {
     assert_eq!(body["tags"], json!({ "owner": "azmi" }));
     assert_eq!(body["properties"]["provisioningState"], "Succeeded");
     assert_eq!(put_group(&emu, &auth, "Demo-RG").status, 200, "update");
-    assert_eq!(send("HEAD", &group, &[("Authorization", &auth)], None).status, 204);
+    assert_eq!(arm("HEAD", &group, &auth, None).status, 204);
     // Names are case-insensitive.
     let r = get(&format!("{}/demo-rg?{RG_API}", groups_url(&emu)), &[("Authorization", &auth)]);
     assert_eq!(r.json()["name"], "Demo-RG");
 
-    let r = send("DELETE", &group, &[("Authorization", &auth)], None);
+    let r = arm("DELETE", &group, &auth, None);
     assert_eq!(r.status, 202);
     assert_eq!(r.header("retry-after"), Some("1"));
     assert!(r.header("x-ms-ratelimit-remaining-subscription-deletes").is_some());
@@ -171,11 +176,11 @@ fn resource_group_lifecycle_with_lro_delete() {
         assert_eq!(r.header("retry-after"), Some("1"));
     }
     assert_eq!(get(&op, &[("Authorization", &auth)]).json()["status"], "Succeeded");
-    assert_eq!(send("HEAD", &group, &[("Authorization", &auth)], None).status, 404);
+    assert_eq!(arm("HEAD", &group, &auth, None).status, 404);
     let r = get(&group, &[("Authorization", &auth)]);
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["error"]["code"], "ResourceGroupNotFound");
-    assert_eq!(send("DELETE", &group, &[("Authorization", &auth)], None).status, 404);
+    assert_eq!(arm("DELETE", &group, &auth, None).status, 404);
 }
 
 #[test]
@@ -186,24 +191,14 @@ fn location_polling_and_lro_settings() {
     });
     let auth = bearer(&emu);
     put_group(&emu, &auth, "rg");
-    let r = send(
-        "DELETE",
-        &format!("{}/rg?{RG_API}", groups_url(&emu)),
-        &[("Authorization", &auth)],
-        None,
-    );
+    let r = arm("DELETE", &format!("{}/rg?{RG_API}", groups_url(&emu)), &auth, None);
     assert_eq!(r.header("retry-after"), Some("3"));
     let location = r.header("location").unwrap().to_owned();
     let r = get(&location, &[("Authorization", &auth)]);
     assert_eq!(r.status, 202);
     assert!(r.header("location").is_some());
     assert_eq!(get(&location, &[("Authorization", &auth)]).status, 200);
-    let r = send(
-        "PUT",
-        &format!("{}/rg?{RG_API}", groups_url(&emu)),
-        &[("Authorization", &auth)],
-        Some(&json!({})),
-    );
+    let r = arm("PUT", &format!("{}/rg?{RG_API}", groups_url(&emu)), &auth, Some(&json!({})));
     assert_eq!(r.json()["error"]["code"], "LocationRequired");
 }
 
@@ -214,44 +209,29 @@ fn generic_resources_are_stored() {
     put_group(&emu, &auth, "rg");
     let collection = format!("{}/rg/providers/Microsoft.Storage/storageAccounts", groups_url(&emu));
     let one = format!("{collection}/acct1?api-version=2023-01-01");
-    let r = send(
+    let r = arm(
         "PUT",
         &one,
-        &[("Authorization", &auth)],
+        &auth,
         Some(&json!({ "location": "westus", "sku": { "name": "Standard_LRS" } })),
     );
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["type"], "Microsoft.Storage/storageAccounts");
     assert_eq!(r.json()["name"], "acct1");
     assert_eq!(r.json()["sku"]["name"], "Standard_LRS");
-    send(
-        "PUT",
-        &format!("{collection}/acct2?api-version=2023-01-01"),
-        &[("Authorization", &auth)],
-        Some(&json!({})),
-    );
-    send(
-        "PUT",
-        &format!("{collection}/acct3?api-version=2023-01-01"),
-        &[("Authorization", &auth)],
-        Some(&json!({})),
-    );
+    arm("PUT", &format!("{collection}/acct2?api-version=2023-01-01"), &auth, Some(&json!({})));
+    arm("PUT", &format!("{collection}/acct3?api-version=2023-01-01"), &auth, Some(&json!({})));
     assert_eq!(get(&one, &[("Authorization", &auth)]).json()["sku"]["name"], "Standard_LRS");
     let pages = all_pages(&auth, &format!("{collection}?api-version=2023-01-01"));
     assert_eq!(pages.concat(), ["acct1", "acct2", "acct3"]);
 
-    assert_eq!(send("DELETE", &one, &[("Authorization", &auth)], None).status, 200);
-    assert_eq!(send("DELETE", &one, &[("Authorization", &auth)], None).status, 204);
+    assert_eq!(arm("DELETE", &one, &auth, None).status, 200);
+    assert_eq!(arm("DELETE", &one, &auth, None).status, 204);
     let r = get(&one, &[("Authorization", &auth)]);
     assert_eq!((r.status, r.json()["error"]["code"].as_str()), (404, Some("ResourceNotFound")));
 
     // A group's resources go with it.
-    let r = send(
-        "DELETE",
-        &format!("{}/rg?{RG_API}", groups_url(&emu)),
-        &[("Authorization", &auth)],
-        None,
-    );
+    let r = arm("DELETE", &format!("{}/rg?{RG_API}", groups_url(&emu)), &auth, None);
     let op = r.header("azure-asyncoperation").unwrap().to_owned();
     while get(&op, &[("Authorization", &auth)]).json()["status"] != "Succeeded" {}
     put_group(&emu, &auth, "rg");
@@ -261,10 +241,10 @@ fn generic_resources_are_stored() {
         json!([])
     );
     // No group: 404 for its resources.
-    let r = send(
+    let r = arm(
         "PUT",
         &format!("{}/nope/providers/A.B/c/d?api-version=1", groups_url(&emu)),
-        &[("Authorization", &auth)],
+        &auth,
         Some(&json!({})),
     );
     assert_eq!(r.json()["error"]["code"], "ResourceGroupNotFound");
@@ -355,13 +335,13 @@ fn state_persists_across_restarts_and_reset_restores_it() {
         let emu = start_with(|c| c.state_file = Some(file.clone()));
         let auth = bearer(&emu);
         put_group(&emu, &auth, "kept");
-        send(
+        arm(
             "PUT",
             &format!(
                 "{}/kept/providers/Microsoft.Web/sites/app?api-version=2022-03-01",
                 groups_url(&emu)
             ),
-            &[("Authorization", &auth)],
+            &auth,
             Some(&json!({ "location": "westus" })),
         );
     }

@@ -8,11 +8,7 @@ use serde_json::json;
 use crate::support::*;
 
 fn imds_url(emu: &Emulator) -> String {
-    url(
-        &emu.http_url(),
-        "/metadata/identity/oauth2/token",
-        &[("api-version", "2018-02-01"), ("resource", ARM)],
-    )
+    token_url(&emu.http_url(), "/metadata/identity/oauth2/token", "2018-02-01", &[])
 }
 
 fn imds(emu: &Emulator) -> Result<Resp, ureq::Error> {
@@ -137,7 +133,7 @@ fn faults_are_per_endpoint_and_in_each_shape() {
     assert_eq!(imds(&emu).unwrap().status, 200);
     let endpoint = env(&emu, "app_service", "IDENTITY_ENDPOINT");
     let header = env(&emu, "app_service", "IDENTITY_HEADER");
-    let target = url(&endpoint, "", &[("api-version", "2019-08-01"), ("resource", ARM)]);
+    let target = token_url(&endpoint, "", "2019-08-01", &[]);
     let r = get(&target, &[("X-IDENTITY-HEADER", &header)]);
     assert_eq!((r.status, r.json()["statusCode"].as_u64()), (400, Some(400)));
     let r = get(&target, &[("X-IDENTITY-HEADER", &header)]);

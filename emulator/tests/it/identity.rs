@@ -11,11 +11,7 @@ fn imds_system_and_user_assigned() {
     let base = env(&emu, "imds", "AZURE_POD_IDENTITY_AUTHORITY_HOST");
     let ids = emu.identities().to_vec();
     let path = "/metadata/identity/oauth2/token";
-    let q = |extra: &[(&'static str, &str)]| {
-        let mut query = vec![("api-version", "2018-02-01"), ("resource", ARM)];
-        query.extend_from_slice(extra);
-        url(&base, path, &query)
-    };
+    let q = |extra: &[(&str, &str)]| token_url(&base, path, "2018-02-01", extra);
 
     let r = get(&q(&[]), &[("Metadata", "true")]);
     assert_eq!(r.status, 200, "{}", r.body);
@@ -76,11 +72,7 @@ fn app_service_2019_checks_the_header_and_echoes_client_id() {
     let endpoint = env(&emu, "app_service", "IDENTITY_ENDPOINT");
     let header = env(&emu, "app_service", "IDENTITY_HEADER");
     let ids = emu.identities().to_vec();
-    let q = |extra: &[(&'static str, &str)]| {
-        let mut query = vec![("api-version", "2019-08-01"), ("resource", ARM)];
-        query.extend_from_slice(extra);
-        url(&endpoint, "", &query)
-    };
+    let q = |extra: &[(&str, &str)]| token_url(&endpoint, "", "2019-08-01", extra);
 
     let r = get(&q(&[]), &[("X-IDENTITY-HEADER", &header)]);
     assert_eq!(r.status, 200, "{}", r.body);
@@ -119,7 +111,7 @@ fn identity_header_rotation() {
     let emu = start();
     let endpoint = env(&emu, "app_service", "IDENTITY_ENDPOINT");
     let old = env(&emu, "app_service", "IDENTITY_HEADER");
-    let target = url(&endpoint, "", &[("api-version", "2019-08-01"), ("resource", ARM)]);
+    let target = token_url(&endpoint, "", "2019-08-01", &[]);
     assert_eq!(get(&target, &[("X-IDENTITY-HEADER", &old)]).status, 200);
 
     let new = emu.rotate_identity_header();
@@ -196,38 +188,22 @@ fn azure_ml_int_expiry_and_clientid() {
     let endpoint = env(&emu, "azure_ml", "MSI_ENDPOINT");
     let secret = env(&emu, "azure_ml", "MSI_SECRET");
     let ids = emu.identities().to_vec();
-    let r = get(
-        &url(&endpoint, "", &[("api-version", "2017-09-01"), ("resource", ARM)]),
-        &[("secret", &secret)],
-    );
+    let r = get(&token_url(&endpoint, "", "2017-09-01", &[]), &[("secret", &secret)]);
     assert_eq!(r.status, 200, "{}", r.body);
     let body = r.json();
     assert!(body["expires_on"].is_u64(), "an integer: {body}");
     assert_token_for(&emu, body["access_token"].as_str().unwrap(), &ids[0], ARM);
 
     let r = get(
-        &url(
-            &endpoint,
-            "",
-            &[("api-version", "2017-09-01"), ("resource", ARM), ("clientid", &ids[2].client_id)],
-        ),
+        &token_url(&endpoint, "", "2017-09-01", &[("clientid", &ids[2].client_id)]),
         &[("secret", &secret)],
     );
     assert_token_for(&emu, r.json()["access_token"].as_str().unwrap(), &ids[2], ARM);
     // An empty clientid (DEFAULT_IDENTITY_CLIENT_ID unset) means the system identity.
-    let r = get(
-        &url(&endpoint, "", &[("api-version", "2017-09-01"), ("resource", ARM), ("clientid", "")]),
-        &[("secret", &secret)],
-    );
+    let r =
+        get(&token_url(&endpoint, "", "2017-09-01", &[("clientid", "")]), &[("secret", &secret)]);
     assert_token_for(&emu, r.json()["access_token"].as_str().unwrap(), &ids[0], ARM);
-    assert_eq!(
-        get(
-            &url(&endpoint, "", &[("api-version", "2017-09-01"), ("resource", ARM)]),
-            &[("secret", "x")]
-        )
-        .status,
-        401
-    );
+    assert_eq!(get(&token_url(&endpoint, "", "2017-09-01", &[]), &[("secret", "x")]).status, 401);
 }
 
 #[test]
@@ -272,11 +248,7 @@ fn token_lifetime_is_configurable() {
     let emu = start_with(|c| c.token_lifetime = std::time::Duration::from_secs(5));
     let base = env(&emu, "imds", "AZURE_POD_IDENTITY_AUTHORITY_HOST");
     let r = get(
-        &url(
-            &base,
-            "/metadata/identity/oauth2/token",
-            &[("api-version", "2018-02-01"), ("resource", ARM)],
-        ),
+        &token_url(&base, "/metadata/identity/oauth2/token", "2018-02-01", &[]),
         &[("Metadata", "true")],
     );
     assert_eq!(r.json()["expires_in"], "5");

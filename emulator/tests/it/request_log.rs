@@ -11,11 +11,7 @@ fn log_never_contains_tokens_or_secrets() {
 
     let header = env(&emu, "app_service", "IDENTITY_HEADER");
     let r = get(
-        &url(
-            &env(&emu, "app_service", "IDENTITY_ENDPOINT"),
-            "",
-            &[("api-version", "2019-08-01"), ("resource", ARM)],
-        ),
+        &token_url(&env(&emu, "app_service", "IDENTITY_ENDPOINT"), "", "2019-08-01", &[]),
         &[("X-IDENTITY-HEADER", &header)],
     );
     secrets.push(header);
@@ -23,21 +19,13 @@ fn log_never_contains_tokens_or_secrets() {
 
     let ml = env(&emu, "azure_ml", "MSI_SECRET");
     get(
-        &url(
-            &env(&emu, "azure_ml", "MSI_ENDPOINT"),
-            "",
-            &[("api-version", "2017-09-01"), ("resource", ARM)],
-        ),
+        &token_url(&env(&emu, "azure_ml", "MSI_ENDPOINT"), "", "2017-09-01", &[]),
         &[("secret", &ml)],
     );
     secrets.push(ml);
     secrets.push(env(&emu, "service_fabric", "IDENTITY_HEADER"));
 
-    let arc = url(
-        &env(&emu, "azure_arc", "IDENTITY_ENDPOINT"),
-        "",
-        &[("api-version", "2020-06-01"), ("resource", ARM)],
-    );
+    let arc = token_url(&env(&emu, "azure_arc", "IDENTITY_ENDPOINT"), "", "2020-06-01", &[]);
     let first = get(&arc, &[("Metadata", "true")]);
     let key_path =
         first.header("www-authenticate").unwrap().trim_start_matches("Basic realm=").to_owned();

@@ -44,7 +44,7 @@ fn token_over_pinned_https() {
     assert_eq!(thumbprint.len(), 40);
     assert!(thumbprint.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
 
-    let target = url(&endpoint, "", &[("api-version", "2019-07-01-preview"), ("resource", ARM)]);
+    let target = token_url(&endpoint, "", "2019-07-01-preview", &[]);
     let r = pinned_get(&target, &thumbprint, &[("Secret", &secret)]).unwrap();
     assert_eq!(r.status, 200, "{}", r.body);
     let body = r.json();
@@ -60,7 +60,7 @@ fn token_over_pinned_https() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["error"]["code"], "ManagedIdentityNotFound");
     let r = pinned_get(
-        &url(&endpoint, "", &[("api-version", "2019-08-01"), ("resource", ARM)]),
+        &token_url(&endpoint, "", "2019-08-01", &[]),
         &thumbprint,
         &[("Secret", &secret)],
     )

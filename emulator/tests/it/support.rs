@@ -123,6 +123,13 @@ pub fn url(base: &str, path: &str, query: &[(&str, &str)]) -> String {
     }
 }
 
+/// A token URL: `base + path + ?api-version=…&resource=ARM`, then `extra`.
+pub fn token_url(base: &str, path: &str, api_version: &str, extra: &[(&str, &str)]) -> String {
+    let mut query = vec![("api-version", api_version), ("resource", ARM)];
+    query.extend_from_slice(extra);
+    url(base, path, &query)
+}
+
 pub fn env(emu: &Emulator, source: &str, name: &str) -> String {
     emu.env_for(source)
         .into_iter()
