@@ -38,11 +38,14 @@ export declare class ArmClient {
   listResourceGroups(subscriptionId: string): Promise<any[]>
   /** Creates or updates a resource group; resolves to it. */
   createResourceGroup(subscriptionId: string, name: string, location: string, tags?: Record<string, any> | undefined | null): Promise<any>
-  /** Deletes a resource group and waits until ARM says it is gone. */
-  deleteResourceGroup(subscriptionId: string, name: string): Promise<void>
   /**
-   * Any ARM request: `method` on `path` (from `/subscriptions/...`) with `api-version`; lists
-   * resolve to their items (every page), others to the response body.
+   * Deletes a resource group and waits until ARM says it is gone; resolves to ARM's last
+   * answer (the operation's final status, when ARM sends one).
+   */
+  deleteResourceGroup(subscriptionId: string, name: string): Promise<any>
+  /**
+   * Any single ARM request: `method` on `path` (from `/subscriptions/...`) with
+   * `api-version`; resolves to the response body.
    */
   request(method: string, path: string, apiVersion: string, body?: any | undefined | null): Promise<any>
 }
@@ -53,8 +56,8 @@ export declare class ArmClient {
  */
 export declare class ArmFlow {
   /**
-   * A flow for an operation (`{"list_subscriptions": {}}`, ...), with optional ARM config and
-   * cloud.
+   * A flow for an operation (the core's `ArmRequest` JSON: `{"op": "list_subscriptions"}`,
+   * ...), with optional ARM config and cloud.
    */
   constructor(operation: any, nowMs: number, config?: any | undefined | null, cloud?: any | undefined | null)
   /** Goes on with a long-running operation from its continuation token. */

@@ -115,7 +115,8 @@ describe("azmi's ArmClient", () => {
     assert.ok((await arm.listResourceGroups(sub)).some((g) => g.name === 'azmi-arm-rg'))
     const got = await arm.request('GET', `/subscriptions/${sub}/resourcegroups/azmi-arm-rg`, '2021-04-01')
     assert.equal(got.location, 'northeurope')
-    await arm.deleteResourceGroup(sub, 'azmi-arm-rg')
+    // The outcome's natural value, as the core converts it: ARM's last answer, the final status.
+    assert.equal((await arm.deleteResourceGroup(sub, 'azmi-arm-rg')).status, 'Succeeded')
     assert.ok(!(await arm.listResourceGroups(sub)).some((g) => g.name === 'azmi-arm-rg'))
     await assert.rejects(arm.request('GET', `/subscriptions/${sub}/resourcegroups/azmi-arm-rg`, '2021-04-01'), (e) => {
       assert.equal(e.name, 'ArmError')

@@ -173,8 +173,8 @@ pub struct ArmFlow {
 
 #[napi]
 impl ArmFlow {
-    /// A flow for an operation (`{"list_subscriptions": {}}`, ...), with optional ARM config and
-    /// cloud.
+    /// A flow for an operation (the core's `ArmRequest` JSON: `{"op": "list_subscriptions"}`,
+    /// ...), with optional ARM config and cloud.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         env: Env,
