@@ -31,18 +31,21 @@ export declare class AccessToken {
 /** Calls Azure Resource Manager as a managed identity. Results are plain JSON values. */
 export declare class ArmClient {
   /** A client for a cloud, with tokens from `credential` (its cache is shared). */
-  constructor(credential: ManagedIdentityCredential, options?: ArmClientOptions | undefined | null)
+  constructor(credential: ManagedIdentityCredential, options?: ArmClientOptions)
   /** Every subscription the identity can see. */
   listSubscriptions(): Promise<any[]>
   /** Every resource group of a subscription. */
   listResourceGroups(subscriptionId: string): Promise<any[]>
   /** Creates or updates a resource group; resolves to it. */
   createResourceGroup(subscriptionId: string, name: string, location: string, tags?: Record<string, any> | undefined | null): Promise<any>
-  /** Deletes a resource group and waits until ARM says it is gone. */
-  deleteResourceGroup(subscriptionId: string, name: string): Promise<void>
   /**
-   * Any ARM request: `method` on `path` (from `/subscriptions/...`) with `api-version`; lists
-   * resolve to their items (every page), others to the response body.
+   * Deletes a resource group and waits until ARM says it is gone; resolves to ARM's last
+   * answer (the operation's final status, when ARM sends one).
+   */
+  deleteResourceGroup(subscriptionId: string, name: string): Promise<any>
+  /**
+   * Any single ARM request: `method` on `path` (from `/subscriptions/...`) with
+   * `api-version`; resolves to the response body.
    */
   request(method: string, path: string, apiVersion: string, body?: any | undefined | null): Promise<any>
 }
@@ -53,8 +56,8 @@ export declare class ArmClient {
  */
 export declare class ArmFlow {
   /**
-   * A flow for an operation (`{"list_subscriptions": {}}`, ...), with optional ARM config and
-   * cloud.
+   * A flow for an operation (the core's `ArmRequest` JSON: `{"op": "list_subscriptions"}`,
+   * ...), with optional ARM config and cloud.
    */
   constructor(operation: any, nowMs: number, config?: any | undefined | null, cloud?: any | undefined | null)
   /** Goes on with a long-running operation from its continuation token. */
@@ -78,8 +81,11 @@ export declare class ArmFlow {
  * scope share one endpoint request.
  */
 export declare class ManagedIdentityCredential {
-  /** `new ManagedIdentityCredential()`, `(clientId)` or `({ clientId | objectId | resourceId })`. */
-  constructor(clientIdOrOptions?: string | ManagedIdentityCredentialOptions, options?: object)
+  /**
+   * `new ManagedIdentityCredential()`, `(clientId, options?)` or `(options)`. A key the core
+   * does not know, a bad value or two selectors throw (`code` `config`).
+   */
+  constructor(clientIdOrOptions?: string | ManagedIdentityCredentialOptions, options?: Omit<ManagedIdentityCredentialOptions, 'clientId' | 'objectId' | 'resourceId'>)
   /**
    * A token for exactly one scope. A fresh cached token resolves at once; otherwise the
    * request runs on a worker thread.
@@ -173,16 +179,17 @@ export declare class TokenFlow {
 }
 
 /**
- * Which cloud: a name, or an endpoint with its token audience (the emulator's, a private
- * cloud's).
+ * Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
+ * other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
+ * cloud's). None: the public cloud.
  */
 export interface ArmClientOptions {
-  /** `public` (default), `us_government` or `china`. */
+  /** `public`, `us_government` or `china`. */
   cloud?: string
-  /** ARM's URL (https, or http on loopback); with `resource`. */
-  endpoint?: string
-  /** The token audience for `endpoint`. */
-  resource?: string
+  /** Resource Manager's URL (https, or http on loopback); with `armResource`. */
+  armEndpoint?: string
+  /** The token audience for `armEndpoint`. */
+  armResource?: string
 }
 
 /** Which source a configuration and environment choose, and why. */
@@ -208,8 +215,8 @@ export declare function loginWithAppServiceMSI(options?: MsiAppServiceOptions): 
 export declare function loginWithVmMSI(options?: MsiVmOptions): Promise<MsiTokenCredentials>
 
 /**
- * Which user-assigned identity, as @azure/identity's options name them (at most one), and
- * azmi's own choices.
+ * The options a credential takes, camelCase (the TypeScript shape; the core's `Options` reads
+ * them and refuses any other key). At most one identity selector.
  */
 export interface ManagedIdentityCredentialOptions {
   /** A user-assigned identity's client id. */
@@ -222,14 +229,29 @@ export interface ManagedIdentityCredentialOptions {
   source?: string
   /** The legacy VM extension's port (with `source: "legacy_vm_extension"`). */
   legacyPort?: number
-  /** azmi's overall deadline for one token request, in milliseconds. */
+  /** The overall budget of one token request, in milliseconds. */
   deadlineMs?: number
+  /** The budget of one attempt, in milliseconds. */
+  attemptTimeoutMs?: number
+  /** The budget of connecting, in milliseconds. */
+  connectTimeoutMs?: number
+  /** Retries after the first attempt. */
+  maxRetries?: number
+  /** The backoff before the first retry, in milliseconds. */
+  initialDelayMs?: number
+  /** The largest backoff, in milliseconds. */
+  maxDelayMs?: number
+  /** The fraction of each backoff shaved off at random, in `[0, 1]`. */
+  jitter?: number
+  /** The seed of that randomness (the same seed replays the same waits). */
+  seed?: number
 }
 
 /**
- * ms-rest-nodeauth's `MSIAppServiceOptions`. Without `msiEndpoint` / `msiSecret` the
- * environment is read at each request (App Service 2019 `IDENTITY_ENDPOINT` /
- * `IDENTITY_HEADER`, or 2017 `MSI_ENDPOINT` / `MSI_SECRET`); `msiApiVersion` is ignored.
+ * ms-rest-nodeauth's `MSIAppServiceOptions` (the TypeScript shape; other keys are refused).
+ * Without `msiEndpoint` / `msiSecret` the environment is read at each request (App Service 2019
+ * `IDENTITY_ENDPOINT` / `IDENTITY_HEADER`, or 2017 `MSI_ENDPOINT` / `MSI_SECRET`);
+ * `msiApiVersion` and `httpClient` are ignored.
  */
 export interface MsiAppServiceOptions {
   /** The audience; default `https://management.azure.com/`. */
@@ -240,13 +262,16 @@ export interface MsiAppServiceOptions {
   msiSecret?: string
   /** Ignored. */
   msiApiVersion?: string
+  /** Ignored. */
+  httpClient?: unknown
   /** A user-assigned identity's client id. */
   clientId?: string
 }
 
 /**
- * ms-rest-nodeauth's `MSIVmOptions`. `apiVersion`, `httpMethod` and `httpClient` are accepted
- * and ignored: azmi's core decides the request.
+ * ms-rest-nodeauth's `MSIVmOptions` (the TypeScript shape; other keys are refused).
+ * `apiVersion`, `httpMethod` and `httpClient` are accepted and ignored: azmi's core decides the
+ * request.
  */
 export interface MsiVmOptions {
   /** The audience; default `https://management.azure.com/`. */
@@ -257,6 +282,8 @@ export interface MsiVmOptions {
   apiVersion?: string
   /** Ignored. */
   httpMethod?: string
+  /** Ignored. */
+  httpClient?: unknown
   /** A user-assigned identity's client id. */
   clientId?: string
   /** A user-assigned identity's object id. */

@@ -107,7 +107,7 @@ describe('Azure SDK clients with an azmi credential', () => {
 describe("azmi's ArmClient", () => {
   test('subscriptions, resource groups, a generic request, and an ARM error', async () => {
     await emu.use('imds')
-    const arm = new ArmClient(new ManagedIdentityCredential(), { endpoint: emu.url, resource: ARM_RESOURCE })
+    const arm = new ArmClient(new ManagedIdentityCredential(), { armEndpoint: emu.url, armResource: ARM_RESOURCE })
     const subs = await arm.listSubscriptions()
     assert.deepEqual(subs.map((s) => s.subscriptionId), [sub])
     const group = await arm.createResourceGroup(sub, 'azmi-arm-rg', 'northeurope', { team: 'node' })
@@ -115,7 +115,8 @@ describe("azmi's ArmClient", () => {
     assert.ok((await arm.listResourceGroups(sub)).some((g) => g.name === 'azmi-arm-rg'))
     const got = await arm.request('GET', `/subscriptions/${sub}/resourcegroups/azmi-arm-rg`, '2021-04-01')
     assert.equal(got.location, 'northeurope')
-    await arm.deleteResourceGroup(sub, 'azmi-arm-rg')
+    // The outcome's natural value, as the core converts it: ARM's last answer, the final status.
+    assert.equal((await arm.deleteResourceGroup(sub, 'azmi-arm-rg')).status, 'Succeeded')
     assert.ok(!(await arm.listResourceGroups(sub)).some((g) => g.name === 'azmi-arm-rg'))
     await assert.rejects(arm.request('GET', `/subscriptions/${sub}/resourcegroups/azmi-arm-rg`, '2021-04-01'), (e) => {
       assert.equal(e.name, 'ArmError')
@@ -130,9 +131,32 @@ describe("azmi's ArmClient", () => {
   test('a throttled ARM answer is retried', async () => {
     await emu.use('imds')
     await emu.fault('arm', { kind: 'throttle', retry_after_secs: 0 })
-    const arm = new ArmClient(new ManagedIdentityCredential(), { endpoint: emu.url, resource: ARM_RESOURCE })
+    const arm = new ArmClient(new ManagedIdentityCredential(), { armEndpoint: emu.url, armResource: ARM_RESOURCE })
     assert.equal((await arm.listSubscriptions()).length, 1)
     assert.equal((await emu.requests('arm')).length, 2)
+  })
+
+  test('numbers in a request body reach ARM as JavaScript wrote them, and come back as numbers', async () => {
+    await emu.use('imds')
+    const credential = new ManagedIdentityCredential()
+    const arm = new ArmClient(credential, { armEndpoint: emu.url, armResource: ARM_RESOURCE })
+    await arm.createResourceGroup(sub, 'azmi-numbers-rg', 'westeurope')
+    const path = `/subscriptions/${sub}/resourceGroups/azmi-numbers-rg/providers/Microsoft.Test/things/t1`
+    const body = { properties: { ratio: 1.5, tiny: 0.1, count: 3, negative: -7, big: 2 ** 60, bigger: 2 ** 53 + 2 } }
+    const put = await arm.request('PUT', path, '2024-01-01', body)
+    assert.deepEqual(put.properties, body.properties)
+    // The stored JSON text, as ARM answers it: integers stay integers, fractions fractions.
+    const res = await fetch(`${emu.url}${path}?api-version=2024-01-01`, {
+      headers: { authorization: `Bearer ${(await credential.getToken(ARM_RESOURCE + '.default')).token}` },
+    })
+    const text = await res.text()
+    for (const part of ['"ratio":1.5', '"tiny":0.1', '"count":3', '"negative":-7', '"big":1152921504606846976', '"bigger":9007199254740994']) {
+      assert.ok(text.includes(part), `${part} in ${text}`)
+    }
+    const got = await arm.request('GET', path, '2024-01-01')
+    assert.equal(typeof got.properties.big, 'number')
+    assert.equal(got.properties.big, 2 ** 60)
+    assert.equal(got.properties.ratio, 1.5)
   })
 
   test('an unknown cloud fails at construction', () => {

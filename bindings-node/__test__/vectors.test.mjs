@@ -220,7 +220,8 @@ function cacheOp(cache, keys, op, now, start, tickets, waiters) {
       if ('refresh_on_ms' in token) token.refresh_on_ms += start
       result = { token }
     } else {
-      result = { error: { code: op.error } }
+      // A token error in the core's wire form (code, the kind's fields, source), as given.
+      result = { error: op.error }
     }
     const ticket = tickets[op.complete]
     delete tickets[op.complete]
@@ -279,7 +280,7 @@ function armStep(flow, step, now, config, cloud) {
       const token = { access_token: step.give, expires_on_ms: now + 3_600_000, refresh_on_ms: now + 3_300_000 }
       flow.handleToken({ token }, now)
     } else {
-      flow.handleToken({ error: { code: step.give_error } }, now)
+      flow.handleToken({ error: step.give_error }, now)
     }
     return [now, flow]
   }

@@ -1,25 +1,27 @@
 //! `ArmClient`: Azure Resource Manager over the core's ARM flows (paging, long-running
 //! operations, throttling and 401 refresh decided there), on worker threads.
 
-use azmi_core::{ArmOutcome, ArmRequest, Cloud};
+use azmi_core::{ArmOperation, ArmOutcome, ArmRequest};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::credential::ManagedIdentityCredential;
-use crate::errors::{arm_failure, guard, Failure, Json};
+use crate::errors::{arm_failure, config_failure, guard};
+use crate::json::{from_js, Json};
+use crate::options;
 
-/// Which cloud: a name, or an endpoint with its token audience (the emulator's, a private
-/// cloud's).
+/// Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
+/// other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
+/// cloud's). None: the public cloud.
 #[napi(object)]
-#[derive(Default)]
 pub struct ArmClientOptions {
-    /// `public` (default), `us_government` or `china`.
+    /// `public`, `us_government` or `china`.
     pub cloud: Option<String>,
-    /// ARM's URL (https, or http on loopback); with `resource`.
-    pub endpoint: Option<String>,
-    /// The token audience for `endpoint`.
-    pub resource: Option<String>,
+    /// Resource Manager's URL (https, or http on loopback); with `armResource`.
+    pub arm_endpoint: Option<String>,
+    /// The token audience for `armEndpoint`.
+    pub arm_resource: Option<String>,
 }
 
 /// Calls Azure Resource Manager as a managed identity. Results are plain JSON values.
@@ -31,39 +33,26 @@ pub struct ArmClient {
 #[napi]
 impl ArmClient {
     /// A client for a cloud, with tokens from `credential` (its cache is shared).
-    #[napi(constructor, catch_unwind)]
+    #[napi(
+        constructor,
+        catch_unwind,
+        ts_args_type = "credential: ManagedIdentityCredential, options?: ArmClientOptions"
+    )]
     pub fn new(
         env: Env,
         credential: &ManagedIdentityCredential,
-        options: Option<ArmClientOptions>,
+        options: Option<Value>,
     ) -> Result<Self> {
-        let o = options.unwrap_or_default();
-        let cloud = match (o.cloud.as_deref(), o.endpoint.as_deref(), o.resource.as_deref()) {
-            (None, None, None) => Ok(Cloud::from_name("public").expect("the public cloud")),
-            (Some(name), None, None) => Cloud::from_name(name).ok_or_else(|| {
-                Failure::new(
-                    "Error",
-                    "config",
-                    format!("unknown cloud {name:?}; one of public, us_government, china"),
-                )
-            }),
-            (None, Some(endpoint), Some(resource)) => {
-                Cloud::custom(endpoint, resource).map_err(|e| arm_failure(&e).named("Error"))
-            }
-            _ => Err(Failure::new(
-                "Error",
-                "config",
-                "give either cloud (a name) or both endpoint and resource".into(),
-            )),
-        }
-        .map_err(|f| f.into_error(&env))?;
+        let cloud = options::arm(options)
+            .and_then(|o| o.cloud())
+            .map_err(|e| config_failure(&e).named("Error").into_error(&env))?;
         Ok(ArmClient { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
     }
 
     /// Every subscription the identity can see.
     #[napi(catch_unwind, ts_return_type = "Promise<any[]>")]
     pub fn list_subscriptions<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
-        self.call(env, Op::Subscriptions)
+        self.call(env, ArmOperation::ListSubscriptions {})
     }
 
     /// Every resource group of a subscription.
@@ -73,7 +62,9 @@ impl ArmClient {
         env: &'env Env,
         subscription_id: String,
     ) -> Result<Object<'env>> {
-        self.call(env, Op::Groups(subscription_id))
+        let operation =
+            ArmOperation::ListResourceGroups { subscription_id, filter: None, top: None };
+        self.call(env, operation)
     }
 
     /// Creates or updates a resource group; resolves to it.
@@ -84,24 +75,30 @@ impl ArmClient {
         subscription_id: String,
         name: String,
         location: String,
-        tags: Option<serde_json::Map<String, Value>>,
+        tags: Option<Map<String, Value>>,
     ) -> Result<Object<'env>> {
-        self.call(env, Op::Create { subscription_id, name, location, tags })
+        let tags = tags.map(|t| t.into_iter().map(|(k, v)| (k, from_js(v))).collect());
+        let operation =
+            ArmOperation::CreateOrUpdateResourceGroup { subscription_id, name, location, tags };
+        self.call(env, operation)
     }
 
-    /// Deletes a resource group and waits until ARM says it is gone.
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    /// Deletes a resource group and waits until ARM says it is gone; resolves to ARM's last
+    /// answer (the operation's final status, when ARM sends one).
+    #[napi(catch_unwind, ts_return_type = "Promise<any>")]
     pub fn delete_resource_group<'env>(
         &self,
         env: &'env Env,
         subscription_id: String,
         name: String,
     ) -> Result<Object<'env>> {
-        self.call(env, Op::Delete { subscription_id, name })
+        let operation =
+            ArmOperation::DeleteResourceGroup { subscription_id, name, force_deletion_types: None };
+        self.call(env, operation)
     }
 
-    /// Any ARM request: `method` on `path` (from `/subscriptions/...`) with `api-version`; lists
-    /// resolve to their items (every page), others to the response body.
+    /// Any single ARM request: `method` on `path` (from `/subscriptions/...`) with
+    /// `api-version`; resolves to the response body.
     #[napi(catch_unwind, ts_return_type = "Promise<any>")]
     pub fn request<'env>(
         &self,
@@ -111,21 +108,33 @@ impl ArmClient {
         api_version: String,
         body: Option<Value>,
     ) -> Result<Object<'env>> {
-        self.call(
-            env,
-            Op::Generic { method, path, api_version, body: body.map(crate::sansio::ints) },
-        )
+        let body = body.map(from_js);
+        let operation = ArmOperation::Generic {
+            method,
+            path,
+            api_version,
+            body,
+            paged: false,
+            long_running: false,
+        };
+        self.call(env, operation)
     }
 
-    /// Runs `op` on a thread of its own (ARM operations are few and may poll for long, so they
-    /// do not hold libuv's small worker pool); the promise settles on the event loop.
-    fn call<'env>(&self, env: &'env Env, op: Op) -> Result<Object<'env>> {
+    /// Runs `operation` on a thread of its own (ARM operations are few and may poll for long, so
+    /// they do not hold libuv's small worker pool); the promise settles on the event loop with
+    /// the outcome's natural value (`ArmOutcome::into_value`, the same on every surface).
+    fn call<'env>(&self, env: &'env Env, operation: ArmOperation) -> Result<Object<'env>> {
         let (deferred, promise) = env.create_deferred::<Json, Settle>()?;
         let client = self.inner.clone();
         std::thread::Builder::new()
             .name("azmi-arm".into())
             .spawn(move || {
-                let result = guard(|| run(&client, &op));
+                let result = guard(|| {
+                    ArmRequest::new(operation)
+                        .and_then(|request| client.execute(&request))
+                        .map(ArmOutcome::into_value)
+                        .map_err(|e| arm_failure(&e))
+                });
                 deferred
                     .resolve(Box::new(move |env| result.map(Json).map_err(|f| f.into_error(&env))));
             })
@@ -135,52 +144,3 @@ impl ArmClient {
 }
 
 type Settle = Box<dyn FnOnce(Env) -> Result<Json> + Send>;
-
-enum Op {
-    Subscriptions,
-    Groups(String),
-    Create {
-        subscription_id: String,
-        name: String,
-        location: String,
-        tags: Option<serde_json::Map<String, Value>>,
-    },
-    Delete {
-        subscription_id: String,
-        name: String,
-    },
-    Generic {
-        method: String,
-        path: String,
-        api_version: String,
-        body: Option<Value>,
-    },
-}
-
-fn run(c: &azmi_host::ArmClient, op: &Op) -> std::result::Result<Value, Failure> {
-    let result = match op {
-        Op::Subscriptions => c.list_subscriptions().map(Value::Array),
-        Op::Groups(sub) => c.list_resource_groups(sub).map(Value::Array),
-        Op::Create { subscription_id, name, location, tags } => {
-            c.create_resource_group(subscription_id, name, location, tags.as_ref())
-        }
-        Op::Delete { subscription_id, name } => {
-            c.delete_resource_group(subscription_id, name, |_| {}).map(|_| Value::Null)
-        }
-        Op::Generic { method, path, api_version, body } => {
-            ArmRequest::generic(method, path, api_version, body.clone())
-                .and_then(|r| c.execute(&r))
-                .map(outcome)
-        }
-    };
-    result.map_err(|e| arm_failure(&e))
-}
-
-fn outcome(o: ArmOutcome) -> Value {
-    match o {
-        ArmOutcome::Response(r) => r.body,
-        ArmOutcome::Items { items, .. } => Value::Array(items),
-        ArmOutcome::Exists { exists, .. } => Value::Bool(exists),
-        other => Value::String(format!("{other:?}")),
-    }
-}

@@ -3,16 +3,16 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use azmi_core::{Config, Identity, Resource, SourceKind};
+use azmi_core::{Naming, Resource};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::errors::{config_failure, guard, throw, token_failure, Failure};
+use crate::options;
 
-/// Which user-assigned identity, as @azure/identity's options name them (at most one), and
-/// azmi's own choices.
+/// The options a credential takes, camelCase (the TypeScript shape; the core's `Options` reads
+/// them and refuses any other key). At most one identity selector.
 #[napi(object)]
-#[derive(Default)]
 pub struct ManagedIdentityCredentialOptions {
     /// A user-assigned identity's client id.
     pub client_id: Option<String>,
@@ -23,9 +23,23 @@ pub struct ManagedIdentityCredentialOptions {
     /// Force a source (`imds`, `app_service`, ... see `sources()`) instead of detecting it.
     pub source: Option<String>,
     /// The legacy VM extension's port (with `source: "legacy_vm_extension"`).
-    pub legacy_port: Option<u16>,
-    /// azmi's overall deadline for one token request, in milliseconds.
-    pub deadline_ms: Option<u32>,
+    pub legacy_port: Option<u32>,
+    /// The overall budget of one token request, in milliseconds.
+    pub deadline_ms: Option<f64>,
+    /// The budget of one attempt, in milliseconds.
+    pub attempt_timeout_ms: Option<f64>,
+    /// The budget of connecting, in milliseconds.
+    pub connect_timeout_ms: Option<f64>,
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    /// The backoff before the first retry, in milliseconds.
+    pub initial_delay_ms: Option<f64>,
+    /// The largest backoff, in milliseconds.
+    pub max_delay_ms: Option<f64>,
+    /// The fraction of each backoff shaved off at random, in `[0, 1]`.
+    pub jitter: Option<f64>,
+    /// The seed of that randomness (the same seed replays the same waits).
+    pub seed: Option<f64>,
 }
 
 /// @azure/core-auth's `GetTokenOptions` (the parts a managed identity uses).
@@ -72,25 +86,26 @@ impl ObjectFinalize for ManagedIdentityCredential {
 
 #[napi]
 impl ManagedIdentityCredential {
-    /// `new ManagedIdentityCredential()`, `(clientId)` or `({ clientId | objectId | resourceId })`.
+    /// `new ManagedIdentityCredential()`, `(clientId, options?)` or `(options)`. A key the core
+    /// does not know, a bad value or two selectors throw (`code` `config`).
     #[napi(
         constructor,
         catch_unwind,
-        ts_args_type = "clientIdOrOptions?: string | ManagedIdentityCredentialOptions, options?: object"
+        ts_args_type = "clientIdOrOptions?: string | ManagedIdentityCredentialOptions, options?: Omit<ManagedIdentityCredentialOptions, 'clientId' | 'objectId' | 'resourceId'>"
     )]
     pub fn new(
         env: Env,
-        client_id_or_options: Option<Either<String, ManagedIdentityCredentialOptions>>,
+        client_id_or_options: Option<Either<String, Unknown>>,
+        options: Option<serde_json::Value>,
     ) -> Result<Self> {
-        let options = match client_id_or_options {
-            None => ManagedIdentityCredentialOptions::default(),
-            Some(Either::A(client_id)) => ManagedIdentityCredentialOptions {
-                client_id: Some(client_id),
-                ..Default::default()
-            },
-            Some(Either::B(options)) => options,
+        let first = match client_id_or_options {
+            Some(Either::B(object)) => Some(Either::B(serde_json::Value::from_unknown(object)?)),
+            Some(Either::A(client_id)) => Some(Either::A(client_id)),
+            None => None,
         };
-        let cfg = config(&options).map_err(|f| throw(&env, f))?;
+        let cfg = options::credential(first, options)
+            .and_then(|o| o.config())
+            .map_err(|e| throw(&env, config_failure(&e).named("Error")))?;
         let inner = azmi_host::ManagedIdentityCredential::new(cfg);
         Ok(ManagedIdentityCredential { inner, memo: RefCell::new(None) })
     }
@@ -122,9 +137,7 @@ impl ManagedIdentityCredential {
                 Err(e) => return PromiseRaw::reject(env, config_failure(&e).into_error(env)),
             },
         };
-        if claims.is_some_and(|c| !c.is_empty()) {
-            self.inner.invalidate(&resource);
-        }
+        self.inner.apply_claims(&resource, claims.as_deref());
         let Some(token) = self.inner.cached(&resource) else {
             let task = FetchToken { credential: self.inner.clone(), resource };
             return Ok(env.spawn(task)?.promise_object());
@@ -173,13 +186,9 @@ impl ManagedIdentityCredential {
 
     /// `clientId`, `objectId`, `resourceId`, or null for the system-assigned identity.
     #[napi(getter)]
-    pub fn selector(&self) -> Option<&'static str> {
-        match self.inner.config().identity.selector()? {
-            "client_id" => Some("clientId"),
-            "object_id" => Some("objectId"),
-            "resource_id" => Some("resourceId"),
-            other => Some(other),
-        }
+    pub fn selector(&self) -> Option<String> {
+        let selector = self.inner.config().identity.selector()?;
+        Some(Naming::Camel.spell(selector))
     }
 
     /// Forgets the cached token for a resource (the next request fetches).
@@ -216,37 +225,6 @@ impl ManagedIdentityCredential {
         *memo = Some(Memo { scope: scope.to_owned(), resource: resource.clone(), served: None });
         Ok(resource)
     }
-}
-
-/// Builds the core configuration from the options (validated by the core).
-pub(crate) fn config(
-    options: &ManagedIdentityCredentialOptions,
-) -> std::result::Result<Config, Failure> {
-    let mut cfg = Config::default();
-    cfg.identity = Identity::from_selectors(
-        options.client_id.as_deref(),
-        options.object_id.as_deref(),
-        options.resource_id.as_deref(),
-    )
-    .map_err(|e| config_failure(&e).named("Error"))?;
-    if let Some(name) = &options.source {
-        cfg.source = Some(SourceKind::from_name(name).ok_or_else(|| {
-            let names: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
-            Failure::new(
-                "Error",
-                "config",
-                format!("unknown source {name:?}; one of {}", names.join(", ")),
-            )
-        })?);
-    }
-    if let Some(port) = options.legacy_port {
-        cfg.legacy_port = port;
-    }
-    if let Some(ms) = options.deadline_ms {
-        cfg.deadline = Some(std::time::Duration::from_millis(ms.into()));
-    }
-    cfg.validate().map_err(|e| config_failure(&e).named("Error"))?;
-    Ok(cfg)
 }
 
 /// A cached token at once, else a request on the thread pool.

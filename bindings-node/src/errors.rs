@@ -7,6 +7,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use azmi_core::{ArmError, AttemptResult, ConfigError, TokenError};
 use napi::bindgen_prelude::*;
 
+use crate::json::Json;
+
 /// What a failed operation tells JavaScript; built on a pool thread, turned into an `Error` on
 /// the event loop.
 #[derive(Debug, Clone)]
@@ -49,7 +51,7 @@ impl Failure {
         obj.set_named_property("name", self.name)?;
         obj.set_named_property("code", self.code.as_str())?;
         for (key, value) in &self.fields {
-            obj.set_named_property(key, value.clone())?;
+            obj.set_named_property(key, Json(value.clone()))?;
         }
         Ok(obj)
     }
@@ -113,25 +115,5 @@ pub(crate) fn guard<T>(
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
         Err(_) => Err(Failure::new("Error", "internal", "azmi panicked; please report it".into())),
-    }
-}
-
-/// A JSON value handed to JavaScript as a plain value (the result of an ARM call).
-pub struct Json(pub serde_json::Value);
-
-impl TypeName for Json {
-    fn type_name() -> &'static str {
-        "any"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::Unknown
-    }
-}
-
-impl ToNapiValue for Json {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
-        // SAFETY: forwarded unchanged to serde_json's conversion, with the env napi gave us.
-        unsafe { serde_json::Value::to_napi_value(env, val.0) }
     }
 }

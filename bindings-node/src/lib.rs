@@ -16,7 +16,9 @@ mod arm;
 mod credential;
 #[doc(hidden)]
 pub mod errors;
+mod json;
 mod msi;
+mod options;
 mod sansio;
 
 pub use arm::{ArmClient, ArmClientOptions};

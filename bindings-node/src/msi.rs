@@ -5,24 +5,22 @@
 
 use std::sync::Arc;
 
-use azmi_core::{Config, Identity, Resource, SourceKind};
+use azmi_core::compat::nodeauth;
+use azmi_core::{ConfigError, Naming, Options, Resource};
 use azmi_host::EnvSource;
 use napi::bindgen_prelude::*;
 use napi::ScopedTask;
 use napi_derive::napi;
+use serde_json::{Map, Value};
 
 use crate::errors::{config_failure, guard, token_failure, Failure};
+use crate::json::from_js;
+use crate::options::{only, text};
 
-/// ms-rest-nodeauth's default audience for both login functions.
-const DEFAULT_RESOURCE: &str = "https://management.azure.com/";
-/// The only `msiEndpoint` `loginWithVmMSI` takes: IMDS's own (azmi moves IMDS with
-/// `AZURE_POD_IDENTITY_AUTHORITY_HOST`, as @azure/identity does).
-const IMDS_TOKEN_URL: &str = "http://169.254.169.254/metadata/identity/oauth2/token";
-
-/// ms-rest-nodeauth's `MSIVmOptions`. `apiVersion`, `httpMethod` and `httpClient` are accepted
-/// and ignored: azmi's core decides the request.
+/// ms-rest-nodeauth's `MSIVmOptions` (the TypeScript shape; other keys are refused).
+/// `apiVersion`, `httpMethod` and `httpClient` are accepted and ignored: azmi's core decides the
+/// request.
 #[napi(object)]
-#[derive(Default)]
 pub struct MsiVmOptions {
     /// The audience; default `https://management.azure.com/`.
     pub resource: Option<String>,
@@ -32,6 +30,9 @@ pub struct MsiVmOptions {
     pub api_version: Option<String>,
     /// Ignored.
     pub http_method: Option<String>,
+    /// Ignored.
+    #[napi(ts_type = "unknown")]
+    pub http_client: Option<Value>,
     /// A user-assigned identity's client id.
     pub client_id: Option<String>,
     /// A user-assigned identity's object id.
@@ -40,11 +41,11 @@ pub struct MsiVmOptions {
     pub identity_id: Option<String>,
 }
 
-/// ms-rest-nodeauth's `MSIAppServiceOptions`. Without `msiEndpoint` / `msiSecret` the
-/// environment is read at each request (App Service 2019 `IDENTITY_ENDPOINT` /
-/// `IDENTITY_HEADER`, or 2017 `MSI_ENDPOINT` / `MSI_SECRET`); `msiApiVersion` is ignored.
+/// ms-rest-nodeauth's `MSIAppServiceOptions` (the TypeScript shape; other keys are refused).
+/// Without `msiEndpoint` / `msiSecret` the environment is read at each request (App Service 2019
+/// `IDENTITY_ENDPOINT` / `IDENTITY_HEADER`, or 2017 `MSI_ENDPOINT` / `MSI_SECRET`);
+/// `msiApiVersion` and `httpClient` are ignored.
 #[napi(object)]
-#[derive(Default)]
 pub struct MsiAppServiceOptions {
     /// The audience; default `https://management.azure.com/`.
     pub resource: Option<String>,
@@ -54,9 +55,28 @@ pub struct MsiAppServiceOptions {
     pub msi_secret: Option<String>,
     /// Ignored.
     pub msi_api_version: Option<String>,
+    /// Ignored.
+    #[napi(ts_type = "unknown")]
+    pub http_client: Option<Value>,
     /// A user-assigned identity's client id.
     pub client_id: Option<String>,
 }
+
+/// ms-rest-nodeauth's keys for `loginWithVmMSI` (snake_case; `identityId` is its name for the
+/// core's `resourceId`).
+const VM_KEYS: &[&str] = &[
+    "resource",
+    "msi_endpoint",
+    "api_version",
+    "http_method",
+    "http_client",
+    "client_id",
+    "object_id",
+    "identity_id",
+];
+/// ms-rest-nodeauth's keys for `loginWithAppServiceMSI`.
+const APP_SERVICE_KEYS: &[&str] =
+    &["resource", "msi_endpoint", "msi_secret", "msi_api_version", "http_client", "client_id"];
 
 /// Logs in with the VM's managed identity (IMDS): fetches a token, then resolves to credentials.
 #[napi(
@@ -67,32 +87,18 @@ pub struct MsiAppServiceOptions {
 )]
 pub fn login_with_vm_msi<'env>(
     env: &'env Env,
-    options: Option<MsiVmOptions>,
+    options: Option<Object<'env>>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
-    let o = options.unwrap_or_default();
+    let options = login_options(options)?;
     let built = (|| {
-        if let Some(endpoint) = o.msi_endpoint.as_deref() {
-            if endpoint.trim_end_matches('/') != IMDS_TOKEN_URL {
-                return Err(Failure::new(
-                    "Error",
-                    "config",
-                    format!("msiEndpoint {endpoint:?} is not IMDS; to reach IMDS elsewhere set AZURE_POD_IDENTITY_AUTHORITY_HOST"),
-                ));
-            }
-        }
-        let identity = Identity::from_selectors(
-            o.client_id.as_deref(),
-            o.object_id.as_deref(),
-            o.identity_id.as_deref(),
-        )
-        .map_err(|e| config_failure(&e).named("Error"))?;
-        let mut cfg = Config::default();
-        cfg.identity = identity;
-        cfg.source = Some(SourceKind::Imds);
-        cfg.validate().map_err(|e| config_failure(&e).named("Error"))?;
-        Ok((azmi_host::ManagedIdentityCredential::new(cfg), resource(o.resource.as_deref())?))
+        let (mut base, extra) = nodeauth_options(options, VM_KEYS)?;
+        // ms-rest-nodeauth's name for the ARM resource id selector.
+        base.resource_id = text(&extra, "identity_id")?;
+        let msi_endpoint = text(&extra, "msi_endpoint")?;
+        let cfg = nodeauth::vm_options(msi_endpoint.as_deref(), base)?.config()?;
+        Ok((azmi_host::ManagedIdentityCredential::new(cfg), resource(&extra)?))
     })();
-    login(env, built)
+    login(env, built.map_err(|e: ConfigError| config_failure(&e).named("Error")))
 }
 
 /// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
@@ -105,46 +111,65 @@ pub fn login_with_vm_msi<'env>(
 )]
 pub fn login_with_app_service_msi<'env>(
     env: &'env Env,
-    options: Option<MsiAppServiceOptions>,
+    options: Option<Object<'env>>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
-    let o = options.unwrap_or_default();
+    let options = login_options(options)?;
     let built = (|| {
-        let identity = Identity::from_selectors(o.client_id.as_deref(), None, None)
-            .map_err(|e| config_failure(&e).named("Error"))?;
-        let mut cfg = Config::default();
-        cfg.identity = identity;
-        let env = if o.msi_endpoint.is_some() || o.msi_secret.is_some() {
-            // Explicit values: the 2017 protocol they belong to, with the rest of the process
-            // environment.
-            let mut snapshot = azmi_host::process_env();
-            for (name, value) in [("MSI_ENDPOINT", &o.msi_endpoint), ("MSI_SECRET", &o.msi_secret)]
-            {
-                if let Some(v) = value {
-                    snapshot.set(name, v.as_str());
-                }
-            }
-            cfg.source = Some(SourceKind::AppService2017);
-            EnvSource::Fixed(snapshot)
-        } else {
-            EnvSource::Process
-        };
-        cfg.validate().map_err(|e| config_failure(&e).named("Error"))?;
-        let credential = azmi_host::ManagedIdentityCredential::with_env(cfg, env);
-        let source = credential.detection().source;
-        if !matches!(source, SourceKind::AppService | SourceKind::AppService2017) {
-            return Err(Failure::new(
-                "CredentialUnavailableError",
-                "unavailable",
-                format!("loginWithAppServiceMSI found no App Service endpoint (the environment selects {}); set IDENTITY_ENDPOINT and IDENTITY_HEADER, or MSI_ENDPOINT and MSI_SECRET, or pass msiEndpoint and msiSecret", source.as_str()),
-            ));
-        }
-        Ok((credential, resource(o.resource.as_deref())?))
+        let (base, extra) = nodeauth_options(options, APP_SERVICE_KEYS)?;
+        let (endpoint, secret) = (text(&extra, "msi_endpoint")?, text(&extra, "msi_secret")?);
+        let (options, fixed) = nodeauth::app_service_options(
+            endpoint.as_deref(),
+            secret.as_deref(),
+            azmi_host::process_env(),
+            base,
+        )?;
+        let env = fixed.map_or(EnvSource::Process, EnvSource::Fixed);
+        let credential = azmi_host::ManagedIdentityCredential::with_env(options.config()?, env);
+        Ok((credential, resource(&extra)?))
     })();
-    login(env, built)
+    let built = built.map_err(|e: ConfigError| config_failure(&e).named("Error"));
+    let checked = built.and_then(|(credential, resource)| {
+        match nodeauth::check_app_service(&credential.detection()) {
+            Ok(()) => Ok((credential, resource)),
+            Err(message) => Err(Failure::new("CredentialUnavailableError", "unavailable", message)),
+        }
+    });
+    login(env, checked)
 }
 
-fn resource(given: Option<&str>) -> std::result::Result<Resource, Failure> {
-    Resource::new(given.unwrap_or(DEFAULT_RESOURCE)).map_err(|e| config_failure(&e).named("Error"))
+/// A login's options object as JSON. `httpClient` (an ms-rest-js `HttpClient`, an object with
+/// methods, which JSON cannot hold) is left out: azmi's core makes the requests.
+fn login_options(options: Option<Object<'_>>) -> Result<Value> {
+    let Some(object) = options else { return Ok(Value::Null) };
+    let mut map = Map::new();
+    for key in Object::keys(&object)? {
+        if key == "httpClient" {
+            continue;
+        }
+        let value: Unknown = object.get_named_property(&key)?;
+        if value.get_type()? != ValueType::Undefined {
+            map.insert(key, Value::from_unknown(value)?);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// The core's options from a login's options object (only `keys`, ms-rest-nodeauth's), and the
+/// keys the core's options do not have, apart.
+fn nodeauth_options(
+    options: Value,
+    keys: &[&'static str],
+) -> std::result::Result<(Options, Map<String, Value>), ConfigError> {
+    let object = from_js(options);
+    only(&object, keys)?;
+    let extra: Vec<&'static str> =
+        keys.iter().copied().filter(|k| !Options::KEYS.contains(k)).collect();
+    Options::from_json_with(object, Naming::Camel, &extra)
+}
+
+fn resource(extra: &Map<String, Value>) -> std::result::Result<Resource, ConfigError> {
+    let given = text(extra, "resource")?;
+    Resource::new(given.as_deref().unwrap_or(nodeauth::DEFAULT_RESOURCE))
 }
 
 fn login<'env>(

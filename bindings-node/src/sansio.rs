@@ -8,6 +8,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::errors::Failure;
+use crate::json::{from_js, Json};
 
 fn wire_error(env: &Env, e: WireError) -> Error {
     let name = if e.code == "bad_input" { "TypeError" } else { "Error" };
@@ -34,8 +35,8 @@ impl TokenFlow {
         arc_agent_installed: Option<bool>,
     ) -> Result<Self> {
         JsonTokenFlow::new(
-            &ints(config),
-            &ints(vars),
+            &from_js(config),
+            &from_js(vars),
             arc_agent_installed.unwrap_or(false),
             ms(now_ms),
         )
@@ -44,9 +45,9 @@ impl TokenFlow {
     }
 
     /// The next action.
-    #[napi(catch_unwind)]
-    pub fn poll(&mut self, now_ms: i64) -> Value {
-        self.inner.poll(ms(now_ms))
+    #[napi(catch_unwind, ts_return_type = "any")]
+    pub fn poll(&mut self, now_ms: i64) -> Json {
+        Json(self.inner.poll(ms(now_ms)))
     }
 
     /// The answer to a `send` (`{status, headers, body}`).
@@ -59,7 +60,7 @@ impl TokenFlow {
         now_ms: i64,
     ) -> Result<()> {
         self.inner
-            .handle_response(ms(id), &ints(response), ms(now_ms))
+            .handle_response(ms(id), &from_js(response), ms(now_ms))
             .map_err(|e| wire_error(&env, e))
     }
 
@@ -98,19 +99,20 @@ impl TokenFlow {
     /// A new environment (the host saw the variables change).
     #[napi(catch_unwind)]
     pub fn handle_env(&mut self, vars: Value, arc_agent_installed: Option<bool>) {
-        self.inner.handle_env(&ints(vars), arc_agent_installed.unwrap_or(false))
+        self.inner.handle_env(&from_js(vars), arc_agent_installed.unwrap_or(false))
     }
 }
 
 /// Which source a configuration and environment choose, and why.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_return_type = "any")]
 pub fn detect(
     env: Env,
     config: Value,
     vars: Value,
     arc_agent_installed: Option<bool>,
-) -> Result<Value> {
-    wire::detect(&ints(config), &ints(vars), arc_agent_installed.unwrap_or(false))
+) -> Result<Json> {
+    wire::detect(&from_js(config), &from_js(vars), arc_agent_installed.unwrap_or(false))
+        .map(Json)
         .map_err(|e| wire_error(&env, e))
 }
 
@@ -130,15 +132,17 @@ impl TokenCache {
     }
 
     /// What a caller asking for `key` should do (`{fresh}`, `{stale}`, `{fetch}`, `{wait}`).
-    #[napi(catch_unwind)]
-    pub fn lookup(&mut self, env: Env, key: Value, now_ms: i64) -> Result<Value> {
-        self.inner.lookup(&ints(key), ms(now_ms)).map_err(|e| wire_error(&env, e))
+    #[napi(catch_unwind, ts_return_type = "any")]
+    pub fn lookup(&mut self, env: Env, key: Value, now_ms: i64) -> Result<Json> {
+        self.inner.lookup(&from_js(key), ms(now_ms)).map(Json).map_err(|e| wire_error(&env, e))
     }
 
     /// Ends a fetch with `{token}` or `{error}`.
     #[napi(catch_unwind)]
     pub fn complete(&mut self, env: Env, ticket: i64, result: Value, now_ms: i64) -> Result<()> {
-        self.inner.complete(ms(ticket), &ints(result), ms(now_ms)).map_err(|e| wire_error(&env, e))
+        self.inner
+            .complete(ms(ticket), &from_js(result), ms(now_ms))
+            .map_err(|e| wire_error(&env, e))
     }
 
     /// Gives a ticket back unfetched.
@@ -148,15 +152,15 @@ impl TokenCache {
     }
 
     /// Where a waiter stands.
-    #[napi(catch_unwind)]
-    pub fn poll_wait(&mut self, env: Env, waiter: i64, now_ms: i64) -> Result<Value> {
-        self.inner.poll_wait(ms(waiter), ms(now_ms)).map_err(|e| wire_error(&env, e))
+    #[napi(catch_unwind, ts_return_type = "any")]
+    pub fn poll_wait(&mut self, env: Env, waiter: i64, now_ms: i64) -> Result<Json> {
+        self.inner.poll_wait(ms(waiter), ms(now_ms)).map(Json).map_err(|e| wire_error(&env, e))
     }
 
     /// Forgets the token for a key.
     #[napi(catch_unwind)]
     pub fn invalidate(&mut self, env: Env, key: Value) -> Result<()> {
-        self.inner.invalidate(&ints(key)).map_err(|e| wire_error(&env, e))
+        self.inner.invalidate(&from_js(key)).map_err(|e| wire_error(&env, e))
     }
 }
 
@@ -169,8 +173,8 @@ pub struct ArmFlow {
 
 #[napi]
 impl ArmFlow {
-    /// A flow for an operation (`{"list_subscriptions": {}}`, ...), with optional ARM config and
-    /// cloud.
+    /// A flow for an operation (the core's `ArmRequest` JSON: `{"op": "list_subscriptions"}`,
+    /// ...), with optional ARM config and cloud.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         env: Env,
@@ -181,9 +185,9 @@ impl ArmFlow {
     ) -> Result<Self> {
         let config = config.unwrap_or_else(|| Value::Object(Default::default()));
         JsonArmFlow::new(
-            &ints(config),
-            &ints(cloud.unwrap_or(Value::Null)),
-            &ints(operation),
+            &from_js(config),
+            &from_js(cloud.unwrap_or(Value::Null)),
+            &from_js(operation),
             ms(now_ms),
         )
         .map(|inner| ArmFlow { inner })
@@ -200,21 +204,26 @@ impl ArmFlow {
         cloud: Option<Value>,
     ) -> Result<Self> {
         let config = config.unwrap_or_else(|| Value::Object(Default::default()));
-        JsonArmFlow::resume(&ints(config), &ints(cloud.unwrap_or(Value::Null)), &token, ms(now_ms))
-            .map(|inner| ArmFlow { inner })
-            .map_err(|e| wire_error(&env, e))
+        JsonArmFlow::resume(
+            &from_js(config),
+            &from_js(cloud.unwrap_or(Value::Null)),
+            &token,
+            ms(now_ms),
+        )
+        .map(|inner| ArmFlow { inner })
+        .map_err(|e| wire_error(&env, e))
     }
 
     /// The next action.
-    #[napi(catch_unwind)]
-    pub fn poll(&mut self, now_ms: i64) -> Value {
-        self.inner.poll(ms(now_ms))
+    #[napi(catch_unwind, ts_return_type = "any")]
+    pub fn poll(&mut self, now_ms: i64) -> Json {
+        Json(self.inner.poll(ms(now_ms)))
     }
 
     /// The answer to `need_token`: `{token}` or `{error}`.
     #[napi(catch_unwind)]
     pub fn handle_token(&mut self, env: Env, result: Value, now_ms: i64) -> Result<()> {
-        self.inner.handle_token(&ints(result), ms(now_ms)).map_err(|e| wire_error(&env, e))
+        self.inner.handle_token(&from_js(result), ms(now_ms)).map_err(|e| wire_error(&env, e))
     }
 
     /// The answer to a `send`.
@@ -227,7 +236,7 @@ impl ArmFlow {
         now_ms: i64,
     ) -> Result<()> {
         self.inner
-            .handle_response(ms(id), &ints(response), ms(now_ms))
+            .handle_response(ms(id), &from_js(response), ms(now_ms))
             .map_err(|e| wire_error(&env, e))
     }
 
@@ -241,24 +250,6 @@ impl ArmFlow {
     #[napi(catch_unwind)]
     pub fn continuation_token(&self) -> Option<String> {
         self.inner.continuation_token()
-    }
-}
-
-/// JavaScript numbers arrive as doubles; the core's JSON reads times and counts as integers, so
-/// whole numbers become integers again.
-pub(crate) fn ints(v: Value) -> Value {
-    match v {
-        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9.0e15) => {
-            let f = n.as_f64().unwrap_or_default();
-            if f >= 0.0 {
-                Value::from(f as u64)
-            } else {
-                Value::from(f as i64)
-            }
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(ints).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, ints(v))).collect()),
-        other => other,
     }
 }
 

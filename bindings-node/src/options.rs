@@ -1,0 +1,92 @@
+//! JavaScript option objects → the core's [`Options`]: camelCase keys, read by
+//! `Options::from_json`, which names a wrong or unknown key and lists the accepted ones. This
+//! module only says which of the core's keys each JavaScript object takes (a credential has no
+//! cloud; an `ArmClient` takes its identity from its credential) and carries ms-rest-nodeauth's
+//! own argument names to the core's.
+
+use azmi_core::{ConfigError, Naming, Options};
+use napi::bindgen_prelude::Either;
+use serde_json::{Map, Value};
+
+use crate::json::from_js;
+
+/// The keys naming a Resource Manager, which an `ArmClient` takes.
+pub(crate) const ARM_KEYS: &[&str] = &["cloud", "arm_endpoint", "arm_resource"];
+
+/// `new ManagedIdentityCredential(clientIdOrOptions?, options?)`: the options object, or a client
+/// id merged into the options that follow it (so a second selector there is the core's "several
+/// identities" error, not ignored).
+pub(crate) fn credential(
+    first: Option<Either<String, Value>>,
+    second: Option<Value>,
+) -> Result<Options, ConfigError> {
+    let object = match (first, second) {
+        (Some(Either::A(client_id)), options) => with_client_id(client_id, options)?,
+        (Some(Either::B(options)), None) | (None, Some(options)) => options,
+        (None, None) => Value::Null,
+        (Some(Either::B(_)), Some(_)) => {
+            return Err(ConfigError::InvalidOption {
+                key: "options".into(),
+                problem: "give the options once: (options) or (clientId, options)".into(),
+            })
+        }
+    };
+    let object = from_js(object);
+    let token_keys: Vec<&str> =
+        Options::KEYS.iter().copied().filter(|k| !ARM_KEYS.contains(k)).collect();
+    only(&object, &token_keys)?;
+    Options::from_json(object, Naming::Camel)
+}
+
+fn with_client_id(client_id: String, options: Option<Value>) -> Result<Value, ConfigError> {
+    let key = Naming::Camel.spell("client_id");
+    match options.unwrap_or(Value::Null) {
+        Value::Null => Ok(Value::Object(Map::from_iter([(key, client_id.into())]))),
+        Value::Object(mut map) => match map.get(&key) {
+            Some(v) if !v.is_null() => Err(ConfigError::InvalidOption {
+                key,
+                problem: "given twice, as the first argument and in the options; give it once"
+                    .into(),
+            }),
+            _ => {
+                map.insert(key, client_id.into());
+                Ok(Value::Object(map))
+            }
+        },
+        // Not an object: the core says what options must be.
+        other => Ok(other),
+    }
+}
+
+/// An `ArmClient`'s options: which Resource Manager (the core's `cloud`, `armEndpoint`,
+/// `armResource`).
+pub(crate) fn arm(options: Option<Value>) -> Result<Options, ConfigError> {
+    let object = from_js(options.unwrap_or(Value::Null));
+    only(&object, ARM_KEYS)?;
+    Options::from_json(object, Naming::Camel)
+}
+
+/// Refuses any key of `object` outside `accepted` (snake_case), with the core's error for an
+/// unknown option (the key as given, the accepted ones camelCased).
+pub(crate) fn only(object: &Value, accepted: &[&str]) -> Result<(), ConfigError> {
+    let Value::Object(map) = object else { return Ok(()) };
+    let spelt: Vec<String> = accepted.iter().map(|k| Naming::Camel.spell(k)).collect();
+    match map.iter().find(|(k, v)| !v.is_null() && !spelt.contains(k)) {
+        Some((key, _)) => {
+            Err(ConfigError::UnknownOption { key: key.clone(), accepted: spelt.join(", ") })
+        }
+        None => Ok(()),
+    }
+}
+
+/// A surface key's string value from `Options::from_json_with`'s extras.
+pub(crate) fn text(extra: &Map<String, Value>, key: &str) -> Result<Option<String>, ConfigError> {
+    match extra.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ConfigError::InvalidOption {
+            key: Naming::Camel.spell(key),
+            problem: "must be a string".into(),
+        }),
+    }
+}
