@@ -131,7 +131,7 @@ pub fn login_with_app_service_msi<'env>(
     let checked = built.and_then(|(credential, resource)| {
         match nodeauth::check_app_service(&credential.detection()) {
             Ok(()) => Ok((credential, resource)),
-            Err(message) => Err(Failure::new("CredentialUnavailableError", "unavailable", message)),
+            Err(e) => Err(token_failure(&e)),
         }
     });
     login(env, checked)

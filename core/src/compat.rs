@@ -5,7 +5,7 @@
 //! Each rule cites its public origin in `docs/protocol.md`.
 
 use crate::env::EnvSnapshot;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ErrorKind, TokenError};
 use crate::options::Options;
 use crate::source::{Detection, SourceKind};
 
@@ -94,7 +94,17 @@ pub mod nodeauth {
                 });
             }
         }
-        let options = Options { source: Some(SourceKind::Imds), ..base };
+        if base.source.is_some_and(|s| s != SourceKind::Imds) {
+            return Err(ConfigError::InvalidOption {
+                key: "source".into(),
+                problem:
+                    "loginWithVmMSI always uses IMDS; use ManagedIdentityCredential to choose \
+                          another source"
+                        .into(),
+            });
+        }
+        let mut options = base;
+        options.source = Some(SourceKind::Imds);
         options.config()?;
         Ok(options)
     }
@@ -126,17 +136,25 @@ pub mod nodeauth {
         Ok((options, env))
     }
 
-    /// `loginWithAppServiceMSI` works only where an App Service endpoint was found.
-    pub fn check_app_service(detection: &Detection) -> Result<(), String> {
+    /// `loginWithAppServiceMSI` works only where an App Service endpoint was found; elsewhere
+    /// the App Service identity is `unavailable`.
+    pub fn check_app_service(detection: &Detection) -> Result<(), TokenError> {
         match detection.source {
             SourceKind::AppService | SourceKind::AppService2017 => Ok(()),
-            other => Err(format!(
+            other => Err(unavailable(
+                other,
+                format!(
                 "loginWithAppServiceMSI found no App Service endpoint (the environment selects \
                  {}); set IDENTITY_ENDPOINT and IDENTITY_HEADER, or MSI_ENDPOINT and MSI_SECRET, \
                  or pass msiEndpoint and msiSecret",
                 other.as_str()
+            ),
             )),
         }
+    }
+
+    fn unavailable(source: SourceKind, reason: String) -> TokenError {
+        TokenError::new(source, ErrorKind::Unavailable { reason })
     }
 }
 
@@ -189,6 +207,11 @@ mod tests {
                 .unwrap();
         assert_eq!((o.source, env), (None, None));
         let imds = Detection::detect(None, &EnvSnapshot::new());
-        assert!(nodeauth::check_app_service(&imds).unwrap_err().contains("selects imds"));
+        let err = nodeauth::check_app_service(&imds).unwrap_err();
+        assert_eq!(err.code(), "unavailable");
+        assert!(err.to_string().contains("selects imds"), "{err}");
+        let mut forced = Options::default();
+        forced.source = Some(SourceKind::CloudShell);
+        assert!(nodeauth::vm_options(None, forced).is_err());
     }
 }

@@ -18,7 +18,7 @@ use crate::source::SourceKind;
 #[non_exhaustive]
 pub enum ConfigError {
     /// More than one user-assigned identity selector was given.
-    #[error("several identities given ({given}); set exactly one of client_id, object_id or resource_id, or none for the system-assigned identity")]
+    #[error("several identities given ({given}); set exactly one identity selector (client id, object id or resource id), or none for the system-assigned identity")]
     SeveralIdentities {
         /// The selectors that were set, comma separated.
         given: String,

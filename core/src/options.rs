@@ -60,6 +60,20 @@ pub struct Options {
     pub arm_endpoint: Option<String>,
     /// The audience of tokens for `arm_endpoint`.
     pub arm_resource: Option<String>,
+    /// How the caller spelt the keys, so that later errors name them the caller's way.
+    #[serde(skip)]
+    spelling: Spelling,
+}
+
+/// The naming the options were read in; not part of what they mean (two records that differ
+/// only in it are equal).
+#[derive(Debug, Clone, Copy, Default)]
+struct Spelling(Naming);
+
+impl PartialEq for Spelling {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// How a surface spells option keys.
@@ -160,15 +174,22 @@ impl Options {
                 });
             }
         }
-        let options = serde_path_to_error::deserialize(Value::Object(known)).map_err(|e| {
-            let key = naming.spell(&e.path().to_string());
-            ConfigError::InvalidOption { key, problem: e.into_inner().to_string() }
-        })?;
+        let mut options: Options =
+            serde_path_to_error::deserialize(Value::Object(known)).map_err(|e| {
+                let key = naming.spell(&e.path().to_string());
+                ConfigError::InvalidOption { key, problem: e.into_inner().to_string() }
+            })?;
+        options.spelling = Spelling(naming);
         Ok((options, others))
     }
 
-    /// The token configuration these options describe, checked.
+    /// The token configuration these options describe, checked; errors name keys as the
+    /// caller spelt them.
     pub fn config(&self) -> Result<Config, ConfigError> {
+        self.checked_config().map_err(|e| e.spelt(self.spelling.0))
+    }
+
+    fn checked_config(&self) -> Result<Config, ConfigError> {
         let mut cfg = Config::default();
         cfg.identity = Identity::from_selectors(
             self.client_id.as_deref(),
@@ -194,6 +215,10 @@ impl Options {
     /// The Resource Manager these options name: `arm_endpoint` with `arm_resource`, else the
     /// named `cloud`, else the public cloud.
     pub fn cloud(&self) -> Result<Cloud, ConfigError> {
+        self.checked_cloud().map_err(|e| e.spelt(self.spelling.0))
+    }
+
+    fn checked_cloud(&self) -> Result<Cloud, ConfigError> {
         let invalid = |key: &str, problem: String| ConfigError::InvalidOption {
             key: key.to_owned(),
             problem,
@@ -216,6 +241,29 @@ impl Options {
                 Cloud::from_str(name).map_err(|e| invalid("cloud", e.problem()))
             }
             (None, None, None) => Ok(Cloud::public()),
+        }
+    }
+}
+
+impl ConfigError {
+    /// The same error with the keys and settings it names spelt in `naming`.
+    pub fn spelt(self, naming: Naming) -> Self {
+        let spell =
+            |names: &str| names.split(", ").map(|n| naming.spell(n)).collect::<Vec<_>>().join(", ");
+        match self {
+            ConfigError::SeveralIdentities { given } => {
+                ConfigError::SeveralIdentities { given: spell(&given) }
+            }
+            ConfigError::EmptyIdentity { selector } => {
+                ConfigError::EmptyIdentity { selector: spell(&selector) }
+            }
+            ConfigError::InvalidOption { key, problem } => {
+                ConfigError::InvalidOption { key: spell(&key), problem }
+            }
+            ConfigError::InvalidSetting { name, problem } => {
+                ConfigError::InvalidSetting { name: spell(&name), problem }
+            }
+            other => other,
         }
     }
 }
@@ -295,6 +343,16 @@ mod tests {
         let zero = snake(json!({"deadline_ms": 0})).unwrap().config().unwrap_err();
         assert!(matches!(zero, ConfigError::InvalidSetting { .. }));
         assert!(snake(json!(5)).is_err());
+    }
+
+    #[test]
+    fn later_errors_name_keys_the_callers_way() {
+        let two = json!({"clientId": "a", "resourceId": "b"});
+        let err = Options::from_json(two, Naming::Camel).unwrap().config().unwrap_err();
+        assert!(err.to_string().contains("(clientId, resourceId)"), "{err}");
+        let half = json!({"armEndpoint": "http://127.0.0.1:1"});
+        let err = Options::from_json(half, Naming::Camel).unwrap().cloud().unwrap_err();
+        assert!(matches!(&err, ConfigError::InvalidOption { key, .. } if key == "armResource"));
     }
 
     #[test]
