@@ -179,6 +179,52 @@ impl ArmRequest {
         self
     }
 
+    /// The HTTP method (the accessors below let a host hand the request to another build of
+    /// this core, such as the WebAssembly component, which rebuilds it).
+    pub fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    /// The resource path, without query.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The api-version it is sent with.
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+
+    /// The query parameters after `api-version`.
+    pub fn query(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+
+    /// Follows `nextLink` and collects `value`.
+    pub fn is_paged(&self) -> bool {
+        self.shape == Shape::Paged
+    }
+
+    /// Polls a 201/202 answer to its end.
+    pub fn is_long_running(&self) -> bool {
+        self.shape == Shape::LongRunning
+    }
+
+    /// A `HEAD` whose answer is whether the resource exists.
+    pub fn is_existence_check(&self) -> bool {
+        self.shape == Shape::Exists
+    }
+
+    /// `metadata/endpoints`, sent without a token.
+    pub fn is_discovery(&self) -> bool {
+        self.shape == Shape::Discovery
+    }
+
     /// Whether the request needs a bearer token.
     pub(crate) fn needs_token(&self) -> bool {
         self.shape != Shape::Discovery
