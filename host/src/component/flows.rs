@@ -358,6 +358,19 @@ impl ComponentCache {
         })
     }
 
+    /// The token that may be served for `key` at `now`, without a ticket (`TokenCache::peek`).
+    pub fn peek(
+        &self,
+        key: &CacheKey,
+        now: UnixMillis,
+    ) -> Result<Option<Arc<AccessToken>>, ComponentError> {
+        let key = cache_key(key);
+        let token = self.0.call("token-cache.peek", |s, b, r| {
+            b.azmi_identity_cache().token_cache().call_peek(s, r, &key, now.0)
+        })?;
+        Ok(token.map_err(config)?.map(|t| Arc::new(convert::token_from_wit(t))))
+    }
+
     /// Ends the fetch of `ticket` with its result, which is returned for the fetcher.
     pub fn complete(
         &mut self,
