@@ -1,11 +1,11 @@
 //! `azmi arm`: subscriptions, resource groups, and any request, as the managed identity.
 
-use azmi_core::{ArmOutcome, ArmRequest, Cloud, Config};
-use azmi_host::{ArmClient, ManagedIdentityCredential, Progress};
+use azmi_core::{ArmOutcome, ArmRequest, Cloud};
+use azmi_host::{ArmClient, Progress};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::Value;
 
-use crate::engine::Engine;
+use crate::engine::EngineArg;
 use crate::identity::IdentityArgs;
 use crate::Failure;
 
@@ -21,8 +21,8 @@ pub(crate) struct Args {
     identity: IdentityArgs,
     /// native: the core built into azmi; component: the same core as a WebAssembly component
     /// (component/azmi.wasm or $AZMI_COMPONENT), run by wasmtime.
-    #[arg(long, value_enum, default_value_t = Engine::Native, global = true)]
-    engine: Engine,
+    #[arg(long, value_enum, default_value_t = EngineArg::Native, global = true)]
+    engine: EngineArg,
     #[command(subcommand)]
     command: ArmCommand,
 }
@@ -86,19 +86,14 @@ enum GroupCommand {
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let cloud = cloud(&args.cloud, &args.cloud_resource)?;
     let cfg = args.identity.config()?;
-    let outcome = match args.engine {
-        Engine::Native => {
-            let request = native_request(args.command)?;
-            let client = ArmClient::new(ManagedIdentityCredential::new(cfg), cloud);
-            client.execute_with_progress(&request, report_wait)?
-        }
-        Engine::Component => component_outcome(cfg, cloud, args.command)?,
-    };
+    let request = request(args.command)?;
+    let credential = args.engine.credential(cfg)?;
+    let outcome = ArmClient::new(credential, cloud).execute_with_progress(&request, report_wait)?;
     println!("{:#}", outcome_json(&outcome));
     Ok(())
 }
 
-fn native_request(command: ArmCommand) -> Result<ArmRequest, Failure> {
+fn request(command: ArmCommand) -> Result<ArmRequest, Failure> {
     Ok(match command {
         ArmCommand::Subscriptions => ArmRequest::list_subscriptions(),
         ArmCommand::Groups { command: GroupCommand::List { subscription } } => {
@@ -125,69 +120,6 @@ fn native_request(command: ArmCommand) -> Result<ArmRequest, Failure> {
 fn json_body(body: &str) -> Result<Value, Failure> {
     serde_json::from_str(body)
         .map_err(|e| Failure::new("config", format!("--body is not JSON: {e}")))
-}
-
-/// The same command through the component: the request in WIT's terms, checked by the core in
-/// the component.
-#[cfg(feature = "component")]
-fn component_outcome(
-    cfg: Config,
-    cloud: Cloud,
-    command: ArmCommand,
-) -> Result<ArmOutcome, Failure> {
-    use azmi_host::component::wit::arm as wa;
-    use azmi_host::component::{ComponentArmClient, ComponentCredential};
-    let generic = |method: &str, path, api_version, body_json, long_running| {
-        wa::ArmOperation::Generic(wa::GenericRequest {
-            method: method.to_owned(),
-            path,
-            api_version,
-            body_json,
-            paged: false,
-            long_running,
-        })
-    };
-    let operation = match command {
-        ArmCommand::Subscriptions => wa::ArmOperation::ListSubscriptions,
-        ArmCommand::Groups { command: GroupCommand::List { subscription } } => {
-            wa::ArmOperation::ListResourceGroups(wa::ListResourceGroups {
-                subscription_id: subscription,
-                filter: None,
-                top: None,
-            })
-        }
-        ArmCommand::Groups { command: GroupCommand::Create { subscription, name, location } } => {
-            wa::ArmOperation::CreateOrUpdateResourceGroup(wa::CreateResourceGroup {
-                subscription_id: subscription,
-                name,
-                location,
-                tags_json: None,
-            })
-        }
-        ArmCommand::Groups { command: GroupCommand::Delete { subscription, name } } => {
-            wa::ArmOperation::DeleteResourceGroup(wa::DeleteResourceGroup {
-                subscription_id: subscription,
-                name,
-                force_deletion_types: None,
-            })
-        }
-        ArmCommand::Get { path, api_version } => generic("GET", path, api_version, None, false),
-        ArmCommand::Put { path, api_version, body } => {
-            json_body(&body)?;
-            generic("PUT", path, api_version, Some(body), true)
-        }
-        ArmCommand::Delete { path, api_version } => {
-            generic("DELETE", path, api_version, None, true)
-        }
-    };
-    let request = wa::ArmRequest { operation, api_version: None, query: Vec::new() };
-    let client = ComponentArmClient::new(ComponentCredential::new(cfg)?, cloud);
-    Ok(client.execute_with_progress(&request, report_wait)?)
-}
-
-#[cfg(not(feature = "component"))]
-fn component_outcome(_: Config, _: Cloud, _: ArmCommand) -> Result<ArmOutcome, Failure> {
-    Err(crate::engine::not_built())
 }
 
 pub(crate) fn cloud(name: &str, resource: &str) -> Result<Cloud, Failure> {
