@@ -26,7 +26,7 @@ use crate::component::{ComponentError, ComponentInstance, ComponentRuntime};
 use crate::drive::{Answer, ArmSteps, TokenSteps};
 
 /// Which build of the core makes every decision: [`Engine::native`] (the default), or the
-/// WebAssembly component ([`Engine::component`], feature `component`). Give it to
+/// WebAssembly component (`Engine::component`, feature `component`). Give it to
 /// `ManagedIdentityCredential::builder`; the credential's `ArmClient` uses the same engine.
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
