@@ -29,7 +29,8 @@ mod runtime;
 pub(crate) use engine::{arm_resume_steps, arm_steps, token_steps, CacheSlot};
 pub use error::ComponentError;
 pub use flows::{
-    ComponentArmFlow, ComponentCache, ComponentLookup, ComponentTokenFlow, FetchTicket, WaitTicket,
+    ComponentArmFlow, ComponentCache, ComponentFetchTicket, ComponentLookup, ComponentTokenFlow,
+    ComponentWaitTicket,
 };
 pub use runtime::{
     default_component_path, precompiled_cache_dir, ComponentInstance, ComponentRuntime,

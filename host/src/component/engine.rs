@@ -9,7 +9,9 @@ use azmi_core::{
     EnvSnapshot, FileFailure, RequestId, Resource, SourceKind, TokenError, UnixMillis, WaitOutcome,
 };
 
-use super::flows::{ComponentArmFlow, ComponentCache, ComponentLookup, FetchTicket, WaitTicket};
+use super::flows::{
+    ComponentArmFlow, ComponentCache, ComponentFetchTicket, ComponentLookup, ComponentWaitTicket,
+};
 use super::request::arm_request_to_wit;
 use super::runtime::ComponentInstance;
 use super::wit::identity as wi;
@@ -63,7 +65,7 @@ impl CacheSlot {
 
     pub(crate) fn complete(
         &mut self,
-        ticket: FetchTicket,
+        ticket: ComponentFetchTicket,
         result: Result<AccessToken, TokenError>,
         now: UnixMillis,
     ) -> Result<Arc<AccessToken>, TokenError> {
@@ -76,14 +78,14 @@ impl CacheSlot {
         }
     }
 
-    pub(crate) fn abandon(&mut self, ticket: FetchTicket) {
+    pub(crate) fn abandon(&mut self, ticket: ComponentFetchTicket) {
         if let Err(e) = self.current().and_then(|c| c.abandon(ticket)) {
             // Restarted: the ticket died with its store, and its waiters are told `Abandoned`.
             tracing::debug!(error = %e, "giving a ticket back to the component");
         }
     }
 
-    pub(crate) fn poll_wait(&mut self, wait: &WaitTicket, now: UnixMillis) -> WaitOutcome {
+    pub(crate) fn poll_wait(&mut self, wait: &ComponentWaitTicket, now: UnixMillis) -> WaitOutcome {
         // A failure (the store was replaced) means the fetch is lost: look up again.
         self.current().and_then(|c| c.poll_wait(wait, now)).unwrap_or(WaitOutcome::Abandoned)
     }

@@ -21,7 +21,7 @@ pub(crate) enum EngineCache {
 pub(crate) enum Ticket {
     Native(FetchTicket),
     #[cfg(feature = "component")]
-    Component(crate::component::FetchTicket),
+    Component(crate::component::ComponentFetchTicket),
 }
 
 /// A place in line behind another caller's fetch.
@@ -29,7 +29,7 @@ pub(crate) enum Ticket {
 pub(crate) enum WaitFor {
     Native(WaitTicket),
     #[cfg(feature = "component")]
-    Component(crate::component::WaitTicket),
+    Component(crate::component::ComponentWaitTicket),
 }
 
 /// What a lookup tells a caller to do (`azmi_core::Lookup`, for either engine).

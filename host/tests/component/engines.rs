@@ -14,8 +14,8 @@ use azmi_core::{
 };
 use azmi_host::component::wit::identity as wi;
 use azmi_host::component::{
-    ComponentArmFlow, ComponentCache, ComponentError, ComponentInstance, ComponentLookup,
-    ComponentTokenFlow, FetchTicket, WaitTicket,
+    ComponentArmFlow, ComponentCache, ComponentError, ComponentFetchTicket, ComponentInstance,
+    ComponentLookup, ComponentTokenFlow, ComponentWaitTicket,
 };
 use serde_json::Value;
 
@@ -431,8 +431,8 @@ impl ArmFlowApi for ComponentArmFlow {
 
 struct WasmCache {
     cache: ComponentCache,
-    tickets: BTreeMap<String, FetchTicket>,
-    waiters: BTreeMap<String, WaitTicket>,
+    tickets: BTreeMap<String, ComponentFetchTicket>,
+    waiters: BTreeMap<String, ComponentWaitTicket>,
 }
 
 impl CacheApi for WasmCache {
