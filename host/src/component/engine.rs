@@ -71,10 +71,13 @@ impl CacheSlot {
     ) -> Result<Arc<AccessToken>, TokenError> {
         match self.current().and_then(|c| c.complete(ticket, &result, now)) {
             Ok(shared) => shared,
-            // The store that handed out the ticket is gone, and its waiters with it: the
-            // fetcher keeps what it fetched.
-            Err(ComponentError::Restarted) => result.map(Arc::new),
-            Err(e) => Err(self.failed(e)),
+            // The store that handed out the ticket is gone (restarted, or trapped just now),
+            // and its waiters are told `Abandoned` by the next one: the fetcher keeps what it
+            // fetched, which the cache's failure does not make any less valid.
+            Err(e) => {
+                tracing::warn!(error = %e, "the component lost a completed fetch");
+                result.map(Arc::new)
+            }
         }
     }
 
