@@ -169,8 +169,15 @@ impl ManagedIdentityCredential {
     pub fn get_token_for(&self, resource: &Resource) -> Result<Arc<AccessToken>, TokenError> {
         let key = self.key(resource);
         loop {
-            let found = self.inner.lock().lookup(&key, now())?;
-            match found {
+            let mut cache = self.inner.lock();
+            // The common case first: a fresh token, served without building a full answer.
+            let at = now();
+            if let Some(token) = cache.peek(&key, at).filter(|t| at < t.refresh_on) {
+                return Ok(token);
+            }
+            let found = cache.lookup(&key, at);
+            drop(cache);
+            match found? {
                 Found::Fresh(token) | Found::Stale(token, None) => return Ok(token),
                 Found::Stale(token, Some(ticket)) => {
                     Owed::new(&self.inner, ticket).spawn(resource);
