@@ -1,11 +1,11 @@
 //! `azmi arm`: subscriptions, resource groups, and any request, as the managed identity.
 
-use azmi_core::{ArmOperation, ArmOperationKind, ArmOutcome, ArmRequest, Cloud, Config};
-use azmi_host::{ArmClient, ManagedIdentityCredential, Progress};
+use azmi_core::{ArmOperation, ArmOperationKind, ArmRequest, Cloud};
+use azmi_host::{ArmClient, Progress};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::Value;
 
-use crate::engine::Engine;
+use crate::engine::EngineArg;
 use crate::identity::IdentityArgs;
 use crate::Failure;
 
@@ -21,8 +21,8 @@ pub(crate) struct Args {
     identity: IdentityArgs,
     /// native: the core built into azmi; component: the same core as a WebAssembly component
     /// (component/azmi.wasm or $AZMI_COMPONENT), run by wasmtime.
-    #[arg(long, value_enum, default_value_t = Engine::Native, global = true)]
-    engine: Engine,
+    #[arg(long, value_enum, default_value_t = EngineArg::Native, global = true)]
+    engine: EngineArg,
     /// Print the whole outcome (status, body, request ids, rate limits), not just its value.
     #[arg(long, global = true)]
     full: bool,
@@ -100,13 +100,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let cloud = cloud(&args.cloud, &args.cloud_resource)?;
     let cfg = args.identity.config()?;
     let request = request(args.command)?;
-    let outcome = match args.engine {
-        Engine::Native => {
-            let client = ArmClient::new(ManagedIdentityCredential::new(cfg), cloud);
-            client.execute_with_progress(&request, report_wait)?
-        }
-        Engine::Component => component_outcome(cfg, cloud, &request)?,
-    };
+    let credential = args.engine.credential(cfg)?;
+    let outcome = ArmClient::new(credential, cloud).execute_with_progress(&request, report_wait)?;
     // The one JSON conversion of every surface: the plain value, or with --full the whole outcome.
     let shown = if args.full {
         serde_json::to_value(&outcome).map_err(|e| Failure::new("io", e.to_string()))?
@@ -195,25 +190,6 @@ fn operations_table() -> String {
         out.push('\n');
     }
     out
-}
-
-/// The same request through the component: in WIT's terms, checked again by the core in the
-/// component.
-#[cfg(feature = "component")]
-fn component_outcome(
-    cfg: Config,
-    cloud: Cloud,
-    request: &ArmRequest,
-) -> Result<ArmOutcome, Failure> {
-    use azmi_host::component::wit::arm as wa;
-    use azmi_host::component::{ComponentArmClient, ComponentCredential};
-    let client = ComponentArmClient::new(ComponentCredential::new(cfg)?, cloud);
-    Ok(client.execute_with_progress(&wa::ArmRequest::from(request), report_wait)?)
-}
-
-#[cfg(not(feature = "component"))]
-fn component_outcome(_: Config, _: Cloud, _: &ArmRequest) -> Result<ArmOutcome, Failure> {
-    Err(crate::engine::not_built())
 }
 
 pub(crate) fn cloud(name: &str, resource: &str) -> Result<Cloud, Failure> {

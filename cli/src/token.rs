@@ -1,11 +1,10 @@
 //! `azmi token`: a token for one resource or scope.
 
 use azmi_core::Resource;
-use azmi_host::ManagedIdentityCredential;
 use clap::{Args as ClapArgs, ValueEnum};
 use serde_json::json;
 
-use crate::engine::Engine;
+use crate::engine::EngineArg;
 use crate::identity::IdentityArgs;
 use crate::Failure;
 
@@ -24,8 +23,8 @@ pub(crate) struct Args {
     output: Output,
     /// native: the core built into azmi; component: the same core as a WebAssembly component
     /// (component/azmi.wasm or $AZMI_COMPONENT), run by wasmtime.
-    #[arg(long, value_enum, default_value_t = Engine::Native)]
-    engine: Engine,
+    #[arg(long, value_enum, default_value_t = EngineArg::Native)]
+    engine: EngineArg,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -41,13 +40,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         (None, None) => Resource::new("https://management.azure.com/")?,
     };
     let cfg = args.identity.config()?;
-    let (token, detection) = match args.engine {
-        Engine::Native => {
-            let credential = ManagedIdentityCredential::new(cfg);
-            (credential.get_token_for(&resource)?, credential.detection())
-        }
-        Engine::Component => crate::engine::token(cfg, &resource)?,
-    };
+    let credential = args.engine.credential(cfg)?;
+    let (token, detection) = (credential.get_token_for(&resource)?, credential.detection());
     match args.output {
         Output::Raw => println!("{}", token.secret()),
         Output::Json => println!(

@@ -52,6 +52,15 @@ impl wc::GuestTokenCache for TokenCache {
         })
     }
 
+    fn peek(
+        &self,
+        key: wc::CacheKey,
+        now: u64,
+    ) -> Result<Option<wt::AccessToken>, wt::ConfigError> {
+        let key = cache_key(key)?;
+        Ok(self.0.borrow().peek(&key, UnixMillis(now)).as_deref().map(convert::token_to_wit))
+    }
+
     fn complete(
         &self,
         ticket: wc::FetchTicket,

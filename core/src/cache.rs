@@ -11,6 +11,11 @@
 //! - `Wait`: another caller is fetching; call `poll_wait` after it completes (or when the
 //!   returned lease instant passes).
 //!
+//! `peek` answers a narrower question without handing out anything: is there a token that may
+//! be served now? A host that must not block (an event loop) peeks first and makes a full
+//! `lookup` only when it will act on the answer, so a miss never takes a ticket it then has to
+//! give back.
+//!
 //! A fetch holds a lease of 120 s, longer than any flow's deadline: if its caller vanishes, the
 //! lease runs out, waiters are told `Abandoned`, and the next lookup fetches again. A failed
 //! refresh keeps the old token and no new refresh is offered for 30 s, so a struggling endpoint
@@ -128,6 +133,15 @@ impl TokenCache {
             }
         }
         self.lookup_slow(key, now)
+    }
+
+    /// The token that may be served for `key` at `now` (fresh, or due for refresh but not yet
+    /// in its last 30 s), without a ticket: nothing is handed out or changed, so the next
+    /// `lookup` answers as if this call had not been made. `None`: a `lookup` would say `Fetch`
+    /// or `Wait`.
+    pub fn peek(&self, key: &CacheKey, now: UnixMillis) -> Option<Arc<AccessToken>> {
+        let token = self.entries.get(key)?.token.as_ref()?;
+        (now < token.expires_on.minus(EXPIRY_BUFFER)).then(|| Arc::clone(token))
     }
 
     fn lookup_slow(&mut self, key: &CacheKey, now: UnixMillis) -> Lookup {
@@ -280,7 +294,79 @@ mod tests {
         assert!(matches!(c.lookup(&key(), UnixMillis(41_000)), Lookup::Stale(_, Some(_))));
     }
 
+    #[test]
+    fn peek_serves_what_lookup_would_and_hands_out_nothing() {
+        let mut c = TokenCache::new();
+        assert!(c.peek(&key(), UnixMillis(0)).is_none(), "a miss");
+        let Lookup::Fetch(t) = c.lookup(&key(), UnixMillis(0)) else { panic!() };
+        assert!(c.peek(&key(), UnixMillis(1)).is_none(), "a fetch under way, no token yet");
+        c.complete(t, Ok(token("t", 10_000, 600_000)), UnixMillis(2)).unwrap();
+        assert_eq!(c.peek(&key(), UnixMillis(3)).unwrap().secret(), "t");
+        // Due for refresh: still served, and the refresh ticket is left for the next lookup.
+        assert_eq!(c.peek(&key(), UnixMillis(10_000)).unwrap().secret(), "t");
+        assert!(matches!(c.lookup(&key(), UnixMillis(10_000)), Lookup::Stale(_, Some(_))));
+        // In its last 30 s: not served.
+        assert!(c.peek(&key(), UnixMillis(570_000)).is_none());
+        assert!(c.peek(&key(), UnixMillis(569_999)).is_some());
+        c.invalidate(&key());
+        assert!(c.peek(&key(), UnixMillis(20_000)).is_none());
+    }
+
+    /// What `lookup` said, comparable across two caches (tickets are not `Clone`).
+    fn shape(lookup: &Lookup) -> (u8, Option<String>, Option<UnixMillis>) {
+        match lookup {
+            Lookup::Fresh(t) => (0, Some(t.secret().to_owned()), None),
+            Lookup::Stale(t, None) => (1, Some(t.secret().to_owned()), None),
+            Lookup::Stale(t, Some(_)) => (2, Some(t.secret().to_owned()), None),
+            Lookup::Fetch(_) => (3, None, None),
+            Lookup::Wait(w) => (4, None, Some(w.lease_until)),
+        }
+    }
+
     proptest! {
+        /// Two caches fed the same lookups and completions, one of them peeked before every
+        /// lookup: peek never serves a token in its last 30 s, serves exactly when lookup
+        /// serves, and never changes what the next lookup answers.
+        #[test]
+        fn peek_is_pure_and_never_serves_expired(steps in proptest::collection::vec((0u64..5_000, any::<bool>(), 1u64..20_000, any::<bool>()), 1..60)) {
+            let (mut plain, mut peeked) = (TokenCache::new(), TokenCache::new());
+            let mut now = 0u64;
+            let mut tickets: Vec<(FetchTicket, FetchTicket)> = Vec::new();
+            for (dt, ok, life, finish) in steps {
+                now += dt;
+                let at = UnixMillis(now);
+                let seen = peeked.peek(&key(), at);
+                if let Some(t) = &seen {
+                    prop_assert!(now < t.expires_on.0.saturating_sub(30_000));
+                }
+                let (a, b) = (plain.lookup(&key(), at), peeked.lookup(&key(), at));
+                prop_assert_eq!(shape(&a), shape(&b));
+                match (&b, &seen) {
+                    (Lookup::Fresh(t) | Lookup::Stale(t, _), Some(s)) => {
+                        prop_assert_eq!(t.secret(), s.secret())
+                    }
+                    (Lookup::Fetch(_) | Lookup::Wait(_), None) => {}
+                    (other, seen) => prop_assert!(false, "lookup {:?} but peek {:?}", other, seen),
+                }
+                match (a, b) {
+                    (Lookup::Fetch(x), Lookup::Fetch(y))
+                    | (Lookup::Stale(_, Some(x)), Lookup::Stale(_, Some(y))) => tickets.push((x, y)),
+                    _ => {}
+                }
+                if finish {
+                    if let Some((x, y)) = tickets.pop() {
+                        let result = |_| if ok {
+                            Ok(token("t", now + life / 2, now + 30_000 + life))
+                        } else {
+                            Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled))
+                        };
+                        let _ = plain.complete(x, result(()), at);
+                        let _ = peeked.complete(y, result(()), at);
+                    }
+                }
+            }
+        }
+
         /// Whatever the sequence of lookups and completions, no expired token is served and at
         /// most one fetch per key is outstanding.
         #[test]

@@ -252,6 +252,14 @@ pub enum ErrorKind {
         /// What is wrong.
         problem: String,
     },
+    /// The engine running the core failed, not the request: the WebAssembly component could
+    /// not be loaded, trapped, or was restarted under the request. Hosts report it; the core
+    /// never does.
+    #[error("{detail}")]
+    Engine {
+        /// What failed and what happens next (e.g. the next call uses a fresh instance).
+        detail: String,
+    },
 }
 
 impl ErrorKind {
@@ -269,6 +277,7 @@ impl ErrorKind {
             ErrorKind::DeadlineExceeded { .. } => "deadline_exceeded",
             ErrorKind::InvalidResponse { .. } => "invalid_response",
             ErrorKind::KeyFile { .. } => "key_file",
+            ErrorKind::Engine { .. } => "engine",
         }
     }
 }

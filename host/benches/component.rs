@@ -13,10 +13,9 @@ use azmi_core::{
 use azmi_emulator::{Emulator, EmulatorConfig};
 use azmi_host::component::wit::identity as wi;
 use azmi_host::component::{
-    default_component_path, ComponentCredential, ComponentInstance, ComponentRuntime,
-    ComponentTokenFlow,
+    default_component_path, ComponentInstance, ComponentRuntime, ComponentTokenFlow,
 };
-use azmi_host::{EnvSource, ManagedIdentityCredential, Transport};
+use azmi_host::{Engine, EnvSource, ManagedIdentityCredential, Transport};
 
 const ARM: &str = "https://management.azure.com/";
 const NOW: UnixMillis = UnixMillis(1_700_000_000_000);
@@ -101,8 +100,9 @@ fn main() {
     let native_cred =
         || ManagedIdentityCredential::with_transport(cfg.clone(), fixed(), Arc::clone(&transport));
     let wasm_cred = || {
-        let t = Arc::clone(&transport);
-        ComponentCredential::with_instance(cfg.clone(), fixed(), Arc::clone(&instance), t).unwrap()
+        let builder = ManagedIdentityCredential::builder(cfg.clone()).env(fixed());
+        let builder = builder.transport(Arc::clone(&transport));
+        builder.engine(Engine::component(Arc::clone(&instance))).build().unwrap()
     };
     let loopback_rounds = if quick { 5 } else { 200 };
     let loop_native = median(loopback_rounds, || {

@@ -1,15 +1,16 @@
-//! An ARM client over the core's ARM flows, with tokens from a managed identity credential.
+//! An ARM client over the core's ARM flows, with tokens from a managed identity credential; the
+//! flows run in the credential's engine.
 
 use std::sync::Arc;
 
-use azmi_core::{ArmConfig, ArmError, ArmFlow, ArmOutcome, ArmRequest, Cloud};
+use azmi_core::{ArmConfig, ArmError, ArmOutcome, ArmRequest, Cloud};
 use serde_json::{Map, Value};
 
 use crate::credential::ManagedIdentityCredential;
-use crate::drive::{drive, now, Progress};
+use crate::drive::{drive, now, ArmRun, ArmSteps, Progress};
 use crate::transport::Transport;
 
-/// Calls Azure Resource Manager as a managed identity.
+/// Calls Azure Resource Manager as a managed identity, in the credential's engine.
 #[derive(Debug, Clone)]
 pub struct ArmClient {
     credential: ManagedIdentityCredential,
@@ -47,8 +48,8 @@ impl ArmClient {
         request: &ArmRequest,
         progress: impl FnMut(Progress),
     ) -> Result<ArmOutcome, ArmError> {
-        let mut flow = ArmFlow::new(&self.cfg, &self.cloud, request, now())?;
-        self.run(&mut flow, progress)
+        let engine = self.credential.engine();
+        self.run(engine.arm_flow(&self.cfg, &self.cloud, request, now())?, progress)
     }
 
     /// Goes on polling a long-running operation from a continuation token.
@@ -57,8 +58,8 @@ impl ArmClient {
         continuation: &str,
         progress: impl FnMut(Progress),
     ) -> Result<ArmOutcome, ArmError> {
-        let mut flow = ArmFlow::resume(&self.cfg, &self.cloud, continuation, now())?;
-        self.run(&mut flow, progress)
+        let engine = self.credential.engine();
+        self.run(engine.arm_resume(&self.cfg, &self.cloud, continuation, now())?, progress)
     }
 
     /// Every subscription the identity can see.
@@ -97,18 +98,13 @@ impl ArmClient {
 
     fn run(
         &self,
-        flow: &mut ArmFlow,
+        steps: Box<dyn ArmSteps>,
         mut progress: impl FnMut(Progress),
     ) -> Result<ArmOutcome, ArmError> {
-        let span = tracing::info_span!("arm", endpoint = self.cloud.endpoint());
+        let engine = self.credential.engine().name();
+        let span = tracing::info_span!("arm", endpoint = self.cloud.endpoint(), engine);
         let _entered = span.enter();
-        let mut tokens = |resource: &azmi_core::Resource, refresh: bool| {
-            if refresh {
-                self.credential.invalidate(resource);
-            }
-            self.credential.get_token_for(resource).map(|t| (*t).clone())
-        };
-        drive(flow, &self.transport, &mut tokens, &mut progress)
+        drive(&mut ArmRun::new(steps, &self.credential), &self.transport, &mut progress)
     }
 }
 

@@ -1,5 +1,5 @@
 //! The core as a WebAssembly component, run by wasmtime: the same decisions as the native
-//! credential, from a sandboxed `wit/azmi.wit` component that imports nothing.
+//! engine, from a sandboxed `wit/azmi.wit` component that imports nothing.
 //!
 //! # Theory of operation
 //!
@@ -7,25 +7,29 @@
 //! `AZMI_COMPONENT` or the repository's build output), compiles it once per machine and keeps
 //! the compiled artefact on disk, keyed by the component's SHA-256 and wasmtime's compatibility
 //! hash. A [`ComponentInstance`] is one instantiation in one wasmtime `Store`, behind a lock.
-//! Its flows ([`ComponentTokenFlow`], [`ComponentArmFlow`], [`ComponentCache`]) have the core's
-//! sans-IO API and return the core's types, so `drive.rs` runs them with the native transport.
+//! `crate::Engine::component(instance)` makes it the engine of a `ManagedIdentityCredential`
+//! (and of its `ArmClient`): the one credential and drive loop, every decision in the component.
+//! Its flows ([`ComponentTokenFlow`], [`ComponentArmFlow`], [`ComponentCache`]) are also public,
+//! with the core's sans-IO API and types, for hosts and tests that drive them step by step.
 //!
 //! A trap fails the call that hit it with [`ComponentError::Trap`] and replaces the store with a
 //! fresh instantiation: the next call works. Flows created in the old store end with
-//! [`ComponentError::Restarted`], since their state died with it.
+//! [`ComponentError::Restarted`], since their state died with it. Through the credential and
+//! the ARM client, both are the core's errors of kind `Engine` (code `engine`).
 
 #[path = "../../component/src/convert.rs"]
 mod convert;
-mod credential;
+mod engine;
 mod error;
 mod flows;
 mod precompiled;
 mod runtime;
 
-pub use credential::{ComponentArmClient, ComponentCredential};
+pub(crate) use engine::{arm_resume_steps, arm_steps, token_steps, CacheSlot};
 pub use error::ComponentError;
 pub use flows::{
-    ComponentArmFlow, ComponentCache, ComponentLookup, ComponentTokenFlow, FetchTicket, WaitTicket,
+    ComponentArmFlow, ComponentCache, ComponentFetchTicket, ComponentLookup, ComponentTokenFlow,
+    ComponentWaitTicket,
 };
 pub use runtime::{
     default_component_path, precompiled_cache_dir, ComponentInstance, ComponentRuntime,

@@ -1,19 +1,22 @@
-//! A thread-safe managed identity credential over the core's cache.
+//! A thread-safe managed identity credential over the engine's cache.
 //!
 //! The core decides who fetches: of concurrent callers asking for one (source, identity,
 //! resource), exactly one is told to fetch; the others block here on a condition variable until
 //! that fetch completes. A token due for refresh is served at once while one background thread
-//! refreshes it.
+//! refreshes it. The loop is written once for both engines (`crate::engine`): the native core
+//! and the WebAssembly component make the same decisions through the same code here.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, CacheKey, Config, Detection, EnvSnapshot, ErrorKind, FetchTicket, Lookup,
-    Resource, TokenCache, TokenError, TokenFlow, WaitOutcome, VARIABLES,
+    AccessToken, CacheKey, Config, Detection, EnvSnapshot, ErrorKind, Resource, TokenError,
+    WaitOutcome, VARIABLES,
 };
 
-use crate::drive::{drive, now};
+use crate::drive::{drive, now, TokenRun};
+use crate::engine::cache::{EngineCache, Found, Ticket, WaitFor};
+use crate::engine::Engine;
 use crate::transport::Transport;
 
 /// Where the credential's environment comes from.
@@ -38,9 +41,55 @@ struct Inner {
     /// Decided once per credential (the cache key needs it on every call); the environment
     /// itself is read again for every fetch, so a rotated secret header is picked up.
     detection: Detection,
-    cache: Mutex<TokenCache>,
+    engine: Engine,
+    cache: Mutex<EngineCache>,
     fetched: Condvar,
     transport: Arc<Transport>,
+}
+
+/// Builds a [`ManagedIdentityCredential`] with another environment, transport or engine
+/// (from [`ManagedIdentityCredential::builder`]).
+#[derive(Debug)]
+#[must_use]
+pub struct CredentialBuilder {
+    cfg: Config,
+    env: EnvSource,
+    transport: Option<Arc<Transport>>,
+    engine: Engine,
+}
+
+impl CredentialBuilder {
+    /// Where the environment comes from (default: the process environment).
+    pub fn env(mut self, env: EnvSource) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// Shares `transport` (and its connections) with other clients (default: a new one).
+    pub fn transport(mut self, transport: Arc<Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Which build of the core decides (default: [`Engine::native`]).
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// The credential. The engine detects the source now; only the component engine can fail
+    /// to (kind `Engine`, code `engine`).
+    pub fn build(self) -> Result<ManagedIdentityCredential, TokenError> {
+        let detection = self.engine.detect(self.cfg.source, &snapshot(&self.env))?;
+        let transport = self.transport.unwrap_or_else(|| Arc::new(Transport::new()));
+        Ok(ManagedIdentityCredential::assemble(
+            self.cfg,
+            self.env,
+            transport,
+            self.engine,
+            detection,
+        ))
+    }
 }
 
 impl ManagedIdentityCredential {
@@ -56,15 +105,31 @@ impl ManagedIdentityCredential {
 
     /// A credential sharing `transport` (and its connections) with other clients.
     pub fn with_transport(cfg: Config, env: EnvSource, transport: Arc<Transport>) -> Self {
+        // The native engine's detection cannot fail.
         let detection = Detection::detect(cfg.source, &snapshot(&env));
-        let inner = Inner {
+        Self::assemble(cfg, env, transport, Engine::native(), detection)
+    }
+
+    /// A builder, for another engine (the WebAssembly component) or transport.
+    pub fn builder(cfg: Config) -> CredentialBuilder {
+        CredentialBuilder {
             cfg,
-            env,
-            detection,
-            cache: Mutex::new(TokenCache::new()),
-            fetched: Condvar::new(),
-            transport,
-        };
+            env: EnvSource::Process,
+            transport: None,
+            engine: Engine::native(),
+        }
+    }
+
+    fn assemble(
+        cfg: Config,
+        env: EnvSource,
+        transport: Arc<Transport>,
+        engine: Engine,
+        detection: Detection,
+    ) -> Self {
+        let cache = Mutex::new(engine.cache(detection.source));
+        let fetched = Condvar::new();
+        let inner = Inner { cfg, env, detection, engine, cache, fetched, transport };
         ManagedIdentityCredential { inner: Arc::new(inner) }
     }
 
@@ -76,6 +141,11 @@ impl ManagedIdentityCredential {
     /// The transport this credential sends with.
     pub fn transport(&self) -> &Arc<Transport> {
         &self.inner.transport
+    }
+
+    /// The engine that makes this credential's decisions (its `ArmClient` uses it too).
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
     }
 
     /// The environment as the credential sees it now.
@@ -90,8 +160,8 @@ impl ManagedIdentityCredential {
 
     /// A token for exactly one scope (a trailing `/.default` is removed).
     pub fn get_token(&self, scopes: &[&str]) -> Result<Arc<AccessToken>, TokenError> {
-        let resource =
-            Resource::from_scopes(scopes).map_err(|e| config_error(&self.detection(), e))?;
+        let resource = Resource::from_scopes(scopes)
+            .map_err(|e| TokenError::new(self.inner.detection.source, ErrorKind::Config(e)))?;
         self.get_token_for(&resource)
     }
 
@@ -99,17 +169,24 @@ impl ManagedIdentityCredential {
     pub fn get_token_for(&self, resource: &Resource) -> Result<Arc<AccessToken>, TokenError> {
         let key = self.key(resource);
         loop {
-            let lookup = self.inner.lock().lookup(&key, now());
-            match lookup {
-                Lookup::Fresh(token) | Lookup::Stale(token, None) => return Ok(token),
-                Lookup::Stale(token, Some(ticket)) => {
+            let mut cache = self.inner.lock();
+            // The common case first: a fresh token, served without building a full answer.
+            let at = now();
+            if let Some(token) = cache.peek(&key, at).filter(|t| at < t.refresh_on) {
+                return Ok(token);
+            }
+            let found = cache.lookup(&key, at);
+            drop(cache);
+            match found? {
+                Found::Fresh(token) | Found::Stale(token, None) => return Ok(token),
+                Found::Stale(token, Some(ticket)) => {
                     Owed::new(&self.inner, ticket).spawn(resource);
                     return Ok(token);
                 }
-                Lookup::Fetch(ticket) => {
+                Found::Fetch(ticket) => {
                     return Owed::new(&self.inner, ticket).run(&self.inner.snapshot(), resource);
                 }
-                Lookup::Wait(wait) => {
+                Found::Wait(wait) => {
                     if let Some(result) = self.inner.wait_for(&wait) {
                         return result;
                     }
@@ -124,36 +201,33 @@ impl ManagedIdentityCredential {
     /// or awaits it. Never blocks on I/O: event-loop hosts (Node) call it on their loop thread.
     pub fn cached(&self, resource: &Resource) -> Option<Arc<AccessToken>> {
         let key = self.key(resource);
+        let now = now();
         let mut cache = self.inner.lock();
-        match cache.lookup(&key, now()) {
-            Lookup::Fresh(token) | Lookup::Stale(token, None) => Some(token),
-            Lookup::Stale(token, Some(ticket)) => {
+        let token = cache.peek(&key, now)?;
+        if now >= token.refresh_on {
+            // Due for refresh: the full lookup decides whether this caller starts it. Under the
+            // same lock as the peek, a usable token exists, so it never says fetch or wait.
+            if let Ok(Found::Stale(_, Some(ticket))) = cache.lookup(&key, now) {
                 drop(cache);
                 Owed::new(&self.inner, ticket).spawn(resource);
-                Some(token)
             }
-            Lookup::Fetch(ticket) => {
-                // Given back under the same lock: no other caller has seen this fetch.
-                cache.abandon(ticket);
-                None
-            }
-            Lookup::Wait(_) => None,
         }
-    }
-
-    /// A claims challenge: the cached token for `resource` was refused, so a non-empty `claims`
-    /// string forgets it and the next request fetches a new one. (A managed identity endpoint
-    /// takes no claims parameter; a fresh token is all a challenge can get.)
-    pub fn apply_claims(&self, resource: &Resource, claims: Option<&str>) {
-        if claims.is_some_and(|c| !c.is_empty()) {
-            self.invalidate(resource);
-        }
+        Some(token)
     }
 
     /// Forgets the cached token for `resource`, so the next request fetches a new one (ARM
     /// answered 401 to it).
     pub fn invalidate(&self, resource: &Resource) {
         self.inner.lock().invalidate(&self.key(resource));
+    }
+
+    /// A claims challenge: the cached token for `resource` was refused. A non-empty `claims`
+    /// string forgets it, so the next call fetches; `None` or an empty string changes nothing
+    /// (azure-core passes `claims` only with a challenge).
+    pub fn apply_claims(&self, resource: &Resource, claims: Option<&str>) {
+        if claims.is_some_and(|c| !c.is_empty()) {
+            self.invalidate(resource);
+        }
     }
 
     fn key(&self, resource: &Resource) -> CacheKey {
@@ -166,7 +240,7 @@ impl ManagedIdentityCredential {
 }
 
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, TokenCache> {
+    fn lock(&self) -> MutexGuard<'_, EngineCache> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -175,18 +249,15 @@ impl Inner {
     }
 
     /// Blocks until the fetch `wait` is behind completes; `None` when it was abandoned.
-    fn wait_for(
-        &self,
-        wait: &azmi_core::WaitTicket,
-    ) -> Option<Result<Arc<AccessToken>, TokenError>> {
+    fn wait_for(&self, wait: &WaitFor) -> Option<Result<Arc<AccessToken>, TokenError>> {
         let mut cache = self.lock();
         loop {
             match cache.poll_wait(wait, now()) {
                 WaitOutcome::Ready(result) => return Some(result),
                 WaitOutcome::Abandoned => return None,
                 WaitOutcome::Pending => {
-                    let left =
-                        Duration::from_millis(wait.lease_until.0.saturating_sub(now().0).max(1));
+                    let lease_until = wait.lease_until();
+                    let left = Duration::from_millis(lease_until.0.saturating_sub(now().0).max(1));
                     cache =
                         self.fetched.wait_timeout(cache, left).unwrap_or_else(|e| e.into_inner()).0;
                 }
@@ -198,14 +269,14 @@ impl Inner {
 /// A fetch the core told this credential to make, owed to the callers waiting on its ticket.
 /// `run` makes it and records the result; dropped unfinished (a panic during the fetch, a refresh
 /// thread that could not start) it gives the ticket back, so the waiters look up again at once
-/// instead of sleeping out the fetch's lease.
+/// instead of sleeping out the fetch's lease. The same for both engines.
 struct Owed {
     inner: Arc<Inner>,
-    ticket: Option<FetchTicket>,
+    ticket: Option<Ticket>,
 }
 
 impl Owed {
-    fn new(inner: &Arc<Inner>, ticket: FetchTicket) -> Self {
+    fn new(inner: &Arc<Inner>, ticket: Ticket) -> Self {
         Owed { inner: Arc::clone(inner), ticket: Some(ticket) }
     }
 
@@ -227,23 +298,21 @@ impl Owed {
     ) -> Result<Arc<AccessToken>, TokenError> {
         // The credential keeps the source it detected (its cache key); the fresh snapshot only
         // supplies current values, such as a rotated secret header.
-        let detection = &self.inner.detection;
+        let (detection, engine) = (&self.inner.detection, &self.inner.engine);
         let mut cfg = self.inner.cfg.clone();
         cfg.source = Some(detection.source);
-        let mut flow = match TokenFlow::new(&cfg, env, resource, now()) {
-            Ok(flow) => flow,
-            // Dropping `self` gives the ticket back; every caller hits the same error itself.
-            Err(e) => return Err(config_error(detection, e)),
-        };
+        // A configuration that cannot work: dropping `self` gives the ticket back, and every
+        // caller hits the same error itself.
+        let steps = engine.token_flow(&cfg, env, resource, now(), detection.source)?;
         let span = tracing::info_span!(
             "token",
             source = detection.source.as_str(),
-            resource = resource.as_str()
+            resource = resource.as_str(),
+            engine = engine.name()
         );
         let _entered = span.enter();
         tracing::info!(why = %detection.explain(), "fetching a managed identity token");
-        let result =
-            drive(&mut flow, &self.inner.transport, &mut |_, _| unreachable_token(), &mut |_| {});
+        let result = drive(&mut TokenRun::new(steps), &self.inner.transport, &mut |_| {});
         if let Err(e) = &result {
             tracing::warn!(code = e.code(), error = %e, "token request failed");
         }
@@ -272,18 +341,6 @@ fn snapshot(env: &EnvSource) -> EnvSnapshot {
     }
 }
 
-/// Token flows never ask for tokens; the drive loop's token hook is unused for them.
-fn unreachable_token() -> Result<AccessToken, TokenError> {
-    Err(TokenError::new(
-        azmi_core::SourceKind::Imds,
-        ErrorKind::Unavailable { reason: "no nested token requests".into() },
-    ))
-}
-
-fn config_error(detection: &Detection, e: azmi_core::ConfigError) -> TokenError {
-    TokenError::new(detection.source, ErrorKind::Config(e))
-}
-
 /// The variables the core reads, from the process environment, and whether the Arc agent is
 /// installed.
 pub fn process_env() -> EnvSnapshot {
@@ -310,14 +367,18 @@ mod tests {
         ManagedIdentityCredential::with_env(Config::default(), EnvSource::Fixed(env))
     }
 
+    fn arm() -> Resource {
+        Resource::new("https://management.azure.com/").unwrap()
+    }
+
     #[test]
     fn a_fetch_that_panics_gives_its_ticket_back_to_the_waiters() {
         let cred = credential();
-        let key = cred.key(&Resource::new("https://management.azure.com/").unwrap());
-        let Lookup::Fetch(ticket) = cred.inner.lock().lookup(&key, now()) else {
+        let key = cred.key(&arm());
+        let Ok(Found::Fetch(ticket)) = cred.inner.lock().lookup(&key, now()) else {
             panic!("the first caller fetches")
         };
-        let Lookup::Wait(wait) = cred.inner.lock().lookup(&key, now()) else {
+        let Ok(Found::Wait(wait)) = cred.inner.lock().lookup(&key, now()) else {
             panic!("the second caller waits")
         };
         let owed = Owed::new(&cred.inner, ticket);
@@ -329,6 +390,29 @@ mod tests {
         // Without the ticket back, the waiter would be `Pending` until the 120 s lease ends.
         let outcome = cred.inner.lock().poll_wait(&wait, now());
         assert!(matches!(outcome, WaitOutcome::Abandoned), "{outcome:?}");
-        assert!(matches!(cred.inner.lock().lookup(&key, now()), Lookup::Fetch(_)));
+        assert!(matches!(cred.inner.lock().lookup(&key, now()), Ok(Found::Fetch(_))));
+    }
+
+    /// A miss seen by `cached` takes no ticket: the next caller is told to fetch, not to wait.
+    #[test]
+    fn a_miss_in_cached_takes_no_ticket() {
+        let cred = credential();
+        assert!(cred.cached(&arm()).is_none());
+        assert!(matches!(cred.inner.lock().lookup(&cred.key(&arm()), now()), Ok(Found::Fetch(_))));
+    }
+
+    #[test]
+    fn claims_forget_the_cached_token_only_when_there_are_some() {
+        let cred = credential();
+        let key = cred.key(&arm());
+        let Ok(Found::Fetch(ticket)) = cred.inner.lock().lookup(&key, now()) else { panic!() };
+        let (at, hour) = (now(), Duration::from_secs(3600));
+        let token = AccessToken::new("t", "Bearer", at.plus(hour), at.plus(hour / 2));
+        cred.inner.lock().complete(ticket, Ok(token), at).unwrap();
+        cred.apply_claims(&arm(), None);
+        cred.apply_claims(&arm(), Some(""));
+        assert_eq!(cred.cached(&arm()).unwrap().secret(), "t");
+        cred.apply_claims(&arm(), Some(r#"{"access_token":{"nbf":{"essential":true}}}"#));
+        assert!(cred.cached(&arm()).is_none());
     }
 }

@@ -1,46 +1,27 @@
-//! The one loop that drives the core's flows with real I/O: it sends requests, sleeps, reads
-//! the Arc key file and fetches tokens for ARM, exactly as each flow asks. Token and ARM flows
-//! both go through `drive`, so there is one place where the core meets the world.
+//! The one loop that drives the core's flows with real I/O: it sends requests, sleeps and reads
+//! the Arc key file, exactly as each flow asks. Token and ARM flows of either engine go through
+//! `drive`, so there is one place where the core meets the world.
+//!
+//! A flow reaches the loop as a [`Drivable`]: [`TokenRun`] wraps a token flow, [`ArmRun`] an ARM
+//! flow together with the credential that answers its token requests (so the loop itself never
+//! deals in tokens). Both are written once over the engines' [`TokenSteps`] / [`ArmSteps`]: a
+//! call the engine fails (a component trap) ends the flow with that error at the next step.
 
 use std::io::Read;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use azmi_core::{
-    AccessToken, Action, ArmAction, ArmError, ArmFlow, ArmOutcome, FileFailure, Outgoing,
-    RequestId, Resource, TokenError, TokenFlow, TransportFailure, UnixMillis,
+    AccessToken, Action, ArmAction, ArmError, ArmErrorKind, ArmOutcome, ErrorKind, FileFailure,
+    Outgoing, RequestId, TokenError, TransportFailure, UnixMillis,
 };
 
+use crate::credential::ManagedIdentityCredential;
 use crate::transport::Transport;
 
 /// The current wall-clock time.
 pub fn now() -> UnixMillis {
     let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     UnixMillis(u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// What a flow asks for, in the host's terms.
-// Moved once per step, like the core's actions; boxing `Send` would add an allocation per request.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Step<T> {
-    Send(Outgoing),
-    Wait(UnixMillis),
-    ReadFile { id: RequestId, path: String, max_bytes: u64 },
-    NeedToken { resource: Resource, refresh: bool },
-    Done(T),
-}
-
-/// A core flow the loop can drive.
-pub(crate) trait Drivable {
-    type Output;
-    fn step(&mut self, now: UnixMillis) -> Step<Self::Output>;
-    fn answer(
-        &mut self,
-        id: RequestId,
-        answer: Result<http::Response<Vec<u8>>, TransportFailure>,
-        now: UnixMillis,
-    );
-    fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis);
-    fn token(&mut self, token: Result<AccessToken, TokenError>, now: UnixMillis);
 }
 
 /// Something to tell the user while the loop waits (the CLI prints it).
@@ -50,11 +31,56 @@ pub enum Progress {
     Waiting(UnixMillis),
 }
 
-/// Runs `flow` to its end. `tokens` fulfils ARM's token requests; `progress` hears about waits.
+/// An HTTP answer: a response, or why there is none.
+pub(crate) type Answer = Result<http::Response<Vec<u8>>, TransportFailure>;
+
+/// A token flow of either engine, in the core's terms. The component's calls can fail; such a
+/// failure is already a `TokenError` (kind `Engine`).
+pub(crate) trait TokenSteps {
+    fn poll(&mut self, now: UnixMillis) -> Result<Action, TokenError>;
+    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) -> Result<(), TokenError>;
+    fn file(
+        &mut self,
+        id: RequestId,
+        contents: Result<Vec<u8>, FileFailure>,
+        now: UnixMillis,
+    ) -> Result<(), TokenError>;
+}
+
+/// An ARM flow of either engine, in the core's terms; failures of the engine are `ArmError`s
+/// (kind `Engine`).
+pub(crate) trait ArmSteps {
+    fn poll(&mut self, now: UnixMillis) -> Result<ArmAction, ArmError>;
+    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) -> Result<(), ArmError>;
+    fn token(
+        &mut self,
+        token: Result<AccessToken, TokenError>,
+        now: UnixMillis,
+    ) -> Result<(), ArmError>;
+}
+
+/// What a flow asks the loop for.
+// Moved once per step, like the core's actions; boxing `Send` would add an allocation per request.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Step<T> {
+    Send(Outgoing),
+    Wait(UnixMillis),
+    ReadFile { id: RequestId, path: String, max_bytes: u64 },
+    Done(T),
+}
+
+/// A flow the loop can drive.
+pub(crate) trait Drivable {
+    type Output;
+    fn step(&mut self, now: UnixMillis) -> Step<Self::Output>;
+    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis);
+    fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis);
+}
+
+/// Runs `flow` to its end; `progress` hears about waits.
 pub(crate) fn drive<F: Drivable>(
     flow: &mut F,
     transport: &Transport,
-    tokens: &mut dyn FnMut(&Resource, bool) -> Result<AccessToken, TokenError>,
     progress: &mut dyn FnMut(Progress),
 ) -> F::Output {
     loop {
@@ -77,13 +103,121 @@ pub(crate) fn drive<F: Drivable>(
             Step::ReadFile { id, path, max_bytes } => {
                 flow.file(id, read_capped(&path, max_bytes), now())
             }
-            Step::NeedToken { resource, refresh } => {
-                let token = tokens(&resource, refresh);
-                flow.token(token, now());
-            }
             Step::Done(output) => return output,
         }
     }
+}
+
+/// A token flow in the loop.
+pub(crate) struct TokenRun<'a> {
+    steps: Box<dyn TokenSteps + 'a>,
+    failed: Option<TokenError>,
+}
+
+impl<'a> TokenRun<'a> {
+    pub(crate) fn new(steps: Box<dyn TokenSteps + 'a>) -> Self {
+        TokenRun { steps, failed: None }
+    }
+}
+
+impl Drivable for TokenRun<'_> {
+    type Output = Result<AccessToken, TokenError>;
+
+    fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
+        if let Some(e) = self.failed.take() {
+            return Step::Done(Err(e));
+        }
+        match self.steps.poll(now) {
+            Ok(Action::Send(out)) => Step::Send(out),
+            Ok(Action::WaitUntil(t)) => Step::Wait(t),
+            Ok(Action::ReadFile { id, path, max_bytes }) => Step::ReadFile { id, path, max_bytes },
+            Ok(Action::Done(result)) => Step::Done(result),
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+
+    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
+        if let Err(e) = self.steps.answer(id, answer, now) {
+            self.failed.get_or_insert(e);
+        }
+    }
+
+    fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis) {
+        if let Err(e) = self.steps.file(id, contents, now) {
+            self.failed.get_or_insert(e);
+        }
+    }
+}
+
+/// An ARM flow in the loop, with the credential that answers its token requests.
+pub(crate) struct ArmRun<'a> {
+    steps: Box<dyn ArmSteps + 'a>,
+    credential: &'a ManagedIdentityCredential,
+    failed: Option<ArmError>,
+}
+
+impl<'a> ArmRun<'a> {
+    pub(crate) fn new(
+        steps: Box<dyn ArmSteps + 'a>,
+        credential: &'a ManagedIdentityCredential,
+    ) -> Self {
+        ArmRun { steps, credential, failed: None }
+    }
+
+    /// The token ARM asked for; `refresh`: ARM refused the cached one.
+    fn token(
+        &self,
+        resource: &azmi_core::Resource,
+        refresh: bool,
+    ) -> Result<AccessToken, TokenError> {
+        if refresh {
+            self.credential.invalidate(resource);
+        }
+        self.credential.get_token_for(resource).map(|t| (*t).clone())
+    }
+}
+
+impl Drivable for ArmRun<'_> {
+    type Output = Result<ArmOutcome, ArmError>;
+
+    fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
+        loop {
+            if let Some(e) = self.failed.take() {
+                return Step::Done(Err(e));
+            }
+            let action = match self.steps.poll(now) {
+                Ok(action) => action,
+                Err(e) => return Step::Done(Err(e)),
+            };
+            return match action {
+                ArmAction::Send(out) => Step::Send(out),
+                ArmAction::WaitUntil(t) => Step::Wait(t),
+                ArmAction::Done(result) => Step::Done(result),
+                ArmAction::NeedToken { resource, refresh } => {
+                    match self.token(&resource, refresh) {
+                        // The engine failed, not the identity endpoint: reported as itself.
+                        Err(TokenError { kind: ErrorKind::Engine { detail }, .. }) => {
+                            Step::Done(Err(ArmError::new(ArmErrorKind::Engine { detail })))
+                        }
+                        token => {
+                            if let Err(e) = self.steps.token(token, now) {
+                                self.failed = Some(e);
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+        }
+    }
+
+    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
+        if let Err(e) = self.steps.answer(id, answer, now) {
+            self.failed.get_or_insert(e);
+        }
+    }
+
+    fn file(&mut self, _: RequestId, _: Result<Vec<u8>, FileFailure>, _: UnixMillis) {}
 }
 
 fn sleep_until(until: UnixMillis) {
@@ -107,66 +241,4 @@ fn read_capped(path: &str, max_bytes: u64) -> Result<Vec<u8>, FileFailure> {
     let mut contents = Vec::new();
     file.take(max_bytes + 1).read_to_end(&mut contents).map_err(failure)?;
     Ok(contents)
-}
-
-impl Drivable for TokenFlow {
-    type Output = Result<AccessToken, TokenError>;
-
-    fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
-        match self.poll(now) {
-            Action::Send(out) => Step::Send(out),
-            Action::WaitUntil(t) => Step::Wait(t),
-            Action::ReadFile { id, path, max_bytes } => Step::ReadFile { id, path, max_bytes },
-            Action::Done(result) => Step::Done(result),
-        }
-    }
-
-    fn answer(
-        &mut self,
-        id: RequestId,
-        answer: Result<http::Response<Vec<u8>>, TransportFailure>,
-        now: UnixMillis,
-    ) {
-        match answer {
-            Ok(resp) => self.handle_response(id, resp, now),
-            Err(e) => self.handle_transport_error(id, e, now),
-        }
-    }
-
-    fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis) {
-        self.handle_file(id, contents, now);
-    }
-
-    fn token(&mut self, _: Result<AccessToken, TokenError>, _: UnixMillis) {}
-}
-
-impl Drivable for ArmFlow {
-    type Output = Result<ArmOutcome, ArmError>;
-
-    fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
-        match self.poll(now) {
-            ArmAction::Send(out) => Step::Send(out),
-            ArmAction::WaitUntil(t) => Step::Wait(t),
-            ArmAction::NeedToken { resource, refresh } => Step::NeedToken { resource, refresh },
-            ArmAction::Done(result) => Step::Done(result),
-        }
-    }
-
-    fn answer(
-        &mut self,
-        id: RequestId,
-        answer: Result<http::Response<Vec<u8>>, TransportFailure>,
-        now: UnixMillis,
-    ) {
-        match answer {
-            Ok(resp) => self.handle_response(id, resp, now),
-            Err(e) => self.handle_transport_error(id, e, now),
-        }
-    }
-
-    fn file(&mut self, _: RequestId, _: Result<Vec<u8>, FileFailure>, _: UnixMillis) {}
-
-    fn token(&mut self, token: Result<AccessToken, TokenError>, now: UnixMillis) {
-        self.handle_token(token, now);
-    }
 }

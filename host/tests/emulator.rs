@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use azmi_core::{Config, EnvSnapshot, Identity, Resource, SourceKind};
 use azmi_emulator::{Emulator, EmulatorConfig, Fault};
-use azmi_host::{ArmClient, AsyncManagedIdentityCredential, EnvSource, ManagedIdentityCredential};
+use azmi_host::{
+    ArmClient, AsyncManagedIdentityCredential, EnvSource, ManagedIdentityCredential, Transport,
+};
 use base64::Engine;
 use serde_json::Value;
 
@@ -263,4 +265,28 @@ fn a_rotated_identity_header_is_read_at_the_next_fetch() {
     }
     assert!(token.is_ok(), "the rotated header was not used: {token:?}");
     assert_eq!(requests_to(&emu, "app_service"), 2);
+}
+
+/// The builder's native credential behaves as `with_transport`'s; a cached token is served
+/// without a request, and a claims challenge (and only a non-empty one) makes the next call fetch.
+#[test]
+fn a_claims_challenge_makes_the_next_call_fetch() {
+    let emu = emulator();
+    let builder = ManagedIdentityCredential::builder(Config::default())
+        .env(EnvSource::Fixed(env(&emu, "imds")))
+        .transport(Arc::new(Transport::new()));
+    let cred = builder.engine(azmi_host::Engine::native()).build().unwrap();
+    assert_eq!(cred.engine().name(), "native");
+    let resource = Resource::new(ARM).unwrap();
+    assert!(cred.cached(&resource).is_none(), "nothing cached yet");
+    let first = cred.get_token_for(&resource).unwrap();
+    assert_eq!(cred.cached(&resource).unwrap().secret(), first.secret());
+    cred.apply_claims(&resource, Some(""));
+    cred.apply_claims(&resource, None);
+    assert_eq!(cred.get_token_for(&resource).unwrap().secret(), first.secret());
+    assert_eq!(requests_to(&emu, "imds"), 1);
+    cred.apply_claims(&resource, Some(r#"{"access_token":{"nbf":{"essential":true}}}"#));
+    assert!(cred.cached(&resource).is_none());
+    cred.get_token_for(&resource).unwrap();
+    assert_eq!(requests_to(&emu, "imds"), 2);
 }

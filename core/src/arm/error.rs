@@ -107,6 +107,13 @@ pub enum ArmErrorKind {
         /// What is wrong.
         problem: String,
     },
+    /// The engine running the core failed, not the operation (the WebAssembly component
+    /// trapped or was restarted); hosts report it, the core never does.
+    #[error("{detail}")]
+    Engine {
+        /// What failed and what happens next.
+        detail: String,
+    },
 }
 
 impl ArmError {
@@ -172,6 +179,7 @@ impl ArmErrorKind {
             ArmErrorKind::DeadlineExceeded { .. } => "deadline_exceeded",
             ArmErrorKind::Unavailable { .. } => "unavailable",
             ArmErrorKind::InvalidResponse { .. } => "invalid_response",
+            ArmErrorKind::Engine { .. } => "engine",
         }
     }
 }

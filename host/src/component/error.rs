@@ -1,6 +1,6 @@
 //! What can go wrong with the component itself (as opposed to the token or ARM request).
 
-use azmi_core::{ArmError, ConfigError, TokenError};
+use azmi_core::{ArmError, ArmErrorKind, ConfigError, ErrorKind, SourceKind, TokenError};
 
 /// A failure of a call through the component.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -51,6 +51,31 @@ impl ComponentError {
             ComponentError::Trap { .. } => "component_trap",
             ComponentError::Restarted => "component_restarted",
             ComponentError::Invalid { .. } => "component_invalid",
+        }
+    }
+}
+
+impl ComponentError {
+    /// The same failure as the credential reports it for `source`: the core's own token and
+    /// configuration errors as they are, a failure of the component itself as kind `Engine`.
+    pub(crate) fn into_token_error(self, source: SourceKind) -> TokenError {
+        match self {
+            ComponentError::Token(e) => e,
+            ComponentError::Config(e) => TokenError::new(source, ErrorKind::Config(e)),
+            other => TokenError::new(source, ErrorKind::Engine { detail: other.to_string() }),
+        }
+    }
+
+    /// The same failure as the ARM client reports it: the core's ARM errors as they are, a
+    /// failure of the component itself as kind `Engine`.
+    pub(crate) fn into_arm_error(self) -> ArmError {
+        match self {
+            ComponentError::Arm(e) => e,
+            ComponentError::Token(e) => ArmError::new(ArmErrorKind::Token(Box::new(e))),
+            ComponentError::Config(e) => {
+                ArmError::new(ArmErrorKind::Config { problem: e.to_string() })
+            }
+            other => ArmError::new(ArmErrorKind::Engine { detail: other.to_string() }),
         }
     }
 }

@@ -299,11 +299,11 @@ pub struct ComponentCache(Handle);
 /// The right to fetch: hand it to [`ComponentCache::complete`] or [`ComponentCache::abandon`].
 #[derive(Debug)]
 #[must_use]
-pub struct FetchTicket(Handle);
+pub struct ComponentFetchTicket(Handle);
 
 /// A place in line behind another caller's fetch.
 #[derive(Debug)]
-pub struct WaitTicket {
+pub struct ComponentWaitTicket {
     handle: Handle,
     /// When the fetch's lease runs out; poll again by then at the latest.
     pub lease_until: UnixMillis,
@@ -316,11 +316,11 @@ pub enum ComponentLookup {
     /// Use this token.
     Fresh(Arc<AccessToken>),
     /// Use this still-valid token; with a ticket, this caller also refreshes it.
-    Stale(Arc<AccessToken>, Option<FetchTicket>),
+    Stale(Arc<AccessToken>, Option<ComponentFetchTicket>),
     /// No usable token: fetch one and complete the ticket.
-    Fetch(FetchTicket),
+    Fetch(ComponentFetchTicket),
     /// Another caller is fetching: wait for it.
-    Wait(WaitTicket),
+    Wait(ComponentWaitTicket),
 }
 
 impl ComponentCache {
@@ -358,10 +358,23 @@ impl ComponentCache {
         })
     }
 
+    /// The token that may be served for `key` at `now`, without a ticket (`TokenCache::peek`).
+    pub fn peek(
+        &self,
+        key: &CacheKey,
+        now: UnixMillis,
+    ) -> Result<Option<Arc<AccessToken>>, ComponentError> {
+        let key = cache_key(key);
+        let token = self.0.call("token-cache.peek", |s, b, r| {
+            b.azmi_identity_cache().token_cache().call_peek(s, r, &key, now.0)
+        })?;
+        Ok(token.map_err(config)?.map(|t| Arc::new(convert::token_from_wit(t))))
+    }
+
     /// Ends the fetch of `ticket` with its result, which is returned for the fetcher.
     pub fn complete(
         &mut self,
-        ticket: FetchTicket,
+        ticket: ComponentFetchTicket,
         result: &Result<AccessToken, TokenError>,
         now: UnixMillis,
     ) -> Result<Result<Arc<AccessToken>, TokenError>, ComponentError> {
@@ -380,7 +393,7 @@ impl ComponentCache {
     }
 
     /// Gives `ticket` back unfetched.
-    pub fn abandon(&mut self, ticket: FetchTicket) -> Result<(), ComponentError> {
+    pub fn abandon(&mut self, ticket: ComponentFetchTicket) -> Result<(), ComponentError> {
         let ticket = self.take(ticket)?;
         self.0.call("token-cache.abandon", |s, b, r| {
             b.azmi_identity_cache().token_cache().call_abandon(s, r, ticket)
@@ -390,7 +403,7 @@ impl ComponentCache {
     /// Where the fetch `wait` waits for stands.
     pub fn poll_wait(
         &mut self,
-        wait: &WaitTicket,
+        wait: &ComponentWaitTicket,
         now: UnixMillis,
     ) -> Result<WaitOutcome, ComponentError> {
         self.same_store(&wait.handle)?;
@@ -416,8 +429,8 @@ impl ComponentCache {
         result.map_err(|e| config(e).into())
     }
 
-    fn ticket(&self, resource: ResourceAny) -> FetchTicket {
-        FetchTicket(self.sibling(resource))
+    fn ticket(&self, resource: ResourceAny) -> ComponentFetchTicket {
+        ComponentFetchTicket(self.sibling(resource))
     }
 
     fn wait_ticket(&self, resource: ResourceAny) -> Result<ComponentLookup, ComponentError> {
@@ -425,7 +438,7 @@ impl ComponentCache {
             b.azmi_identity_cache().wait_ticket().call_lease_until(s, resource)
         });
         let handle = self.sibling(resource);
-        Ok(ComponentLookup::Wait(WaitTicket { handle, lease_until: UnixMillis(lease?) }))
+        Ok(ComponentLookup::Wait(ComponentWaitTicket { handle, lease_until: UnixMillis(lease?) }))
     }
 
     fn sibling(&self, resource: ResourceAny) -> Handle {
@@ -433,7 +446,7 @@ impl ComponentCache {
     }
 
     /// The ticket's resource, handed over by value (the guest consumes it).
-    fn take(&self, mut ticket: FetchTicket) -> Result<ResourceAny, ComponentError> {
+    fn take(&self, mut ticket: ComponentFetchTicket) -> Result<ResourceAny, ComponentError> {
         self.same_store(&ticket.0)?;
         ticket.0.moved = true;
         Ok(ticket.0.resource)
