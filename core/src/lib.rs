@@ -26,6 +26,12 @@
 //! };
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The items, by group: the token flow ([`TokenFlow`], [`Action`], [`AccessToken`]),
+//! configuration ([`Options`], [`Config`], [`EnvSnapshot`]), the cache ([`TokenCache`]), ARM
+//! ([`ArmOperation`], [`ArmFlow`], [`ArmOutcome`], [`Cloud`]), errors ([`TokenError`],
+//! [`ConfigError`], [`ArmError`]), the conventions of the libraries azmi replaces ([`compat`]), and
+//! the same flows with JSON in and out ([`wire`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -47,18 +53,27 @@ mod time;
 mod token;
 pub mod wire;
 
+// Token flow: one acquisition, what it asks the caller to do, and what it gives back.
 pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
-pub use arm::{
-    ArmAction, ArmConfig, ArmError, ArmErrorKind, ArmFlow, ArmOperation, ArmOperationKind,
-    ArmOperationSpec, ArmOutcome, ArmRequest, ArmResponse, ArmResultShape, Cloud, ErrorBody,
-    RateLimits,
-};
-pub use cache::{CacheKey, FetchTicket, Lookup, TokenCache, WaitOutcome, WaitTicket};
-pub use config::{Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFAULT_LEGACY_PORT};
-pub use env::{EnvSnapshot, VARIABLES};
-pub use error::{Attempt, AttemptResult, ConfigError, ErrorKind, TokenError};
 pub use flow::TokenFlow;
-pub use options::{Naming, Options};
 pub use source::{Detection, SourceKind};
 pub use time::UnixMillis;
 pub use token::AccessToken;
+
+// Configuration: the one options record every surface fills, and what it becomes.
+pub use config::{Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFAULT_LEGACY_PORT};
+pub use env::{EnvSnapshot, VARIABLES};
+pub use options::{Naming, Options};
+
+// Cache: refresh-ahead and single-flight, decided here for every host.
+pub use cache::{CacheKey, FetchTicket, Lookup, TokenCache, WaitOutcome, WaitTicket};
+
+// ARM: the one table of named operations, the flow that runs them, and their outcomes.
+pub use arm::{
+    ArmAction, ArmConfig, ArmFlow, ArmOperation, ArmOperationKind, ArmOperationSpec, ArmOutcome,
+    ArmRequest, ArmResponse, ArmResultShape, Cloud, RateLimits,
+};
+
+// Errors: one stable code per kind, shared by every binding.
+pub use arm::{ArmError, ArmErrorKind, ErrorBody};
+pub use error::{Attempt, AttemptResult, ConfigError, ErrorKind, TokenError};
