@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
 import { ResourceManagementClient } from '@azure/arm-resources'
@@ -12,28 +12,23 @@ import { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import msRest from '@azure/ms-rest-js'
 
 import { ArmClient, ManagedIdentityCredential, loginWithAppServiceMSI, loginWithVmMSI } from '../index.mjs'
-import { cleanEnv, startEmulator } from './emulator.mjs'
+import { cleanEnv } from './emulator.mjs'
+import { claims, emulatorPerFile } from './setup.mjs'
 
 const CERT = readFileSync(new URL('./fixtures/loopback-cert.pem', import.meta.url))
 const KEY = readFileSync(new URL('./fixtures/loopback-key.pem', import.meta.url))
 const ARM_RESOURCE = 'https://management.azure.com/'
 
-let emu
+const emu = emulatorPerFile()
 let tls // the emulator's ARM behind TLS on loopback, as the SDKs send bearer tokens over https only
 let sub
 before(async () => {
-  emu = await startEmulator()
   sub = emu.info.subscriptions[0].subscription_id
   tls = await tlsFront(emu.url)
 })
 after(() => {
   tls.server.close()
   tls.server.closeAllConnections()
-  emu.stop()
-})
-beforeEach(async () => {
-  cleanEnv()
-  await emu.reset()
 })
 
 /** A TLS front on 127.0.0.1 for the emulator: forwards each request, and rewrites the emulator's
@@ -192,9 +187,9 @@ describe('ms-rest-nodeauth logins', () => {
     const creds = await new Promise((resolve, reject) =>
       loginWithVmMSI({ clientId: uami.client_id, resource: 'https://vault.azure.net' }, (err, c) => (err ? reject(err) : resolve(c))))
     const t = await creds.getToken()
-    const claims = JSON.parse(Buffer.from(t.accessToken.split('.')[1], 'base64url').toString())
-    assert.equal(claims.oid, uami.object_id)
-    assert.equal(claims.aud.replace(/\/$/, ''), 'https://vault.azure.net')
+    const payload = claims(t.accessToken)
+    assert.equal(payload.oid, uami.object_id)
+    assert.equal(payload.aud.replace(/\/$/, ''), 'https://vault.azure.net')
     const log = await emu.requests('imds')
     assert.equal(log.length, 1)
     assert.match(log[0].path, new RegExp(`client_id=${uami.client_id}`))

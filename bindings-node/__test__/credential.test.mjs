@@ -1,23 +1,14 @@
 // ManagedIdentityCredential through the public entries, against `azmi emulate` on loopback.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
 import { ManagedIdentityCredential, sources } from '../index.mjs'
-import { ARM, cleanEnv, startEmulator } from './emulator.mjs'
+import { ARM } from './emulator.mjs'
+import { claims, emulatorPerFile } from './setup.mjs'
 
-let emu
-before(async () => { emu = await startEmulator() })
-after(() => emu.stop())
-beforeEach(async () => {
-  cleanEnv()
-  await emu.reset()
-})
-
-function claims(jwt) {
-  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
-}
+const emu = emulatorPerFile()
 
 describe('entries', () => {
   test('CommonJS and ES module entries give the same classes', () => {

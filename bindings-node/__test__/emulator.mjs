@@ -35,30 +35,32 @@ function binary() {
 
 /** Starts the emulator; resolves once it printed its URL. */
 export async function startEmulator(extraArgs = []) {
-  const env = { ...process.env }
-  for (const name of IDENTITY_VARS) delete env[name]
-  const proc = spawn(binary(), ['emulate', '--legacy-port', '0', '--duration', '600', ...extraArgs], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const lines = createInterface({ input: proc.stdout })
-  const url = await new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`azmi emulate exited with ${code}`)))
-    lines.on('line', (line) => {
-      const m = line.match(/identity endpoints and ARM:\s*(\S+)/)
-      if (m) resolve(m[1])
-    })
-  })
-  if (!url.startsWith('http://127.0.0.1:')) throw new Error(`not loopback: ${url}`)
-  const emu = new Emulator(url, proc)
-  emu.info = await emu.call('GET', '/_emulator/info')
+  const emu = new Emulator()
+  await emu.start(extraArgs)
   return emu
 }
 
 export class Emulator {
-  constructor(url, proc) {
-    this.url = url
+  /** Runs `azmi emulate` on loopback; resolves once it printed its URL and answered its info. */
+  async start(extraArgs = []) {
+    const env = { ...process.env }
+    for (const name of IDENTITY_VARS) delete env[name]
+    const proc = spawn(binary(), ['emulate', '--legacy-port', '0', '--duration', '600', ...extraArgs], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     this.proc = proc
+    const lines = createInterface({ input: proc.stdout })
+    const url = await new Promise((resolve, reject) => {
+      proc.once('exit', (code) => reject(new Error(`azmi emulate exited with ${code}`)))
+      lines.on('line', (line) => {
+        const m = line.match(/identity endpoints and ARM:\s*(\S+)/)
+        if (m) resolve(m[1])
+      })
+    })
+    if (!url.startsWith('http://127.0.0.1:')) throw new Error(`not loopback: ${url}`)
+    this.url = url
+    this.info = await this.call('GET', '/_emulator/info')
   }
 
   /** A control API call (loopback, no proxy). */
@@ -118,6 +120,6 @@ export class Emulator {
   }
 
   stop() {
-    this.proc.kill()
+    this.proc?.kill()
   }
 }

@@ -1,17 +1,12 @@
 // Faults, abort and concurrency: the emulator injects each fault into the next request.
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 
 import { ManagedIdentityCredential } from '../index.mjs'
-import { ARM, cleanEnv, startEmulator } from './emulator.mjs'
+import { ARM, cleanEnv } from './emulator.mjs'
+import { emulatorPerFile } from './setup.mjs'
 
-let emu
-before(async () => { emu = await startEmulator() })
-after(() => emu.stop())
-beforeEach(async () => {
-  cleanEnv()
-  await emu.reset()
-})
+const emu = emulatorPerFile()
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -2,18 +2,15 @@
 // level credential, a handler that asks for a token on every invocation, and the platform
 // rotating IDENTITY_HEADER between invocations.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 
 import { ManagedIdentityCredential } from '../index.mjs'
-import { ARM, cleanEnv, startEmulator } from './emulator.mjs'
+import { ARM } from './emulator.mjs'
+import { emulatorPerFile } from './setup.mjs'
 
-let emu
-before(async () => { emu = await startEmulator() })
-after(() => emu.stop())
+const emu = emulatorPerFile()
 
 test('100 invocations with the header rotated between them: one token request per cache lifetime', async () => {
-  cleanEnv()
-  await emu.reset()
   await emu.use('app_service')
   assert.ok(process.env.IDENTITY_ENDPOINT && process.env.IDENTITY_HEADER)
 
@@ -41,8 +38,6 @@ test('100 invocations with the header rotated between them: one token request pe
 })
 
 test('a stale header is refused: the rotation is real', async () => {
-  cleanEnv()
-  await emu.reset()
   await emu.use('app_service')
   const old = process.env.IDENTITY_HEADER
   await emu.rotateIdentityHeader()

@@ -3,24 +3,15 @@
 // generated TypeScript interfaces list exactly the keys each entry accepts.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 
 import msRest from '@azure/ms-rest-js'
 
 import { ArmClient, ManagedIdentityCredential, loginWithAppServiceMSI, loginWithVmMSI } from '../index.mjs'
-import { ARM, cleanEnv, startEmulator } from './emulator.mjs'
+import { ARM } from './emulator.mjs'
+import { claims, emulatorPerFile } from './setup.mjs'
 
-let emu
-before(async () => { emu = await startEmulator() })
-after(() => emu.stop())
-beforeEach(async () => {
-  cleanEnv()
-  await emu.reset()
-})
-
-function claims(jwt) {
-  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
-}
+const emu = emulatorPerFile()
 
 /** A check for a thrown or rejected configuration error about `key`. */
 const configError = (key, pattern) => (e) => {

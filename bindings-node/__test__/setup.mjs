@@ -1,0 +1,23 @@
+// What every test file against the emulator shares: its hooks (one emulator per file, a clean
+// environment and a reset emulator before each test) and the reading of the emulator's tokens.
+// Apart from emulator.mjs so that the benchmark can start an emulator without `node:test`.
+import { after, before, beforeEach } from 'node:test'
+
+import { Emulator, cleanEnv } from './emulator.mjs'
+
+/** Registers the calling file's hooks and gives its emulator (started by the first hook). */
+export function emulatorPerFile() {
+  const emu = new Emulator()
+  before(() => emu.start())
+  after(() => emu.stop())
+  beforeEach(async () => {
+    cleanEnv()
+    await emu.reset()
+  })
+  return emu
+}
+
+/** The payload of one of the emulator's tokens (a JWT naming audience and identity). */
+export function claims(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
+}
