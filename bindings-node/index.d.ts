@@ -62,16 +62,16 @@ export declare class ArmFlow {
   constructor(operation: any, nowMs: number, config?: any | undefined | null, cloud?: any | undefined | null)
   /** Goes on with a long-running operation from its continuation token. */
   static resume(token: string, nowMs: number, config?: any | undefined | null, cloud?: any | undefined | null): ArmFlow
-  /** The next action. */
-  poll(nowMs: number): any
   /** The answer to `need_token`: `{token}` or `{error}`. */
   handleToken(result: any, nowMs: number): void
-  /** The answer to a `send`. */
-  handleResponse(id: number, response: any, nowMs: number): void
-  /** A `send` that failed. */
-  handleTransportError(id: number, kind: string, nowMs: number): void
   /** The continuation token of a long-running operation under way. */
   continuationToken(): string | null
+  /** The next action. */
+  poll(nowMs: number): any
+  /** The answer to a `send` (`{status, headers, body}`). */
+  handleResponse(id: number, response: any, nowMs: number): void
+  /** A `send` that failed (`connect`, `timeout`, `tls`, ...). */
+  handleTransportError(id: number, kind: string, nowMs: number): void
 }
 
 /**
@@ -166,16 +166,16 @@ export declare class TokenFlow {
    * environment (variable → value).
    */
   constructor(config: any, vars: any, nowMs: number, arcAgentInstalled?: boolean | undefined | null)
+  /** The answer to a `read_file`: its contents, or an error name (`not_found`, ...). */
+  handleFile(id: number, nowMs: number, contents?: string | undefined | null, error?: string | undefined | null): void
+  /** A new environment (the host saw the variables change). */
+  handleEnv(vars: any, arcAgentInstalled?: boolean | undefined | null): void
   /** The next action. */
   poll(nowMs: number): any
   /** The answer to a `send` (`{status, headers, body}`). */
   handleResponse(id: number, response: any, nowMs: number): void
   /** A `send` that failed (`connect`, `timeout`, `tls`, ...). */
   handleTransportError(id: number, kind: string, nowMs: number): void
-  /** The answer to a `read_file`: its contents, or an error name (`not_found`, ...). */
-  handleFile(id: number, nowMs: number, contents?: string | undefined | null, error?: string | undefined | null): void
-  /** A new environment (the host saw the variables change). */
-  handleEnv(vars: any, arcAgentInstalled?: boolean | undefined | null): void
 }
 
 /**

@@ -44,32 +44,6 @@ impl TokenFlow {
         .map_err(|e| wire_error(&env, e))
     }
 
-    /// The next action.
-    #[napi(catch_unwind, ts_return_type = "any")]
-    pub fn poll(&mut self, now_ms: i64) -> Json {
-        Json(self.inner.poll(ms(now_ms)))
-    }
-
-    /// The answer to a `send` (`{status, headers, body}`).
-    #[napi(catch_unwind)]
-    pub fn handle_response(
-        &mut self,
-        env: Env,
-        id: i64,
-        response: Value,
-        now_ms: i64,
-    ) -> Result<()> {
-        self.inner
-            .handle_response(ms(id), &from_js(response), ms(now_ms))
-            .map_err(|e| wire_error(&env, e))
-    }
-
-    /// A `send` that failed (`connect`, `timeout`, `tls`, ...).
-    #[napi(catch_unwind)]
-    pub fn handle_transport_error(&mut self, id: i64, kind: String, now_ms: i64) {
-        self.inner.handle_transport_error(ms(id), &kind, ms(now_ms))
-    }
-
     /// The answer to a `read_file`: its contents, or an error name (`not_found`, ...).
     #[napi(catch_unwind)]
     pub fn handle_file(
@@ -183,15 +157,10 @@ impl ArmFlow {
         config: Option<Value>,
         cloud: Option<Value>,
     ) -> Result<Self> {
-        let config = config.unwrap_or_else(|| Value::Object(Default::default()));
-        JsonArmFlow::new(
-            &from_js(config),
-            &from_js(cloud.unwrap_or(Value::Null)),
-            &from_js(operation),
-            ms(now_ms),
-        )
-        .map(|inner| ArmFlow { inner })
-        .map_err(|e| wire_error(&env, e))
+        let operation = from_js(operation);
+        arm_flow(&env, config, cloud, |cfg, cloud| {
+            JsonArmFlow::new(cfg, cloud, &operation, ms(now_ms))
+        })
     }
 
     /// Goes on with a long-running operation from its continuation token.
@@ -203,21 +172,9 @@ impl ArmFlow {
         config: Option<Value>,
         cloud: Option<Value>,
     ) -> Result<Self> {
-        let config = config.unwrap_or_else(|| Value::Object(Default::default()));
-        JsonArmFlow::resume(
-            &from_js(config),
-            &from_js(cloud.unwrap_or(Value::Null)),
-            &token,
-            ms(now_ms),
-        )
-        .map(|inner| ArmFlow { inner })
-        .map_err(|e| wire_error(&env, e))
-    }
-
-    /// The next action.
-    #[napi(catch_unwind, ts_return_type = "any")]
-    pub fn poll(&mut self, now_ms: i64) -> Json {
-        Json(self.inner.poll(ms(now_ms)))
+        arm_flow(&env, config, cloud, |cfg, cloud| {
+            JsonArmFlow::resume(cfg, cloud, &token, ms(now_ms))
+        })
     }
 
     /// The answer to `need_token`: `{token}` or `{error}`.
@@ -226,32 +183,63 @@ impl ArmFlow {
         self.inner.handle_token(&from_js(result), ms(now_ms)).map_err(|e| wire_error(&env, e))
     }
 
-    /// The answer to a `send`.
-    #[napi(catch_unwind)]
-    pub fn handle_response(
-        &mut self,
-        env: Env,
-        id: i64,
-        response: Value,
-        now_ms: i64,
-    ) -> Result<()> {
-        self.inner
-            .handle_response(ms(id), &from_js(response), ms(now_ms))
-            .map_err(|e| wire_error(&env, e))
-    }
-
-    /// A `send` that failed.
-    #[napi(catch_unwind)]
-    pub fn handle_transport_error(&mut self, id: i64, kind: String, now_ms: i64) {
-        self.inner.handle_transport_error(ms(id), &kind, ms(now_ms))
-    }
-
     /// The continuation token of a long-running operation under way.
     #[napi(catch_unwind)]
     pub fn continuation_token(&self) -> Option<String> {
         self.inner.continuation_token()
     }
 }
+
+/// An `ArmFlow` started by `start` from the optional ARM config (default `{}`) and cloud
+/// (default `null`, the core's choice).
+fn arm_flow(
+    env: &Env,
+    config: Option<Value>,
+    cloud: Option<Value>,
+    start: impl FnOnce(&Value, &Value) -> std::result::Result<JsonArmFlow, WireError>,
+) -> Result<ArmFlow> {
+    let config = from_js(config.unwrap_or_else(|| Value::Object(Default::default())));
+    let cloud = from_js(cloud.unwrap_or(Value::Null));
+    start(&config, &cloud).map(|inner| ArmFlow { inner }).map_err(|e| wire_error(env, e))
+}
+
+/// The methods the two flows share, written once: `poll` and the answers to a `send`, over the
+/// core's methods of the same names on `JsonTokenFlow` and `JsonArmFlow`.
+macro_rules! send_methods {
+    ($flow:ident) => {
+        #[napi]
+        impl $flow {
+            /// The next action.
+            #[napi(catch_unwind, ts_return_type = "any")]
+            pub fn poll(&mut self, now_ms: i64) -> Json {
+                Json(self.inner.poll(ms(now_ms)))
+            }
+
+            /// The answer to a `send` (`{status, headers, body}`).
+            #[napi(catch_unwind)]
+            pub fn handle_response(
+                &mut self,
+                env: Env,
+                id: i64,
+                response: Value,
+                now_ms: i64,
+            ) -> Result<()> {
+                self.inner
+                    .handle_response(ms(id), &from_js(response), ms(now_ms))
+                    .map_err(|e| wire_error(&env, e))
+            }
+
+            /// A `send` that failed (`connect`, `timeout`, `tls`, ...).
+            #[napi(catch_unwind)]
+            pub fn handle_transport_error(&mut self, id: i64, kind: String, now_ms: i64) {
+                self.inner.handle_transport_error(ms(id), &kind, ms(now_ms))
+            }
+        }
+    };
+}
+
+send_methods!(TokenFlow);
+send_methods!(ArmFlow);
 
 /// JavaScript numbers are doubles: a negative time or id is taken as 0.
 fn ms(v: i64) -> u64 {
