@@ -139,8 +139,7 @@ impl ManagedIdentityCredential {
         };
         self.inner.apply_claims(&resource, claims.as_deref());
         let Some(token) = self.inner.cached(&resource) else {
-            let task = FetchToken { credential: self.inner.clone(), resource };
-            return Ok(env.spawn(task)?.promise_object());
+            return fetch(env, &self.inner, resource, wrap);
         };
         let mut memo = self.memo.borrow_mut();
         if let Some(m) = memo.as_mut().filter(|m| m.resource == resource) {
@@ -167,7 +166,7 @@ impl ManagedIdentityCredential {
         resource: String,
     ) -> Result<PromiseRaw<'env, AccessToken>> {
         match Resource::new(&resource) {
-            Ok(r) => fetch(env, &self.inner, r),
+            Ok(r) => fetch(env, &self.inner, r, wrap),
             Err(e) => PromiseRaw::reject(env, config_failure(&e).into_error(env)),
         }
     }
@@ -227,35 +226,51 @@ impl ManagedIdentityCredential {
     }
 }
 
-/// A cached token at once, else a request on the thread pool.
-pub(crate) fn fetch<'env>(
+/// A cached token at once, else a request on the thread pool; `wrap` gives it to JavaScript (as an
+/// `AccessToken`, or as ms-rest-nodeauth's token response).
+pub(crate) fn fetch<'env, T: ToNapiValue + TypeName + 'static>(
     env: &'env Env,
     credential: &azmi_host::ManagedIdentityCredential,
     resource: Resource,
-) -> Result<PromiseRaw<'env, AccessToken>> {
+    wrap: fn(Arc<azmi_core::AccessToken>) -> T,
+) -> Result<PromiseRaw<'env, T>> {
     if let Some(token) = credential.cached(&resource) {
-        return PromiseRaw::resolve(env, AccessToken { inner: token });
+        return PromiseRaw::resolve(env, wrap(token));
     }
-    let task = FetchToken { credential: credential.clone(), resource };
+    let task = FetchToken { credential: credential.clone(), resource, wrap };
     Ok(env.spawn(task)?.promise_object())
 }
 
-/// One token request on a libuv worker thread.
-pub(crate) struct FetchToken {
-    pub credential: azmi_host::ManagedIdentityCredential,
-    pub resource: Resource,
+/// A token for `resource` from the host credential (on a worker thread: it may block), its
+/// failure or panic as a [`Failure`].
+pub(crate) fn fetch_blocking(
+    credential: &azmi_host::ManagedIdentityCredential,
+    resource: &Resource,
+) -> std::result::Result<Arc<azmi_core::AccessToken>, Failure> {
+    guard(|| credential.get_token_for(resource).map_err(|e| token_failure(&e)))
 }
 
-impl Task for FetchToken {
+fn wrap(inner: Arc<azmi_core::AccessToken>) -> AccessToken {
+    AccessToken { inner }
+}
+
+/// One token request on a libuv worker thread.
+struct FetchToken<T> {
+    credential: azmi_host::ManagedIdentityCredential,
+    resource: Resource,
+    wrap: fn(Arc<azmi_core::AccessToken>) -> T,
+}
+
+impl<T: ToNapiValue + TypeName + 'static> Task for FetchToken<T> {
     type Output = std::result::Result<Arc<azmi_core::AccessToken>, Failure>;
-    type JsValue = AccessToken;
+    type JsValue = T;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(guard(|| self.credential.get_token_for(&self.resource).map_err(|e| token_failure(&e))))
+        Ok(fetch_blocking(&self.credential, &self.resource))
     }
 
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<AccessToken> {
-        output.map(|inner| AccessToken { inner }).map_err(|f| f.into_error(&env))
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<T> {
+        output.map(self.wrap).map_err(|f| f.into_error(&env))
     }
 }
 

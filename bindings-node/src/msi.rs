@@ -13,7 +13,8 @@ use napi::ScopedTask;
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
-use crate::errors::{config_failure, guard, token_failure, Failure};
+use crate::credential::{fetch, fetch_blocking};
+use crate::errors::{config_failure, token_failure, Failure};
 use crate::json::from_js;
 use crate::options::{only, text};
 
@@ -195,9 +196,7 @@ impl Task for Login {
     type JsValue = MsiTokenCredentials;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(guard(|| {
-            self.credential.get_token_for(&self.resource).map(|_| ()).map_err(|e| token_failure(&e))
-        }))
+        Ok(fetch_blocking(&self.credential, &self.resource).map(|_| ()))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<MsiTokenCredentials> {
@@ -228,11 +227,7 @@ impl MsiTokenCredentials {
     /// when it is fresh.
     #[napi(catch_unwind, ts_return_type = "Promise<MsiTokenResponse>")]
     pub fn get_token<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, MsiTokenResponse>> {
-        if let Some(inner) = self.credential.cached(&self.resource) {
-            return PromiseRaw::resolve(env, MsiTokenResponse { inner });
-        }
-        let task = Fetch { credential: self.credential.clone(), resource: self.resource.clone() };
-        Ok(env.spawn(task)?.promise_object())
+        fetch(env, &self.credential, self.resource.clone(), |inner| MsiTokenResponse { inner })
     }
 
     /// Sets `authorization: <tokenType> <accessToken>` on an ms-rest-js `WebResource` (anything
@@ -277,24 +272,6 @@ fn authorize(web_resource: &Object<'_>, token: &azmi_core::AccessToken) -> Resul
     Ok(())
 }
 
-struct Fetch {
-    credential: azmi_host::ManagedIdentityCredential,
-    resource: Resource,
-}
-
-impl Task for Fetch {
-    type Output = std::result::Result<Arc<azmi_core::AccessToken>, Failure>;
-    type JsValue = MsiTokenResponse;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(guard(|| self.credential.get_token_for(&self.resource).map_err(|e| token_failure(&e))))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<MsiTokenResponse> {
-        output.map(|inner| MsiTokenResponse { inner }).map_err(|f| f.into_error(&env))
-    }
-}
-
 struct Sign {
     credential: azmi_host::ManagedIdentityCredential,
     resource: Resource,
@@ -306,7 +283,7 @@ impl<'task> ScopedTask<'task> for Sign {
     type JsValue = Object<'task>;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        Ok(guard(|| self.credential.get_token_for(&self.resource).map_err(|e| token_failure(&e))))
+        Ok(fetch_blocking(&self.credential, &self.resource))
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> Result<Object<'task>> {
