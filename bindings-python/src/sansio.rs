@@ -17,14 +17,44 @@ fn parse(py: Python<'_>, what: &str, text: &str) -> PyResult<serde_json::Value> 
     wire::parse(what, text).map_err(|e| wire_error(py, e))
 }
 
+/// The `#[pymethods]` of a flow class: its own methods (given), then the ones both flows share,
+/// written once: `poll` and the answers to a `send`, over the core's methods of the same names on
+/// `JsonTokenFlow` and `JsonArmFlow`. (pyo3 takes one `#[pymethods]` block per class.)
+macro_rules! flow_methods {
+    ($flow:ident $($own:tt)*) => {
+        #[pymethods]
+        impl $flow {
+            $($own)*
+
+            fn poll(&mut self, now_ms: u64) -> String {
+                self.inner.poll(now_ms).to_string()
+            }
+
+            fn handle_response(
+                &mut self,
+                py: Python<'_>,
+                id: u64,
+                response: &str,
+                now_ms: u64,
+            ) -> PyResult<()> {
+                let response = parse(py, "response", response)?;
+                self.inner.handle_response(id, &response, now_ms).map_err(|e| wire_error(py, e))
+            }
+
+            fn handle_transport_error(&mut self, id: u64, kind: &str, now_ms: u64) {
+                self.inner.handle_transport_error(id, kind, now_ms)
+            }
+        }
+    };
+}
+
 /// One token acquisition. `poll(now_ms)` returns the next action as JSON text.
 #[pyclass(module = "azmi._azmi")]
 struct TokenFlow {
     inner: JsonTokenFlow,
 }
 
-#[pymethods]
-impl TokenFlow {
+flow_methods! { TokenFlow
     #[new]
     #[pyo3(signature = (config, env, now_ms, arc_agent_installed=false))]
     fn new(
@@ -38,25 +68,6 @@ impl TokenFlow {
         JsonTokenFlow::new(&config, &env, arc_agent_installed, now_ms)
             .map(|inner| TokenFlow { inner })
             .map_err(|e| wire_error(py, e))
-    }
-
-    fn poll(&mut self, now_ms: u64) -> String {
-        self.inner.poll(now_ms).to_string()
-    }
-
-    fn handle_response(
-        &mut self,
-        py: Python<'_>,
-        id: u64,
-        response: &str,
-        now_ms: u64,
-    ) -> PyResult<()> {
-        let response = parse(py, "response", response)?;
-        self.inner.handle_response(id, &response, now_ms).map_err(|e| wire_error(py, e))
-    }
-
-    fn handle_transport_error(&mut self, id: u64, kind: &str, now_ms: u64) {
-        self.inner.handle_transport_error(id, kind, now_ms)
     }
 
     /// `contents` (bytes) or `error` (`not_found`, `too_large`, `permission_denied`, ...).
@@ -146,8 +157,7 @@ struct ArmFlow {
     inner: JsonArmFlow,
 }
 
-#[pymethods]
-impl ArmFlow {
+flow_methods! { ArmFlow
     #[new]
     #[pyo3(signature = (operation, now_ms, config="{}", cloud="null"))]
     fn new(
@@ -157,14 +167,8 @@ impl ArmFlow {
         config: &str,
         cloud: &str,
     ) -> PyResult<Self> {
-        let (op, config, cloud) = (
-            parse(py, "operation", operation)?,
-            parse(py, "config", config)?,
-            parse(py, "cloud", cloud)?,
-        );
-        JsonArmFlow::new(&config, &cloud, &op, now_ms)
-            .map(|inner| ArmFlow { inner })
-            .map_err(|e| wire_error(py, e))
+        let op = parse(py, "operation", operation)?;
+        arm_flow(py, config, cloud, |cfg, cloud| JsonArmFlow::new(cfg, cloud, &op, now_ms))
     }
 
     /// Resumes a long-running operation from its continuation token.
@@ -177,34 +181,12 @@ impl ArmFlow {
         config: &str,
         cloud: &str,
     ) -> PyResult<Self> {
-        let (config, cloud) = (parse(py, "config", config)?, parse(py, "cloud", cloud)?);
-        JsonArmFlow::resume(&config, &cloud, token, now_ms)
-            .map(|inner| ArmFlow { inner })
-            .map_err(|e| wire_error(py, e))
-    }
-
-    fn poll(&mut self, now_ms: u64) -> String {
-        self.inner.poll(now_ms).to_string()
+        arm_flow(py, config, cloud, |cfg, cloud| JsonArmFlow::resume(cfg, cloud, token, now_ms))
     }
 
     fn handle_token(&mut self, py: Python<'_>, result: &str, now_ms: u64) -> PyResult<()> {
         let result = parse(py, "result", result)?;
         self.inner.handle_token(&result, now_ms).map_err(|e| wire_error(py, e))
-    }
-
-    fn handle_response(
-        &mut self,
-        py: Python<'_>,
-        id: u64,
-        response: &str,
-        now_ms: u64,
-    ) -> PyResult<()> {
-        let response = parse(py, "response", response)?;
-        self.inner.handle_response(id, &response, now_ms).map_err(|e| wire_error(py, e))
-    }
-
-    fn handle_transport_error(&mut self, id: u64, kind: &str, now_ms: u64) {
-        self.inner.handle_transport_error(id, kind, now_ms)
     }
 
     fn continuation_token(&self) -> Option<String> {
@@ -214,6 +196,17 @@ impl ArmFlow {
     fn __repr__(&self) -> &'static str {
         "ArmFlow(…)"
     }
+}
+
+/// An `ArmFlow` started by `start` from the ARM config and cloud (JSON text).
+fn arm_flow(
+    py: Python<'_>,
+    config: &str,
+    cloud: &str,
+    start: impl FnOnce(&serde_json::Value, &serde_json::Value) -> Result<JsonArmFlow, WireError>,
+) -> PyResult<ArmFlow> {
+    let (config, cloud) = (parse(py, "config", config)?, parse(py, "cloud", cloud)?);
+    start(&config, &cloud).map(|inner| ArmFlow { inner }).map_err(|e| wire_error(py, e))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
