@@ -141,7 +141,7 @@ impl Credential {
         claims: Option<&str>,
         cached_only: bool,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let Some(token) = self.token_for_scopes(py, scopes, claims, cached_only)? else {
+        let Some(token) = self.token_for(py, &one_scope(py, scopes)?, claims, cached_only)? else {
             return Ok(None);
         };
         let class = token_type(py, intern!(py, "AccessToken"), |r| &r.access_token)?;
@@ -168,7 +168,7 @@ impl Credential {
         claims: Option<&str>,
         cached_only: bool,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let Some(token) = self.token_for_scopes(py, scopes, claims, cached_only)? else {
+        let Some(token) = self.token_for(py, &one_scope(py, scopes)?, claims, cached_only)? else {
             return Ok(None);
         };
         let class = token_type(py, intern!(py, "AccessTokenInfo"), |r| &r.access_token_info)?;
@@ -219,26 +219,6 @@ impl Credential {
         self.last.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The token for exactly one scope (see `token_for`).
-    fn token_for_scopes(
-        &self,
-        py: Python<'_>,
-        scopes: &Bound<'_, PyTuple>,
-        claims: Option<&str>,
-        cached_only: bool,
-    ) -> PyResult<Option<Arc<AccessToken>>> {
-        let resource = match scopes.len() {
-            // The common case, read in place (abi3 from 3.10 borrows the UTF-8) without collecting.
-            1 => Resource::from_scopes(&[scopes
-                .get_borrowed_item(0)?
-                .cast::<PyString>()?
-                .to_str()?]),
-            _ => Resource::from_scopes(&scopes.extract::<Vec<pyo3::pybacked::PyBackedStr>>()?),
-        };
-        let resource = resource.map_err(|e| py_err(py, &e))?;
-        self.token_for(py, &resource, claims, cached_only)
-    }
-
     /// The token for `resource`, after the host applies `claims` (a challenge bypasses the
     /// cache); `cached_only` answers `None` rather than fetch or wait.
     fn token_for(
@@ -261,6 +241,16 @@ impl Credential {
     fn fetch(&self, py: Python<'_>, resource: &Resource) -> PyResult<Arc<AccessToken>> {
         py.detach(|| self.inner.get_token_for(resource)).map_err(|e| py_err(py, &e))
     }
+}
+
+/// The resource for exactly one scope (azure-core's `*scopes`).
+fn one_scope(py: Python<'_>, scopes: &Bound<'_, PyTuple>) -> PyResult<Resource> {
+    let resource = match scopes.len() {
+        // The common case, read in place (abi3 from 3.10 borrows the UTF-8) without collecting.
+        1 => Resource::from_scopes(&[scopes.get_borrowed_item(0)?.cast::<PyString>()?.to_str()?]),
+        _ => Resource::from_scopes(&scopes.extract::<Vec<pyo3::pybacked::PyBackedStr>>()?),
+    };
+    resource.map_err(|e| py_err(py, &e))
 }
 
 /// azure-core's token type `name` once the program has imported `azure.core.credentials` (so
