@@ -98,6 +98,14 @@ class MSIAuthentication(_azmi.Credential):
     """
 
     header = "Authorization"
+    # Set by ``__new__`` (it also gets the first token, as msrestazure's constructor did).
+    msi_conf: Dict[str, Any]
+    port: int
+    timeout: Optional[float]
+    cloud_environment: Any
+    resource: str
+    scheme: str
+    token: Dict[str, Any]
 
     def __new__(
         cls,
@@ -123,29 +131,21 @@ class MSIAuthentication(_azmi.Credential):
             )
         self = super().__new__(cls, options)
         _log_source(self)
-        return self
-
-    def __init__(
-        self,
-        port: int = _DEFAULT_PORT,
-        *,
-        client_id: Optional[str] = None,
-        object_id: Optional[str] = None,
-        msi_res_id: Optional[str] = None,
-        resource: Optional[str] = None,
-        cloud_environment: Any = None,
-        timeout: Optional[float] = None,
-    ) -> None:
-        self.msi_conf = _selectors(client_id, object_id, msi_res_id)
+        self.msi_conf = msi_conf
         self.port = port
         self.timeout = timeout
         if cloud_environment is None:
             cloud_environment = _azmi.MSRESTAZURE_DEFAULT_CLOUD
         self.cloud_environment = cloud_environment
         self.resource = resource or _resource_of(cloud_environment)
-        self.scheme: str = ""
-        self.token: "Dict[str, Any]" = _TokenDict()
+        self.scheme = ""
+        self.token = _TokenDict()
         self.set_token()
+        return self
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Nothing more to do: ``__new__`` made the credential from the same arguments and got
+        the first token. Kept so that a subclass's ``super().__init__(...)`` still works."""
 
     def set_token(self) -> None:
         """Gets a token (from the cache while it is fresh) into ``.token`` and ``.scheme``."""
