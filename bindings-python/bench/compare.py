@@ -252,14 +252,9 @@ from pathlib import Path  # noqa: E402
 HERE = Path(__file__).resolve()
 REPO = HERE.parents[2]
 
-# Kept in step with tests/conftest.py IDENTITY_VARS (not imported: that module needs pytest).
-IDENTITY_VARS = [
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "MSI_SECRET",
-    "APPSETTING_WEBSITE_SITE_NAME", "DEFAULT_IDENTITY_CLIENT_ID", "AZMI_ARC_KEY_DIR",
-    "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
-    "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
-]
+sys.path.insert(0, str(HERE.parents[1] / "tests"))
+from identity_vars import IDENTITY_VARS  # noqa: E402  (the tests' list; that module needs no pytest)
+
 PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy"}
 
 

@@ -7,14 +7,8 @@ import subprocess
 import urllib.request
 
 import pytest
+from identity_vars import IDENTITY_VARS
 
-IDENTITY_VARS = [
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST", "IDENTITY_ENDPOINT", "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT", "MSI_SECRET",
-    "APPSETTING_WEBSITE_SITE_NAME", "DEFAULT_IDENTITY_CLIENT_ID", "AZMI_ARC_KEY_DIR",
-    "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST",
-    "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
-]
 ARM = "https://management.azure.com/.default"
 
 

@@ -4,6 +4,7 @@ import asyncio
 import logging
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 
@@ -322,27 +323,36 @@ def test_async_fetch_leaves_the_loop_free(use_source):
     assert len(emu.requests("imds")) == 1
 
 
+def run_in_child(body):
+    """Runs ``body`` in a fresh interpreter (bounded by a time-out), after ``import sys, azmi``
+    and with ``c``, a ``ManagedIdentityCredential``, and ``ARM``; it must end without error."""
+    code = (
+        "import sys, azmi\n"
+        f"ARM = {ARM!r}\n"
+        "c = azmi.ManagedIdentityCredential()\n"
+        + textwrap.dedent(body)
+        + "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
 def test_token_types_follow_azure_core(use_source):
     """azure-core's AccessToken once the program imported it; else azmi's own tuple, whose repr
     hides the token. Checked in a fresh interpreter, where azure.core is not yet imported."""
     use_source("imds")
-    code = (
-        "import sys, azmi\n"
-        "c = azmi.ManagedIdentityCredential()\n"
-        "t = c.get_token('https://management.azure.com/.default')\n"
-        "assert 'azure.core' not in sys.modules, 'azmi imported azure-core'\n"
-        "assert type(t).__module__ == 'azmi' and t.token not in repr(t), repr(t)\n"
-        "i = c.get_token_info('https://management.azure.com/.default')\n"
-        "assert i.token == t.token and i.token not in repr(i)\n"
-        "from azure.core.credentials import AccessToken, AccessTokenInfo\n"
-        "t2 = c.get_token('https://management.azure.com/.default')\n"
-        "assert isinstance(t2, AccessToken) and t2.token == t.token\n"
-        "assert isinstance(c.get_token_info('https://management.azure.com/.default'), AccessTokenInfo)\n"
-        "assert azmi.AccessToken is AccessToken\n"
-        "print('ok')\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+    run_in_child("""
+        t = c.get_token(ARM)
+        assert 'azure.core' not in sys.modules, 'azmi imported azure-core'
+        assert type(t).__module__ == 'azmi' and t.token not in repr(t), repr(t)
+        i = c.get_token_info(ARM)
+        assert i.token == t.token and i.token not in repr(i)
+        from azure.core.credentials import AccessToken, AccessTokenInfo
+        t2 = c.get_token(ARM)
+        assert isinstance(t2, AccessToken) and t2.token == t.token
+        assert isinstance(c.get_token_info(ARM), AccessTokenInfo)
+        assert azmi.AccessToken is AccessToken
+    """)
 
 
 def test_threads_switching_inside_token_construction_do_not_deadlock(use_source):
@@ -350,21 +360,17 @@ def test_threads_switching_inside_token_construction_do_not_deadlock(use_source)
     interpreter may hand the GIL to another thread); with a tiny switch interval, a lock held
     across that construction would deadlock. Run in a child so a deadlock fails by time-out."""
     use_source("imds")
-    code = (
-        "import sys, threading, azmi\n"
-        "sys.setswitchinterval(1e-6)\n"
-        "c = azmi.ManagedIdentityCredential()\n"
-        "scopes = ['https://management.azure.com/.default', 'https://vault.azure.net/.default']\n"
-        "for s in scopes: c.get_token(s)\n"
-        "def work():\n"
-        "    for i in range(3000): c.get_token(scopes[i % 2])\n"
-        "ts = [threading.Thread(target=work) for _ in range(8)]\n"
-        "for t in ts: t.start()\n"
-        "for t in ts: t.join()\n"
-        "print('ok')\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+    run_in_child("""
+        import threading
+        sys.setswitchinterval(1e-6)
+        scopes = [ARM, 'https://vault.azure.net/.default']
+        for s in scopes: c.get_token(s)
+        def work():
+            for i in range(3000): c.get_token(scopes[i % 2])
+        ts = [threading.Thread(target=work) for _ in range(8)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+    """)
 
 
 def test_cached_token_is_reused_object(use_source):
