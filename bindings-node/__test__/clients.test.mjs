@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import { after, before, describe, test } from 'node:test'
+import { after, describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
 import { ResourceManagementClient } from '@azure/arm-resources'
@@ -19,10 +19,9 @@ const CERT = readFileSync(new URL('./fixtures/loopback-cert.pem', import.meta.ur
 const KEY = readFileSync(new URL('./fixtures/loopback-key.pem', import.meta.url))
 const ARM_RESOURCE = 'https://management.azure.com/'
 
-const emu = emulatorPerFile()
 let tls // the emulator's ARM behind TLS on loopback, as the SDKs send bearer tokens over https only
 let sub
-before(async () => {
+const emu = emulatorPerFile(async () => {
   sub = emu.info.subscriptions[0].subscription_id
   tls = await tlsFront(emu.url)
 })

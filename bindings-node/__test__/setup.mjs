@@ -5,10 +5,15 @@ import { after, before, beforeEach } from 'node:test'
 
 import { Emulator, cleanEnv } from './emulator.mjs'
 
-/** Registers the calling file's hooks and gives its emulator (started by the first hook). */
-export function emulatorPerFile() {
+/** Registers the calling file's hooks and gives its emulator. `started(emu)` is the file's own
+ * set-up on the running emulator: in the same hook, as Node may run a file's `before` hooks at
+ * once rather than one after the other. */
+export function emulatorPerFile(started = async () => {}) {
   const emu = new Emulator()
-  before(() => emu.start())
+  before(async () => {
+    await emu.start()
+    await started(emu)
+  })
   after(() => emu.stop())
   beforeEach(async () => {
     cleanEnv()
