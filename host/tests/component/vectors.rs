@@ -12,7 +12,7 @@ use azmi_core::{
 use azmi_host::component::wit::{arm as wa, identity as wi};
 use serde_json::Value;
 
-use crate::engines::{seen_action, seen_arm_action, Answer, Flows, Native, Seen, Wasm};
+use crate::engines::{seen_action, seen_arm_action, Answer, Engine, Seen};
 use crate::results::{cache_token, error_from};
 use crate::support::{instance, ARM, DEFAULT_START};
 
@@ -25,13 +25,13 @@ fn every_shared_vector_gives_identical_results_through_the_component() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    let wasm = Wasm(instance());
+    let wasm = Engine::Wasm(instance());
     let mut failures = Vec::new();
     let mut steps = 0;
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-        let native = run(&Native, &case);
+        let native = run(&Engine::Native, &case);
         let component = run(&wasm, &case);
         match (native, component) {
             (Ok(n), Ok(c)) if n == c => match check_outcome(&case, &c) {
@@ -61,7 +61,7 @@ fn every_shared_vector_gives_identical_results_through_the_component() {
 }
 
 /// Runs one vector through `engine`, recording everything the engine shows.
-fn run(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     match case["kind"].as_str() {
         Some("flow") => run_flow(engine, case),
         Some("detect") => run_detect(engine, case),
@@ -97,7 +97,7 @@ fn start(case: &Value) -> UnixMillis {
     UnixMillis(case["start_ms"].as_u64().unwrap_or(DEFAULT_START))
 }
 
-fn run_flow(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run_flow(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     let mut seen = Vec::new();
     let mut now = start(case);
     let flow =
@@ -140,7 +140,7 @@ fn run_flow(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
     Ok(seen)
 }
 
-fn run_detect(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run_detect(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     let cfg = match config(case) {
         Ok(cfg) => cfg,
         Err(e) => return Ok(vec![Seen::Config(e)]),
@@ -156,7 +156,7 @@ fn run_detect(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
     Ok(seen)
 }
 
-fn run_cache(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run_cache(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     let start = case["start_ms"].as_u64().unwrap_or(DEFAULT_START);
     let mut keys = BTreeMap::new();
     for (name, k) in case["keys"].as_object().into_iter().flatten() {
@@ -185,7 +185,7 @@ fn run_cache(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
     Ok(seen)
 }
 
-fn run_arm(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run_arm(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     let c = &case["config"];
     let mut cfg = ArmConfig::default();
     let ms = |name: &str| c[name].as_u64().map(Duration::from_millis);
