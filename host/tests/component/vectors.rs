@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use azmi_core::wire;
 use azmi_core::{
-    AccessToken, Action, ArmAction, ArmConfig, Cloud, Config, ConfigError, EnvSnapshot, Naming,
-    Options, UnixMillis,
+    Action, ArmAction, ArmConfig, Config, ConfigError, EnvSnapshot, Naming, Options, UnixMillis,
 };
 use azmi_host::component::wit::{arm as wa, identity as wi};
 use serde_json::Value;
 
 use crate::engines::{seen_action, seen_arm_action, Answer, Engine, Seen};
-use crate::results::{cache_token, error_from};
+use crate::results::{arm_cloud, cache_token, error_from, given_token};
 use crate::support::{instance, ARM, DEFAULT_START};
 
 #[test]
@@ -197,16 +196,9 @@ fn run_arm(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     cfg.retry.max_retries = c["max_retries"].as_u64().map_or(cfg.retry.max_retries, |n| n as u32);
     cfg.retry.jitter = c["jitter"].as_f64().unwrap_or(cfg.retry.jitter);
     cfg.retry.seed = c["seed"].as_u64().unwrap_or(cfg.retry.seed);
-    let cloud = match &case["cloud"] {
-        Value::Null => Cloud::public(),
-        Value::String(name) => Cloud::from_name(name).ok_or(format!("unknown cloud {name}"))?,
-        custom => {
-            let endpoint = custom["arm_endpoint"].as_str().unwrap_or_default();
-            match Cloud::custom(endpoint, custom["resource"].as_str().unwrap_or_default()) {
-                Ok(cloud) => cloud,
-                Err(e) => return Ok(vec![Seen::ArmRefused(e)]),
-            }
-        }
+    let cloud = match arm_cloud(case)? {
+        Ok(cloud) => cloud,
+        Err(e) => return Ok(vec![Seen::ArmRefused(e)]),
     };
     let mut now = start(case);
     let flow = match case["resume"].as_str() {
@@ -236,16 +228,8 @@ fn run_arm(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
         let action = flow.poll(now);
         match &action {
             ArmAction::NeedToken { .. } if step.get("token").is_some() => {
-                let token = match (step["give"].as_str(), step.get("give_error")) {
-                    (Some(t), _) => Ok(AccessToken::new(
-                        t,
-                        "Bearer",
-                        now.plus(Duration::from_secs(3600)),
-                        now.plus(Duration::from_secs(3300)),
-                    )),
-                    (None, Some(e)) => Err(error_from(e)),
-                    _ => return Err(format!("step {i}: token step without give or give_error")),
-                };
+                let token = given_token(step, now)
+                    .ok_or(format!("step {i}: token step without give or give_error"))?;
                 flow.token(token, now);
             }
             ArmAction::Send(out) if step.get("send").is_some() => {
