@@ -74,17 +74,5 @@ impl wa::GuestArmFlow for ArmFlow {
         self.0.borrow_mut().handle_token(token, UnixMillis(now));
     }
 
-    fn handle_response(&self, id: u64, response: wt::HttpResponse, now: u64) {
-        let mut flow = self.0.borrow_mut();
-        let (id, now) = (c::RequestId(id), UnixMillis(now));
-        match convert::response_from_wit(response) {
-            Ok(resp) => flow.handle_response(id, resp, now),
-            Err(e) => flow.handle_transport_error(id, c::TransportFailure::Other(e), now),
-        }
-    }
-
-    fn handle_transport_error(&self, id: u64, error: wt::TransportError, now: u64) {
-        let error = convert::transport_from_wit(error);
-        self.0.borrow_mut().handle_transport_error(c::RequestId(id), error, UnixMillis(now));
-    }
+    answers!();
 }

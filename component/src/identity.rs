@@ -68,19 +68,7 @@ impl wi::GuestTokenFlow for TokenFlow {
         convert::action_to_wit(&self.0.borrow_mut().poll(UnixMillis(now)))
     }
 
-    fn handle_response(&self, id: u64, response: wt::HttpResponse, now: u64) {
-        let mut flow = self.0.borrow_mut();
-        let (id, now) = (c::RequestId(id), UnixMillis(now));
-        match convert::response_from_wit(response) {
-            Ok(resp) => flow.handle_response(id, resp, now),
-            Err(e) => flow.handle_transport_error(id, c::TransportFailure::Other(e), now),
-        }
-    }
-
-    fn handle_transport_error(&self, id: u64, error: wt::TransportError, now: u64) {
-        let error = convert::transport_from_wit(error);
-        self.0.borrow_mut().handle_transport_error(c::RequestId(id), error, UnixMillis(now));
-    }
+    answers!();
 
     fn handle_file(&self, id: u64, contents: Result<Vec<u8>, wt::FileError>, now: u64) {
         let contents = contents.map_err(convert::file_from_wit);

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use azmi_core::wire::{self, WireError};
 use azmi_core::{
-    AccessToken, Action, ArmAction, ArmError, ArmFlow, ArmOutcome, ArmResponse, CacheKey, Cloud,
-    Config, Detection, EnvSnapshot, FetchTicket, Lookup, Outgoing, RequestId, Resource, TokenCache,
+    AccessToken, Action, ArmAction, ArmError, ArmFlow, ArmOutcome, ArmResponse, CacheKey, Config,
+    Detection, EnvSnapshot, FetchTicket, Lookup, Outgoing, RequestId, Resource, TokenCache,
     TokenError, TokenFlow, TransportFailure, UnixMillis, WaitOutcome, WaitTicket,
 };
-use results::{cache_token, error_from};
+use results::{arm_cloud, cache_token, error_from, given_token};
 use serde_json::Value;
 
 #[path = "support/results.rs"]
@@ -416,16 +416,9 @@ fn take_wait(step: &Value, until: UnixMillis, now: &mut UnixMillis) -> Outcome {
 
 fn run_arm(case: &Value) -> Outcome {
     let cfg = wire::arm_config(&case["config"]).map_err(|e| format!("config: {e}"))?;
-    let cloud = match &case["cloud"] {
-        Value::Null => Cloud::public(),
-        Value::String(name) => Cloud::from_name(name).ok_or(format!("unknown cloud {name}"))?,
-        custom => {
-            let endpoint = custom["arm_endpoint"].as_str().unwrap_or_default();
-            match Cloud::custom(endpoint, custom["resource"].as_str().unwrap_or_default()) {
-                Ok(cloud) => cloud,
-                Err(e) => return check_arm_error(&case["outcome"], &e),
-            }
-        }
+    let cloud = match arm_cloud(case)? {
+        Ok(cloud) => cloud,
+        Err(e) => return check_arm_error(&case["outcome"], &e),
     };
     let mut now = UnixMillis(case["start_ms"].as_u64().unwrap_or(DEFAULT_START));
     let flow = match case["resume"].as_str() {
@@ -460,16 +453,8 @@ fn run_arm(case: &Value) -> Outcome {
                 .map_err(at)?;
             expect_eq("token refresh", want["refresh"].as_bool().unwrap_or(false), refresh)
                 .map_err(at)?;
-            let token = match (step["give"].as_str(), step.get("give_error")) {
-                (Some(t), _) => Ok(AccessToken::new(
-                    t,
-                    "Bearer",
-                    now.plus(Duration::from_secs(3600)),
-                    now.plus(Duration::from_secs(3300)),
-                )),
-                (None, Some(e)) => Err(error_from(e)),
-                _ => return Err(at("token step without give or give_error".into())),
-            };
+            let token = given_token(step, now)
+                .ok_or_else(|| at("token step without give or give_error".into()))?;
             flow.handle_token(token, now);
         } else if step.get("send").is_some() {
             let ArmAction::Send(out) = action else {

@@ -25,7 +25,8 @@ mod flows;
 mod precompiled;
 mod runtime;
 
-pub(crate) use engine::{arm_resume_steps, arm_steps, token_steps, CacheSlot};
+pub(crate) use convert::arm_request_to_wit;
+pub(crate) use engine::{CacheSlot, ComponentTokenSteps};
 pub use error::ComponentError;
 pub use flows::{
     ComponentArmFlow, ComponentCache, ComponentFetchTicket, ComponentLookup, ComponentTokenFlow,

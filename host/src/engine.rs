@@ -22,7 +22,10 @@ use azmi_core::{
 };
 
 #[cfg(feature = "component")]
-use crate::component::{ComponentError, ComponentInstance, ComponentRuntime};
+use crate::component::{
+    wit, ComponentArmFlow, ComponentError, ComponentInstance, ComponentRuntime, ComponentTokenFlow,
+    ComponentTokenSteps,
+};
 use crate::drive::{Answer, ArmSteps, TokenSteps};
 
 /// Which build of the core makes every decision: [`Engine::native`] (the default), or the
@@ -122,7 +125,11 @@ impl Engine {
             },
             #[cfg(feature = "component")]
             Kind::Component(instance) => {
-                crate::component::token_steps(instance, cfg, env, resource, now, source)
+                let audience = wit::identity::Audience::Resource(resource.as_str().to_owned());
+                match ComponentTokenFlow::start(instance, cfg, env, &audience, now) {
+                    Ok(flow) => Ok(Box::new(ComponentTokenSteps { flow, source })),
+                    Err(e) => Err(e.into_token_error(source)),
+                }
             }
         }
     }
@@ -139,7 +146,9 @@ impl Engine {
             Kind::Native => Ok(Box::new(ArmFlow::new(cfg, cloud, request, now)?)),
             #[cfg(feature = "component")]
             Kind::Component(instance) => {
-                crate::component::arm_steps(instance, cfg, cloud, request, now)
+                let request = crate::component::arm_request_to_wit(request);
+                let flow = ComponentArmFlow::start(instance, cfg, cloud, &request, now);
+                Ok(Box::new(flow.map_err(ComponentError::into_arm_error)?))
             }
         }
     }
@@ -156,7 +165,8 @@ impl Engine {
             Kind::Native => Ok(Box::new(ArmFlow::resume(cfg, cloud, continuation, now)?)),
             #[cfg(feature = "component")]
             Kind::Component(instance) => {
-                crate::component::arm_resume_steps(instance, cfg, cloud, continuation, now)
+                let flow = ComponentArmFlow::resume(instance, cfg, cloud, continuation, now);
+                Ok(Box::new(flow.map_err(ComponentError::into_arm_error)?))
             }
         }
     }

@@ -1,9 +1,12 @@
-//! What a cache case's fetches deliver, shared by the shared-vector runners of the native core
+//! What a cache case's fetches deliver, and an ARM case's cloud and tokens, shared by the shared-vector runners of the native core
 //! (`core/tests/vectors.rs`) and of the WebAssembly component (`host/tests/component.rs`), so both
 //! hand their engine the very same tokens and errors.
 
+use std::time::Duration;
+
 use azmi_core::{
-    AccessToken, Action, Config, EnvSnapshot, Resource, TokenError, TokenFlow, UnixMillis,
+    AccessToken, Action, ArmError, Cloud, Config, EnvSnapshot, Resource, TokenError, TokenFlow,
+    UnixMillis,
 };
 use serde_json::{Map, Value};
 
@@ -36,4 +39,32 @@ fn parse_via_flow(body: &str, now: UnixMillis) -> AccessToken {
 /// A failed fetch, from the vector's token error in the `wire` form (kind and status exact).
 pub fn error_from(v: &Value) -> TokenError {
     azmi_core::wire::token_error_from(v, None).expect("a vector's token error in the wire form")
+}
+
+/// An ARM case's cloud: the public one, one by name, or a custom one, which the core may refuse
+/// (the case's outcome then says how). `Err` is a case the runner cannot read.
+pub fn arm_cloud(case: &Value) -> Result<Result<Cloud, ArmError>, String> {
+    Ok(match &case["cloud"] {
+        Value::Null => Ok(Cloud::public()),
+        Value::String(name) => Ok(Cloud::from_name(name).ok_or(format!("unknown cloud {name}"))?),
+        custom => {
+            let endpoint = custom["arm_endpoint"].as_str().unwrap_or_default();
+            Cloud::custom(endpoint, custom["resource"].as_str().unwrap_or_default())
+        }
+    })
+}
+
+/// What an ARM case's token step gives the flow at `now`: a token (`give`, valid for an hour) or
+/// a token error (`give_error`); `None` when the step has neither.
+pub fn given_token(step: &Value, now: UnixMillis) -> Option<Result<AccessToken, TokenError>> {
+    match (step["give"].as_str(), step.get("give_error")) {
+        (Some(t), _) => Some(Ok(AccessToken::new(
+            t,
+            "Bearer",
+            now.plus(Duration::from_secs(3600)),
+            now.plus(Duration::from_secs(3300)),
+        ))),
+        (None, Some(e)) => Some(Err(error_from(e))),
+        _ => None,
+    }
 }

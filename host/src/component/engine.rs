@@ -5,16 +5,14 @@
 use std::sync::Arc;
 
 use azmi_core::{
-    AccessToken, Action, ArmAction, ArmConfig, ArmError, ArmRequest, CacheKey, Cloud, Config,
-    EnvSnapshot, FileFailure, RequestId, Resource, SourceKind, TokenError, UnixMillis, WaitOutcome,
+    AccessToken, Action, ArmAction, ArmError, CacheKey, FileFailure, RequestId, SourceKind,
+    TokenError, UnixMillis, WaitOutcome,
 };
 
-use super::convert::arm_request_to_wit;
 use super::flows::{
     ComponentArmFlow, ComponentCache, ComponentFetchTicket, ComponentLookup, ComponentWaitTicket,
 };
 use super::runtime::ComponentInstance;
-use super::wit::identity as wi;
 use super::{ComponentError, ComponentTokenFlow};
 use crate::drive::{Answer, ArmSteps, TokenSteps};
 use crate::engine::cache::{Found, Ticket, WaitFor};
@@ -102,27 +100,12 @@ impl CacheSlot {
 }
 
 /// A token flow in the component, failures labelled with the credential's source.
-struct TokenRun {
-    flow: ComponentTokenFlow,
-    source: SourceKind,
+pub(crate) struct ComponentTokenSteps {
+    pub(crate) flow: ComponentTokenFlow,
+    pub(crate) source: SourceKind,
 }
 
-pub(crate) fn token_steps(
-    instance: &Arc<ComponentInstance>,
-    cfg: &Config,
-    env: &EnvSnapshot,
-    resource: &Resource,
-    now: UnixMillis,
-    source: SourceKind,
-) -> Result<Box<dyn TokenSteps>, TokenError> {
-    let audience = wi::Audience::Resource(resource.as_str().to_owned());
-    match ComponentTokenFlow::start(instance, cfg, env, &audience, now) {
-        Ok(flow) => Ok(Box::new(TokenRun { flow, source })),
-        Err(e) => Err(e.into_token_error(source)),
-    }
-}
-
-impl TokenSteps for TokenRun {
+impl TokenSteps for ComponentTokenSteps {
     fn poll(&mut self, now: UnixMillis) -> Result<Action, TokenError> {
         self.flow.poll(now).map_err(|e| e.into_token_error(self.source))
     }
@@ -144,29 +127,6 @@ impl TokenSteps for TokenRun {
         let result = self.flow.handle_file(id, contents, now);
         result.map_err(|e| e.into_token_error(self.source))
     }
-}
-
-pub(crate) fn arm_steps(
-    instance: &Arc<ComponentInstance>,
-    cfg: &ArmConfig,
-    cloud: &Cloud,
-    request: &ArmRequest,
-    now: UnixMillis,
-) -> Result<Box<dyn ArmSteps>, ArmError> {
-    let request = arm_request_to_wit(request);
-    let flow = ComponentArmFlow::start(instance, cfg, cloud, &request, now);
-    Ok(Box::new(flow.map_err(ComponentError::into_arm_error)?))
-}
-
-pub(crate) fn arm_resume_steps(
-    instance: &Arc<ComponentInstance>,
-    cfg: &ArmConfig,
-    cloud: &Cloud,
-    continuation: &str,
-    now: UnixMillis,
-) -> Result<Box<dyn ArmSteps>, ArmError> {
-    let flow = ComponentArmFlow::resume(instance, cfg, cloud, continuation, now);
-    Ok(Box::new(flow.map_err(ComponentError::into_arm_error)?))
 }
 
 impl ArmSteps for ComponentArmFlow {

@@ -108,6 +108,38 @@ fn config(e: super::wit::types::ConfigError) -> ConfigError {
     convert::config_error_from_wit(e)
 }
 
+/// `handle_response` and `handle_transport_error`, the same in every flow but for the guest's
+/// resource they call (`$guest`, reached from the bindings `$b`) and the names of the calls.
+macro_rules! answers {
+    ($name:literal, |$b:ident| $guest:expr) => {
+        /// The response to request `id`.
+        pub fn handle_response(
+            &mut self,
+            id: RequestId,
+            resp: &http::Response<Vec<u8>>,
+            now: UnixMillis,
+        ) -> Result<(), ComponentError> {
+            let resp = convert::response_to_wit(resp);
+            self.0.call(concat!($name, ".handle-response"), |s, $b, r| {
+                $guest.call_handle_response(s, r, id.0, &resp, now.0)
+            })
+        }
+
+        /// Request `id` got no response.
+        pub fn handle_transport_error(
+            &mut self,
+            id: RequestId,
+            err: &TransportFailure,
+            now: UnixMillis,
+        ) -> Result<(), ComponentError> {
+            let err = convert::transport_to_wit(err);
+            self.0.call(concat!($name, ".handle-transport-error"), |s, $b, r| {
+                $guest.call_handle_transport_error(s, r, id.0, &err, now.0)
+            })
+        }
+    };
+}
+
 /// `azmi_core::TokenFlow` in the component.
 #[derive(Debug)]
 pub struct ComponentTokenFlow(Handle);
@@ -146,32 +178,7 @@ impl ComponentTokenFlow {
         convert::action_from_wit(action).map_err(invalid("action"))
     }
 
-    /// The response to request `id`.
-    pub fn handle_response(
-        &mut self,
-        id: RequestId,
-        resp: &http::Response<Vec<u8>>,
-        now: UnixMillis,
-    ) -> Result<(), ComponentError> {
-        let resp = convert::response_to_wit(resp);
-        self.0.call("token-flow.handle-response", |s, b, r| {
-            b.azmi_identity_identity().token_flow().call_handle_response(s, r, id.0, &resp, now.0)
-        })
-    }
-
-    /// Request `id` got no response.
-    pub fn handle_transport_error(
-        &mut self,
-        id: RequestId,
-        err: &TransportFailure,
-        now: UnixMillis,
-    ) -> Result<(), ComponentError> {
-        let err = convert::transport_to_wit(err);
-        self.0.call("token-flow.handle-transport-error", |s, b, r| {
-            let flow = b.azmi_identity_identity().token_flow();
-            flow.call_handle_transport_error(s, r, id.0, &err, now.0)
-        })
-    }
+    answers!("token-flow", |b| b.azmi_identity_identity().token_flow());
 
     /// The contents of file read `id`, or why there are none.
     pub fn handle_file(
@@ -214,12 +221,9 @@ impl ComponentArmFlow {
         request: &wa::ArmRequest,
         now: UnixMillis,
     ) -> Result<Self, ComponentError> {
-        let (cfg, cloud) = (convert::arm_config_to_wit(cfg), convert::cloud_to_wit(cloud));
-        let (result, generation) = instance.call(None, "arm-flow.start", |s, b| {
-            b.azmi_identity_arm().arm_flow().call_start(s, cfg, &cloud, request, now.0)
-        })?;
-        let resource = result.map_err(convert::arm_error_from_wit)?;
-        Ok(ComponentArmFlow(Handle::new(instance, resource, generation)))
+        Self::open(instance, "arm-flow.start", cfg, cloud, |s, b, cfg, cloud| {
+            b.azmi_identity_arm().arm_flow().call_start(s, cfg, cloud, request, now.0)
+        })
     }
 
     /// Goes on polling a long-running operation (`ArmFlow::resume`).
@@ -230,10 +234,27 @@ impl ComponentArmFlow {
         continuation: &str,
         now: UnixMillis,
     ) -> Result<Self, ComponentError> {
+        Self::open(instance, "arm-flow.resume", cfg, cloud, |s, b, cfg, cloud| {
+            b.azmi_identity_arm().arm_flow().call_resume(s, cfg, cloud, continuation, now.0)
+        })
+    }
+
+    /// A flow made in the guest by `open` (start or resume), from `cfg` and `cloud` as the guest
+    /// has them.
+    fn open(
+        instance: &Arc<ComponentInstance>,
+        call: &'static str,
+        cfg: &ArmConfig,
+        cloud: &Cloud,
+        open: impl FnOnce(
+            &mut wasmtime::Store<wasmtime::StoreLimits>,
+            &super::bindings::Engine,
+            wa::ArmConfig,
+            &wa::Cloud,
+        ) -> wasmtime::Result<Result<ResourceAny, wa::ArmError>>,
+    ) -> Result<Self, ComponentError> {
         let (cfg, cloud) = (convert::arm_config_to_wit(cfg), convert::cloud_to_wit(cloud));
-        let (result, generation) = instance.call(None, "arm-flow.resume", |s, b| {
-            b.azmi_identity_arm().arm_flow().call_resume(s, cfg, &cloud, continuation, now.0)
-        })?;
+        let (result, generation) = instance.call(None, call, |s, b| open(s, b, cfg, &cloud))?;
         let resource = result.map_err(convert::arm_error_from_wit)?;
         Ok(ComponentArmFlow(Handle::new(instance, resource, generation)))
     }
@@ -265,31 +286,7 @@ impl ComponentArmFlow {
         })
     }
 
-    /// The response to request `id`.
-    pub fn handle_response(
-        &mut self,
-        id: RequestId,
-        resp: &http::Response<Vec<u8>>,
-        now: UnixMillis,
-    ) -> Result<(), ComponentError> {
-        let resp = convert::response_to_wit(resp);
-        self.0.call("arm-flow.handle-response", |s, b, r| {
-            b.azmi_identity_arm().arm_flow().call_handle_response(s, r, id.0, &resp, now.0)
-        })
-    }
-
-    /// Request `id` got no response.
-    pub fn handle_transport_error(
-        &mut self,
-        id: RequestId,
-        err: &TransportFailure,
-        now: UnixMillis,
-    ) -> Result<(), ComponentError> {
-        let err = convert::transport_to_wit(err);
-        self.0.call("arm-flow.handle-transport-error", |s, b, r| {
-            b.azmi_identity_arm().arm_flow().call_handle_transport_error(s, r, id.0, &err, now.0)
-        })
-    }
+    answers!("arm-flow", |b| b.azmi_identity_arm().arm_flow());
 }
 
 /// `azmi_core::TokenCache` in the component. Not thread-safe by itself, like the core's.

@@ -123,325 +123,279 @@ pub(crate) fn seen_arm_action(action: ArmAction) -> Seen {
     }
 }
 
-/// The flows of one engine, behind one interface (the test's own, not `azmi_host::Engine`).
-pub(crate) trait Flows {
-    fn detect(&self, forced: Option<SourceKind>, env: &EnvSnapshot) -> Detection;
-    fn token_flow(
-        &self,
-        cfg: &Config,
-        env: &EnvSnapshot,
-        audience: &wi::Audience,
-        now: UnixMillis,
-    ) -> Result<Box<dyn TokenFlowApi>, ConfigError>;
-    fn cache(&self) -> Box<dyn CacheApi>;
-    fn arm_flow(
-        &self,
-        cfg: &ArmConfig,
-        cloud: &Cloud,
-        op: &Value,
-        now: UnixMillis,
-    ) -> Result<Box<dyn ArmFlowApi>, ArmError>;
-    fn arm_resume(
-        &self,
-        cfg: &ArmConfig,
-        cloud: &Cloud,
-        token: &str,
-        now: UnixMillis,
-    ) -> Result<Box<dyn ArmFlowApi>, ArmError>;
+/// Either engine, behind one interface (the test's own, not `azmi_host::Engine`): each call
+/// goes to the native core or to the component, and a failure of the component fails the test.
+pub(crate) enum Engine {
+    Native,
+    Wasm(Arc<ComponentInstance>),
 }
 
-pub(crate) trait TokenFlowApi {
-    fn detection(&self) -> Detection;
-    fn poll(&mut self, now: UnixMillis) -> Action;
-    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis);
-    fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis);
-    fn env(&mut self, env: &EnvSnapshot);
+/// A token flow of either engine.
+pub(crate) enum TokenFlows {
+    Native(Box<TokenFlow>),
+    Wasm(ComponentTokenFlow),
 }
 
-pub(crate) trait ArmFlowApi {
-    fn poll(&mut self, now: UnixMillis) -> ArmAction;
-    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis);
-    fn token(&mut self, token: Result<AccessToken, TokenError>, now: UnixMillis);
-    fn continuation(&self) -> Option<String>;
+/// An ARM flow of either engine.
+pub(crate) enum ArmFlows {
+    Native(Box<ArmFlow>),
+    Wasm(ComponentArmFlow),
 }
 
-/// The cache, with tickets kept by the names the vector gives them.
-pub(crate) trait CacheApi {
-    fn lookup(&mut self, key: &CacheKey, now: UnixMillis, ticket: Option<&str>) -> Seen;
-    fn complete(
-        &mut self,
-        ticket: &str,
-        result: Result<AccessToken, TokenError>,
-        now: UnixMillis,
-    ) -> Seen;
-    fn poll_wait(&mut self, waiter: &str, now: UnixMillis) -> Seen;
+/// A cache of either engine, with tickets kept by the names the vector gives them.
+pub(crate) enum Caches {
+    Native(TokenCache, Named<azmi_core::FetchTicket, azmi_core::WaitTicket>),
+    Wasm(ComponentCache, Named<ComponentFetchTicket, ComponentWaitTicket>),
 }
 
 pub(crate) type Answer = Result<http::Response<Vec<u8>>, TransportFailure>;
 
-// The native core.
-
-pub(crate) struct Native;
-
-impl Flows for Native {
-    fn detect(&self, forced: Option<SourceKind>, env: &EnvSnapshot) -> Detection {
-        Detection::detect(forced, env)
+impl Engine {
+    pub(crate) fn detect(&self, forced: Option<SourceKind>, env: &EnvSnapshot) -> Detection {
+        match self {
+            Engine::Native => Detection::detect(forced, env),
+            Engine::Wasm(i) => ok(i.detect(forced, env)),
+        }
     }
-    fn token_flow(
+
+    pub(crate) fn token_flow(
         &self,
         cfg: &Config,
         env: &EnvSnapshot,
         audience: &wi::Audience,
         now: UnixMillis,
-    ) -> Result<Box<dyn TokenFlowApi>, ConfigError> {
-        let resource = match audience {
-            wi::Audience::Resource(r) => Resource::new(r),
-            wi::Audience::Scopes(s) => Resource::from_scopes(s),
-        }?;
-        Ok(Box::new(TokenFlow::new(cfg, env, &resource, now)?))
-    }
-    fn cache(&self) -> Box<dyn CacheApi> {
-        Box::new(NativeCache {
-            cache: TokenCache::new(),
-            tickets: BTreeMap::new(),
-            waiters: BTreeMap::new(),
+    ) -> Result<TokenFlows, ConfigError> {
+        Ok(match self {
+            Engine::Native => {
+                let resource = match audience {
+                    wi::Audience::Resource(r) => Resource::new(r),
+                    wi::Audience::Scopes(s) => Resource::from_scopes(s),
+                }?;
+                TokenFlows::Native(Box::new(TokenFlow::new(cfg, env, &resource, now)?))
+            }
+            Engine::Wasm(i) => {
+                let flow = ComponentTokenFlow::start(i, cfg, env, audience, now);
+                TokenFlows::Wasm(flow.map_err(config_refused)?)
+            }
         })
     }
-    fn arm_flow(
+
+    pub(crate) fn cache(&self) -> Caches {
+        match self {
+            Engine::Native => Caches::Native(TokenCache::new(), Named::new()),
+            Engine::Wasm(i) => Caches::Wasm(ok(ComponentCache::new(i)), Named::new()),
+        }
+    }
+
+    pub(crate) fn arm_flow(
         &self,
         cfg: &ArmConfig,
         cloud: &Cloud,
         op: &Value,
         now: UnixMillis,
-    ) -> Result<Box<dyn ArmFlowApi>, ArmError> {
-        Ok(Box::new(ArmFlow::new(cfg, cloud, &wire::arm_request(op)?, now)?))
+    ) -> Result<ArmFlows, ArmError> {
+        Ok(match self {
+            Engine::Native => {
+                let flow = ArmFlow::new(cfg, cloud, &wire::arm_request(op)?, now);
+                ArmFlows::Native(Box::new(flow?))
+            }
+            Engine::Wasm(i) => {
+                let flow = ComponentArmFlow::start(i, cfg, cloud, &wit_request(op), now);
+                ArmFlows::Wasm(flow.map_err(arm_refused)?)
+            }
+        })
     }
-    fn arm_resume(
+
+    pub(crate) fn arm_resume(
         &self,
         cfg: &ArmConfig,
         cloud: &Cloud,
         token: &str,
         now: UnixMillis,
-    ) -> Result<Box<dyn ArmFlowApi>, ArmError> {
-        Ok(Box::new(ArmFlow::resume(cfg, cloud, token, now)?))
+    ) -> Result<ArmFlows, ArmError> {
+        Ok(match self {
+            Engine::Native => ArmFlows::Native(Box::new(ArmFlow::resume(cfg, cloud, token, now)?)),
+            Engine::Wasm(i) => {
+                let flow = ComponentArmFlow::resume(i, cfg, cloud, token, now);
+                ArmFlows::Wasm(flow.map_err(arm_refused)?)
+            }
+        })
     }
 }
 
-impl TokenFlowApi for TokenFlow {
-    fn detection(&self) -> Detection {
-        TokenFlow::detection(self).clone()
-    }
-    fn poll(&mut self, now: UnixMillis) -> Action {
-        TokenFlow::poll(self, now)
-    }
-    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
-        match answer {
-            Ok(resp) => self.handle_response(id, resp, now),
-            Err(e) => self.handle_transport_error(id, e, now),
+impl TokenFlows {
+    pub(crate) fn detection(&self) -> Detection {
+        match self {
+            TokenFlows::Native(f) => f.detection().clone(),
+            TokenFlows::Wasm(f) => ok(f.detection()),
         }
     }
-    fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis) {
-        self.handle_file(id, contents, now)
-    }
-    fn env(&mut self, env: &EnvSnapshot) {
-        self.handle_env(env)
-    }
-}
 
-impl ArmFlowApi for ArmFlow {
-    fn poll(&mut self, now: UnixMillis) -> ArmAction {
-        ArmFlow::poll(self, now)
-    }
-    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
-        match answer {
-            Ok(resp) => self.handle_response(id, resp, now),
-            Err(e) => self.handle_transport_error(id, e, now),
+    pub(crate) fn poll(&mut self, now: UnixMillis) -> Action {
+        match self {
+            TokenFlows::Native(f) => f.poll(now),
+            TokenFlows::Wasm(f) => ok(f.poll(now)),
         }
     }
-    fn token(&mut self, token: Result<AccessToken, TokenError>, now: UnixMillis) {
-        self.handle_token(token, now)
+
+    pub(crate) fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
+        match (self, answer) {
+            (TokenFlows::Native(f), Ok(resp)) => f.handle_response(id, resp, now),
+            (TokenFlows::Native(f), Err(e)) => f.handle_transport_error(id, e, now),
+            (TokenFlows::Wasm(f), Ok(resp)) => ok(f.handle_response(id, &resp, now)),
+            (TokenFlows::Wasm(f), Err(e)) => ok(f.handle_transport_error(id, &e, now)),
+        }
     }
-    fn continuation(&self) -> Option<String> {
-        self.continuation_token()
+
+    pub(crate) fn file(
+        &mut self,
+        id: RequestId,
+        contents: Result<Vec<u8>, FileFailure>,
+        now: UnixMillis,
+    ) {
+        match self {
+            TokenFlows::Native(f) => f.handle_file(id, contents, now),
+            TokenFlows::Wasm(f) => ok(f.handle_file(id, contents, now)),
+        }
+    }
+
+    pub(crate) fn env(&mut self, env: &EnvSnapshot) {
+        match self {
+            TokenFlows::Native(f) => f.handle_env(env),
+            TokenFlows::Wasm(f) => ok(f.handle_env(env)),
+        }
     }
 }
 
-struct NativeCache {
-    cache: TokenCache,
-    tickets: BTreeMap<String, azmi_core::FetchTicket>,
-    waiters: BTreeMap<String, azmi_core::WaitTicket>,
+impl ArmFlows {
+    pub(crate) fn poll(&mut self, now: UnixMillis) -> ArmAction {
+        match self {
+            ArmFlows::Native(f) => f.poll(now),
+            ArmFlows::Wasm(f) => ok(f.poll(now)),
+        }
+    }
+
+    pub(crate) fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
+        match (self, answer) {
+            (ArmFlows::Native(f), Ok(resp)) => f.handle_response(id, resp, now),
+            (ArmFlows::Native(f), Err(e)) => f.handle_transport_error(id, e, now),
+            (ArmFlows::Wasm(f), Ok(resp)) => ok(f.handle_response(id, &resp, now)),
+            (ArmFlows::Wasm(f), Err(e)) => ok(f.handle_transport_error(id, &e, now)),
+        }
+    }
+
+    pub(crate) fn token(&mut self, token: Result<AccessToken, TokenError>, now: UnixMillis) {
+        match self {
+            ArmFlows::Native(f) => f.handle_token(token, now),
+            ArmFlows::Wasm(f) => ok(f.handle_token(&token, now)),
+        }
+    }
+
+    pub(crate) fn continuation(&self) -> Option<String> {
+        match self {
+            ArmFlows::Native(f) => f.continuation_token(),
+            ArmFlows::Wasm(f) => ok(f.continuation_token()),
+        }
+    }
 }
 
-impl CacheApi for NativeCache {
-    fn lookup(&mut self, key: &CacheKey, now: UnixMillis, name: Option<&str>) -> Seen {
-        let name = name.unwrap_or("-").to_owned();
-        match self.cache.lookup(key, now) {
-            Lookup::Fresh(t) => Seen::Lookup("fresh", Some(tok(&t)), None),
-            Lookup::Stale(t, None) => Seen::Lookup("stale", Some(tok(&t)), None),
-            Lookup::Stale(t, Some(ticket)) => {
-                self.tickets.insert(name, ticket);
+/// The tickets a cache handed out, by the names the vector gives them.
+pub(crate) struct Named<F, W> {
+    tickets: BTreeMap<String, F>,
+    waiters: BTreeMap<String, W>,
+}
+
+impl<F, W> Named<F, W> {
+    fn new() -> Self {
+        Named { tickets: BTreeMap::new(), waiters: BTreeMap::new() }
+    }
+
+    fn take(&mut self, name: &str) -> F {
+        self.tickets.remove(name).expect("a known ticket")
+    }
+
+    fn ticket(&mut self, name: &str, ticket: F) {
+        self.tickets.insert(name.to_owned(), ticket);
+    }
+
+    fn wait(&mut self, name: &str, wait: W, lease: UnixMillis) -> Seen {
+        self.waiters.insert(name.to_owned(), wait);
+        Seen::Lookup("wait", None, Some(lease))
+    }
+}
+
+/// What a lookup shows, its tickets kept under `name`. `Lookup` and `ComponentLookup` have the
+/// same variants with other ticket types: one body serves both.
+macro_rules! seen_lookup {
+    ($kind:ident, $lookup:expr, $named:expr, $name:expr) => {{
+        let name = $name.unwrap_or("-");
+        match $lookup {
+            $kind::Fresh(t) => Seen::Lookup("fresh", Some(tok(&t)), None),
+            $kind::Stale(t, None) => Seen::Lookup("stale", Some(tok(&t)), None),
+            $kind::Stale(t, Some(ticket)) => {
+                $named.ticket(name, ticket);
                 Seen::Lookup("stale_refresh", Some(tok(&t)), None)
             }
-            Lookup::Fetch(ticket) => {
-                self.tickets.insert(name, ticket);
+            $kind::Fetch(ticket) => {
+                $named.ticket(name, ticket);
                 Seen::Lookup("fetch", None, None)
             }
-            Lookup::Wait(w) => {
+            $kind::Wait(w) => {
                 let lease = w.lease_until;
-                self.waiters.insert(name, w);
-                Seen::Lookup("wait", None, Some(lease))
+                $named.wait(name, w, lease)
+            }
+        }
+    }};
+}
+
+impl Caches {
+    pub(crate) fn lookup(&mut self, key: &CacheKey, now: UnixMillis, name: Option<&str>) -> Seen {
+        match self {
+            Caches::Native(c, named) => seen_lookup!(Lookup, c.lookup(key, now), named, name),
+            Caches::Wasm(c, named) => {
+                seen_lookup!(ComponentLookup, ok(c.lookup(key, now)), named, name)
             }
         }
     }
-    fn complete(
+
+    pub(crate) fn complete(
         &mut self,
         ticket: &str,
         result: Result<AccessToken, TokenError>,
         now: UnixMillis,
     ) -> Seen {
-        let ticket = self.tickets.remove(ticket).expect("a known ticket");
-        Seen::Completed(self.cache.complete(ticket, result, now).map(|t| tok(&t)))
+        let shared = match self {
+            Caches::Native(c, named) => c.complete(named.take(ticket), result, now),
+            Caches::Wasm(c, named) => ok(c.complete(named.take(ticket), &result, now)),
+        };
+        Seen::Completed(shared.map(|t| tok(&t)))
     }
-    fn poll_wait(&mut self, waiter: &str, now: UnixMillis) -> Seen {
-        waited(self.cache.poll_wait(&self.waiters[waiter], now))
+
+    pub(crate) fn poll_wait(&mut self, waiter: &str, now: UnixMillis) -> Seen {
+        waited(match self {
+            Caches::Native(c, named) => c.poll_wait(&named.waiters[waiter], now),
+            Caches::Wasm(c, named) => ok(c.poll_wait(&named.waiters[waiter], now)),
+        })
     }
 }
-
-// The component.
-
-pub(crate) struct Wasm(pub(crate) Arc<ComponentInstance>);
 
 /// A component failure is a test failure; it names the call.
 fn ok<T>(result: Result<T, ComponentError>) -> T {
     result.unwrap_or_else(|e| panic!("the component failed: {e}"))
 }
 
-impl Flows for Wasm {
-    fn detect(&self, forced: Option<SourceKind>, env: &EnvSnapshot) -> Detection {
-        ok(self.0.detect(forced, env))
-    }
-    fn token_flow(
-        &self,
-        cfg: &Config,
-        env: &EnvSnapshot,
-        audience: &wi::Audience,
-        now: UnixMillis,
-    ) -> Result<Box<dyn TokenFlowApi>, ConfigError> {
-        match ComponentTokenFlow::start(&self.0, cfg, env, audience, now) {
-            Ok(flow) => Ok(Box::new(flow)),
-            Err(ComponentError::Config(e)) => Err(e),
-            Err(e) => panic!("the component failed: {e}"),
-        }
-    }
-    fn cache(&self) -> Box<dyn CacheApi> {
-        let cache = ok(ComponentCache::new(&self.0));
-        Box::new(WasmCache { cache, tickets: BTreeMap::new(), waiters: BTreeMap::new() })
-    }
-    fn arm_flow(
-        &self,
-        cfg: &ArmConfig,
-        cloud: &Cloud,
-        op: &Value,
-        now: UnixMillis,
-    ) -> Result<Box<dyn ArmFlowApi>, ArmError> {
-        match ComponentArmFlow::start(&self.0, cfg, cloud, &wit_request(op), now) {
-            Ok(flow) => Ok(Box::new(flow)),
-            Err(ComponentError::Arm(e)) => Err(e),
-            Err(e) => panic!("the component failed: {e}"),
-        }
-    }
-    fn arm_resume(
-        &self,
-        cfg: &ArmConfig,
-        cloud: &Cloud,
-        token: &str,
-        now: UnixMillis,
-    ) -> Result<Box<dyn ArmFlowApi>, ArmError> {
-        match ComponentArmFlow::resume(&self.0, cfg, cloud, token, now) {
-            Ok(flow) => Ok(Box::new(flow)),
-            Err(ComponentError::Arm(e)) => Err(e),
-            Err(e) => panic!("the component failed: {e}"),
-        }
+/// The core's refusal to start a flow, which the component passes on; any other failure of the
+/// component fails the test.
+fn config_refused(e: ComponentError) -> ConfigError {
+    match e {
+        ComponentError::Config(e) => e,
+        e => panic!("the component failed: {e}"),
     }
 }
 
-impl TokenFlowApi for ComponentTokenFlow {
-    fn detection(&self) -> Detection {
-        ok(ComponentTokenFlow::detection(self))
-    }
-    fn poll(&mut self, now: UnixMillis) -> Action {
-        ok(ComponentTokenFlow::poll(self, now))
-    }
-    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
-        ok(match answer {
-            Ok(resp) => self.handle_response(id, &resp, now),
-            Err(e) => self.handle_transport_error(id, &e, now),
-        })
-    }
-    fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis) {
-        ok(self.handle_file(id, contents, now))
-    }
-    fn env(&mut self, env: &EnvSnapshot) {
-        ok(self.handle_env(env))
-    }
-}
-
-impl ArmFlowApi for ComponentArmFlow {
-    fn poll(&mut self, now: UnixMillis) -> ArmAction {
-        ok(ComponentArmFlow::poll(self, now))
-    }
-    fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
-        ok(match answer {
-            Ok(resp) => self.handle_response(id, &resp, now),
-            Err(e) => self.handle_transport_error(id, &e, now),
-        })
-    }
-    fn token(&mut self, token: Result<AccessToken, TokenError>, now: UnixMillis) {
-        ok(self.handle_token(&token, now))
-    }
-    fn continuation(&self) -> Option<String> {
-        ok(self.continuation_token())
-    }
-}
-
-struct WasmCache {
-    cache: ComponentCache,
-    tickets: BTreeMap<String, ComponentFetchTicket>,
-    waiters: BTreeMap<String, ComponentWaitTicket>,
-}
-
-impl CacheApi for WasmCache {
-    fn lookup(&mut self, key: &CacheKey, now: UnixMillis, name: Option<&str>) -> Seen {
-        let name = name.unwrap_or("-").to_owned();
-        match ok(self.cache.lookup(key, now)) {
-            ComponentLookup::Fresh(t) => Seen::Lookup("fresh", Some(tok(&t)), None),
-            ComponentLookup::Stale(t, None) => Seen::Lookup("stale", Some(tok(&t)), None),
-            ComponentLookup::Stale(t, Some(ticket)) => {
-                self.tickets.insert(name, ticket);
-                Seen::Lookup("stale_refresh", Some(tok(&t)), None)
-            }
-            ComponentLookup::Fetch(ticket) => {
-                self.tickets.insert(name, ticket);
-                Seen::Lookup("fetch", None, None)
-            }
-            ComponentLookup::Wait(w) => {
-                let lease = w.lease_until;
-                self.waiters.insert(name, w);
-                Seen::Lookup("wait", None, Some(lease))
-            }
-        }
-    }
-    fn complete(
-        &mut self,
-        ticket: &str,
-        result: Result<AccessToken, TokenError>,
-        now: UnixMillis,
-    ) -> Seen {
-        let ticket = self.tickets.remove(ticket).expect("a known ticket");
-        let shared = ok(self.cache.complete(ticket, &result, now));
-        Seen::Completed(shared.map(|t| tok(&t)))
-    }
-    fn poll_wait(&mut self, waiter: &str, now: UnixMillis) -> Seen {
-        waited(ok(self.cache.poll_wait(&self.waiters[waiter], now)))
+fn arm_refused(e: ComponentError) -> ArmError {
+    match e {
+        ComponentError::Arm(e) => e,
+        e => panic!("the component failed: {e}"),
     }
 }

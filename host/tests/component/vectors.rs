@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use azmi_core::wire;
 use azmi_core::{
-    AccessToken, Action, ArmAction, ArmConfig, Cloud, Config, ConfigError, EnvSnapshot, Naming,
-    Options, UnixMillis,
+    Action, ArmAction, ArmConfig, Config, ConfigError, EnvSnapshot, Naming, Options, UnixMillis,
 };
 use azmi_host::component::wit::{arm as wa, identity as wi};
 use serde_json::Value;
 
-use crate::engines::{seen_action, seen_arm_action, Answer, Flows, Native, Seen, Wasm};
-use crate::results::{cache_token, error_from};
+use crate::engines::{seen_action, seen_arm_action, Answer, Engine, Seen};
+use crate::results::{arm_cloud, cache_token, error_from, given_token};
 use crate::support::{instance, ARM, DEFAULT_START};
 
 #[test]
@@ -25,13 +24,13 @@ fn every_shared_vector_gives_identical_results_through_the_component() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    let wasm = Wasm(instance());
+    let wasm = Engine::Wasm(instance());
     let mut failures = Vec::new();
     let mut steps = 0;
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-        let native = run(&Native, &case);
+        let native = run(&Engine::Native, &case);
         let component = run(&wasm, &case);
         match (native, component) {
             (Ok(n), Ok(c)) if n == c => match check_outcome(&case, &c) {
@@ -61,7 +60,7 @@ fn every_shared_vector_gives_identical_results_through_the_component() {
 }
 
 /// Runs one vector through `engine`, recording everything the engine shows.
-fn run(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     match case["kind"].as_str() {
         Some("flow") => run_flow(engine, case),
         Some("detect") => run_detect(engine, case),
@@ -97,7 +96,7 @@ fn start(case: &Value) -> UnixMillis {
     UnixMillis(case["start_ms"].as_u64().unwrap_or(DEFAULT_START))
 }
 
-fn run_flow(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run_flow(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     let mut seen = Vec::new();
     let mut now = start(case);
     let flow =
@@ -140,7 +139,7 @@ fn run_flow(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
     Ok(seen)
 }
 
-fn run_detect(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run_detect(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     let cfg = match config(case) {
         Ok(cfg) => cfg,
         Err(e) => return Ok(vec![Seen::Config(e)]),
@@ -156,7 +155,7 @@ fn run_detect(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
     Ok(seen)
 }
 
-fn run_cache(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run_cache(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     let start = case["start_ms"].as_u64().unwrap_or(DEFAULT_START);
     let mut keys = BTreeMap::new();
     for (name, k) in case["keys"].as_object().into_iter().flatten() {
@@ -185,7 +184,7 @@ fn run_cache(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
     Ok(seen)
 }
 
-fn run_arm(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
+fn run_arm(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
     let c = &case["config"];
     let mut cfg = ArmConfig::default();
     let ms = |name: &str| c[name].as_u64().map(Duration::from_millis);
@@ -197,16 +196,9 @@ fn run_arm(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
     cfg.retry.max_retries = c["max_retries"].as_u64().map_or(cfg.retry.max_retries, |n| n as u32);
     cfg.retry.jitter = c["jitter"].as_f64().unwrap_or(cfg.retry.jitter);
     cfg.retry.seed = c["seed"].as_u64().unwrap_or(cfg.retry.seed);
-    let cloud = match &case["cloud"] {
-        Value::Null => Cloud::public(),
-        Value::String(name) => Cloud::from_name(name).ok_or(format!("unknown cloud {name}"))?,
-        custom => {
-            let endpoint = custom["arm_endpoint"].as_str().unwrap_or_default();
-            match Cloud::custom(endpoint, custom["resource"].as_str().unwrap_or_default()) {
-                Ok(cloud) => cloud,
-                Err(e) => return Ok(vec![Seen::ArmRefused(e)]),
-            }
-        }
+    let cloud = match arm_cloud(case)? {
+        Ok(cloud) => cloud,
+        Err(e) => return Ok(vec![Seen::ArmRefused(e)]),
     };
     let mut now = start(case);
     let flow = match case["resume"].as_str() {
@@ -236,16 +228,8 @@ fn run_arm(engine: &dyn Flows, case: &Value) -> Result<Vec<Seen>, String> {
         let action = flow.poll(now);
         match &action {
             ArmAction::NeedToken { .. } if step.get("token").is_some() => {
-                let token = match (step["give"].as_str(), step.get("give_error")) {
-                    (Some(t), _) => Ok(AccessToken::new(
-                        t,
-                        "Bearer",
-                        now.plus(Duration::from_secs(3600)),
-                        now.plus(Duration::from_secs(3300)),
-                    )),
-                    (None, Some(e)) => Err(error_from(e)),
-                    _ => return Err(format!("step {i}: token step without give or give_error")),
-                };
+                let token = given_token(step, now)
+                    .ok_or(format!("step {i}: token step without give or give_error"))?;
                 flow.token(token, now);
             }
             ArmAction::Send(out) if step.get("send").is_some() => {
