@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
-use crate::errors::{py_err, registered, Registered};
+use crate::errors::{py_err, registered};
 use crate::options;
 
 /// An access token. Its repr never shows the secret.
@@ -144,7 +144,7 @@ impl Credential {
         let Some(token) = self.token_for(py, &one_scope(py, scopes)?, claims, cached_only)? else {
             return Ok(None);
         };
-        let class = token_type(py, intern!(py, "AccessToken"), |r| &r.access_token)?;
+        let class = token_type(py, TokenKind::Token)?;
         // The lock is never held while Python code runs: the interpreter may switch threads
         // there, and a thread blocked on this lock while holding the GIL would deadlock us.
         if let Some(issued) = self.last().as_ref() {
@@ -171,7 +171,7 @@ impl Credential {
         let Some(token) = self.token_for(py, &one_scope(py, scopes)?, claims, cached_only)? else {
             return Ok(None);
         };
-        let class = token_type(py, intern!(py, "AccessTokenInfo"), |r| &r.access_token_info)?;
+        let class = token_type(py, TokenKind::Info)?;
         let kwargs = PyDict::new(py);
         kwargs.set_item("token_type", &token.token_type)?;
         kwargs.set_item("refresh_on", token.refresh_on.0 / 1000)?;
@@ -253,22 +253,56 @@ fn one_scope(py: Python<'_>, scopes: &Bound<'_, PyTuple>) -> PyResult<Resource> 
     resource.map_err(|e| py_err(py, &e))
 }
 
-/// azure-core's token type `name` once the program has imported `azure.core.credentials` (so
-/// its `isinstance` checks hold), else azmi's equivalent: looking in `sys.modules` rather than
-/// importing keeps azure-core's import (about 90 ms) off the first token of programs without it.
-fn token_type<'py>(
-    py: Python<'py>,
-    name: &Bound<'py, PyString>,
-    ours: impl Fn(&Registered) -> &Py<PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
+/// The token type of `kind`: once the program has imported `azure.core.credentials`, a
+/// subclass of azure-core's (so its `isinstance` checks hold) whose repr hides the token; else
+/// azmi's equivalent. Looking in `sys.modules` rather than importing keeps azure-core's import
+/// (about 90 ms) off the first token of programs without it.
+fn token_type(py: Python<'_>, kind: TokenKind) -> PyResult<Bound<'_, PyAny>> {
     static MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
     let modules = MODULES.get_or_try_init(py, || -> PyResult<Py<PyDict>> {
         Ok(py.import("sys")?.getattr("modules")?.cast_into::<PyDict>()?.unbind())
     })?;
+    let (name, ours, cache) = match kind {
+        TokenKind::Token => (intern!(py, "AccessToken"), &registered(py)?.access_token, &HIDDEN[0]),
+        TokenKind::Info => {
+            (intern!(py, "AccessTokenInfo"), &registered(py)?.access_token_info, &HIDDEN[1])
+        }
+    };
     if let Some(module) = modules.bind(py).get_item(intern!(py, "azure.core.credentials"))? {
-        if let Ok(class) = module.getattr(name) {
-            return Ok(class);
+        if let Ok(base) = module.getattr(name) {
+            return hidden(py, cache, base);
         }
     }
-    Ok(ours(registered(py)?).bind(py).clone())
+    Ok(ours.bind(py).clone())
+}
+
+#[derive(Clone, Copy)]
+enum TokenKind {
+    Token,
+    Info,
+}
+
+/// azure-core's class and azmi's subclass of it, derived on first use.
+struct Hidden {
+    base: Py<PyAny>,
+    class: Py<PyAny>,
+}
+
+static HIDDEN: [PyOnceLock<Hidden>; 2] = [PyOnceLock::new(), PyOnceLock::new()];
+
+/// azmi's subclass of `base`: derived once (Python code), then found here with no Python frame.
+fn hidden<'py>(
+    py: Python<'py>,
+    cache: &PyOnceLock<Hidden>,
+    base: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let derive = |base: &Bound<'py, PyAny>| registered(py)?.hiding.bind(py).call1((base,));
+    let kept = cache.get_or_try_init(py, || -> PyResult<Hidden> {
+        Ok(Hidden { base: base.clone().unbind(), class: derive(&base)?.unbind() })
+    })?;
+    if kept.base.is(&base) {
+        return Ok(kept.class.bind(py).clone());
+    }
+    // Another class under azure-core's name (a reloaded module): Python keeps one per base.
+    derive(&base)
 }

@@ -11,12 +11,14 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
-/// What `azmi/__init__.py` registers: the exception class for a stable code, and the token
-/// types to return when azure-core is not in use.
+/// What `azmi/__init__.py` registers: the exception class for a stable code, the token types
+/// to return when azure-core is not in use, and the function that derives from azure-core's
+/// token types the ones to return when it is (their reprs print the token; azmi's hide it).
 pub(crate) struct Registered {
     error_class: Py<PyAny>,
     pub(crate) access_token: Py<PyAny>,
     pub(crate) access_token_info: Py<PyAny>,
+    pub(crate) hiding: Py<PyAny>,
 }
 
 static REGISTERED: PyOnceLock<Registered> = PyOnceLock::new();
@@ -28,9 +30,10 @@ pub(crate) fn _register(
     error_class: Py<PyAny>,
     access_token: Py<PyAny>,
     access_token_info: Py<PyAny>,
+    hiding: Py<PyAny>,
 ) -> PyResult<()> {
     REGISTERED
-        .set(py, Registered { error_class, access_token, access_token_info })
+        .set(py, Registered { error_class, access_token, access_token_info, hiding })
         .map_err(|_| PyRuntimeError::new_err("azmi's types are already registered"))
 }
 

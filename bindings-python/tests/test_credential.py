@@ -271,6 +271,32 @@ def test_reprs_and_logs_never_show_token(use_source, caplog):
     del info
 
 
+def test_azure_core_tokens_hide_the_secret(use_source):
+    """With azure-core imported (it is, here) tokens are subclasses of its types, whose own reprs
+    print the token: repr and str hide it, everything else is azure-core's."""
+    import pickle
+
+    use_source("imds")
+    cred = azmi.ManagedIdentityCredential()
+    tok, info = cred.get_token(ARM), cred.get_token_info(ARM)
+    assert isinstance(tok, AccessToken) and isinstance(info, AccessTokenInfo)
+    for obj in (tok, info):
+        for text in (repr(obj), str(obj), f"{obj}", "%s" % (obj,), repr([obj])):
+            assert tok.token not in text and "***" in text, text
+    assert tok == AccessToken(tok.token, tok.expires_on) and hash(tok) == hash(tuple(tok))
+    token, expires_on = tok
+    assert (token, expires_on) == (tok[0], tok[1]) == (tok.token, tok.expires_on)
+    assert tok.token not in repr(tok._replace(expires_on=1))
+    assert (info.token, info.token_type) == (tok.token, "Bearer") and info.refresh_on
+    again = pickle.loads(pickle.dumps(tok))
+    assert again == tok and type(again) is type(tok) and tok.token not in repr(again)
+    info2 = pickle.loads(pickle.dumps(info))
+    assert type(info2) is type(info) and vars(info2) == vars(info)
+    # One class per process, whichever credential hands the token out.
+    other = azmi.ManagedIdentityCredential(timeout=5).get_token("https://vault.azure.net/.default")
+    assert type(other) is type(tok)
+
+
 def test_context_manager(use_source):
     use_source("imds")
     with azmi.ManagedIdentityCredential() as cred:
@@ -352,6 +378,8 @@ def test_token_types_follow_azure_core(use_source):
         assert isinstance(t2, AccessToken) and t2.token == t.token
         assert isinstance(c.get_token_info(ARM), AccessTokenInfo)
         assert azmi.AccessToken is AccessToken
+        for obj in (t, i, t2, c.get_token_info(ARM)):
+            assert t.token not in repr(obj) and t.token not in str(obj), repr(obj)
     """)
 
 

@@ -65,6 +65,8 @@ class _AccessToken(namedtuple("AccessToken", ["token", "expires_on"])):
     def __repr__(self) -> str:
         return f"AccessToken(token='***', expires_on={self.expires_on})"
 
+    __str__ = __repr__
+
 
 class _AccessTokenInfo:
     """azure-core's ``AccessTokenInfo`` shape, used when azure-core is not installed."""
@@ -90,6 +92,36 @@ class _AccessTokenInfo:
             f"token_type={self.token_type!r}, refresh_on={self.refresh_on})"
         )
 
+    __str__ = __repr__
+
+
+_hidden: dict = {}
+
+
+def _hiding(base: Any) -> Any:
+    """A subclass of azure-core's token type ``base`` whose ``repr`` and ``str`` hide the token
+    (azure-core's print it). Built once per base and kept, so the native module calls this once
+    and pickling finds the class again as ``azmi._Hidden<name>``; ``isinstance``, fields,
+    tuple access and equality are the base's."""
+    cls = _hidden.get(base)
+    if cls is None:
+        shape = _AccessToken if issubclass(base, tuple) else _AccessTokenInfo
+        name = f"_Hidden{base.__name__}"
+        cls = type(
+            name,
+            (base,),
+            {
+                "__module__": __name__,
+                "__qualname__": name,
+                "__slots__": (),
+                "__doc__": f"azure-core's ``{base.__name__}``; its repr hides the token.",
+                "__repr__": shape.__repr__,
+                "__str__": shape.__repr__,
+            },
+        )
+        _hidden[base] = cls
+    return cls
+
 
 def _token_classes() -> Tuple[Any, Any]:
     """(AccessToken, AccessTokenInfo): azure-core's when installed, else azmi's equivalents.
@@ -109,6 +141,11 @@ def __getattr__(name: str) -> Any:
         return _token_classes()[0]
     if name == "AccessTokenInfo":
         return _token_classes()[1]
+    if name in ("_HiddenAccessToken", "_HiddenAccessTokenInfo"):
+        # Where pickle looks for the classes tokens are handed out as.
+        from azure.core import credentials
+
+        return _hiding(getattr(credentials, name[len("_Hidden"):]))
     if name == "ArmClient":
         from ._arm import ArmClient
 
@@ -236,7 +273,7 @@ def _error_class(code: str) -> Any:
 
 
 # The hierarchy (and the Azure imports it needs) is built on the first error, not here.
-_azmi._register(_error_class, _AccessToken, _AccessTokenInfo)
+_azmi._register(_error_class, _AccessToken, _AccessTokenInfo, _hiding)
 
 
 # --- ManagedIdentityCredential ------------------------------------------------------------------

@@ -10,7 +10,9 @@ ARM_OPERATIONS: list[str]
 MSRESTAZURE_DEFAULT_PORT: int
 MSRESTAZURE_DEFAULT_CLOUD: str
 
-def _register(error_class: Any, access_token: Any, access_token_info: Any) -> None: ...
+def _register(
+    error_class: Any, access_token: Any, access_token_info: Any, hiding: Any
+) -> None: ...
 def msrestazure_options(
     port: Optional[int] = None,
     timeout: Optional[float] = None,
