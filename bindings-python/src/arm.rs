@@ -10,7 +10,7 @@ use pyo3::types::PyList;
 
 use crate::credential::Credential;
 use crate::errors::py_err;
-use crate::value;
+use crate::{interrupt, value};
 
 /// The native ARM client.
 #[pyclass(frozen, module = "azmi._azmi")]
@@ -56,7 +56,9 @@ impl Arm {
         let operation =
             value::to_value(operation, String::new()).map_err(|e| e.type_error("operation"))?;
         let request = wire::arm_request(&operation).map_err(|e| py_err(py, &e))?;
-        let outcome = py.detach(|| self.inner.execute(&request)).map_err(|e| py_err(py, &e))?;
+        let arm = self.inner.clone();
+        let outcome = interrupt::run(py, move || arm.execute(&request))?;
+        let outcome = outcome.map_err(|e| py_err(py, &e))?;
         let result = if full {
             serde_json::to_value(&outcome).map_err(|e| {
                 PyRuntimeError::new_err(format!("the outcome has no JSON form: {e}"))

@@ -13,7 +13,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::errors::{py_err, registered};
-use crate::options;
+use crate::{interrupt, options};
 
 /// An access token. Its repr never shows the secret.
 #[pyclass(frozen, module = "azmi._azmi")]
@@ -237,9 +237,10 @@ impl Credential {
     }
 
     /// Fetches (or awaits another caller's fetch of) the token for `resource`, with the GIL
-    /// released. Callers first try `cached`, which serves a token without releasing the GIL.
+    /// released; Ctrl-C interrupts the wait. Callers first try `cached`, which serves a token without releasing the GIL.
     fn fetch(&self, py: Python<'_>, resource: &Resource) -> PyResult<Arc<AccessToken>> {
-        py.detach(|| self.inner.get_token_for(resource)).map_err(|e| py_err(py, &e))
+        let (inner, resource) = (self.inner.clone(), resource.clone());
+        interrupt::run(py, move || inner.get_token_for(&resource))?.map_err(|e| py_err(py, &e))
     }
 }
 

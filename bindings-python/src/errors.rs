@@ -6,7 +6,7 @@
 //! first error, because it depends on which Azure packages are installed.
 
 use azmi_core::{ArmError, ArmErrorKind, AttemptResult, ConfigError, TokenError};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyException, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
@@ -65,6 +65,11 @@ impl Failure {
 
     /// The registered exception (a `RuntimeError` if the package registered none).
     pub(crate) fn into_py(self, py: Python<'_>) -> PyErr {
+        // Building the exception runs Python code: a pending Ctrl-C would fire inside it and be
+        // lost in the fallback below. Raise it instead (the failure no longer matters).
+        if let Err(interrupt) = py.check_signals() {
+            return interrupt;
+        }
         let built = (|| -> PyResult<Bound<'_, PyAny>> {
             let class = registered(py)?.error_class.bind(py).call1((self.class,))?;
             let kwargs = PyDict::new(py);
@@ -76,6 +81,8 @@ impl Failure {
         })();
         match built {
             Ok(instance) => PyErr::from_value(instance),
+            // KeyboardInterrupt, SystemExit and the like are the program's, not ours to replace.
+            Err(e) if !e.is_instance_of::<PyException>(py) => e,
             Err(_) => PyRuntimeError::new_err(format!("[{}] {}", self.code, self.message)),
         }
     }

@@ -11,6 +11,7 @@ use pyo3::types::PyList;
 
 // Token flow.
 mod credential;
+mod interrupt;
 // Configuration: Python values → the core's options record, and the msrestazure profile.
 mod compat;
 mod options;

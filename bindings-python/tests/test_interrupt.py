@@ -1,0 +1,98 @@
+"""Ctrl-C during a fetch or an ARM wait raises KeyboardInterrupt promptly, never a bare error."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from conftest import ARM
+
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and never answers; closes them all after `lifetime`."""
+
+    def __init__(self, lifetime=15.0):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.deadline = time.monotonic() + lifetime
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        held = []
+        while time.monotonic() < self.deadline:
+            try:
+                held.append(self.sock.accept()[0])
+            except socket.timeout:
+                pass
+        for conn in held:
+            conn.close()
+        self.sock.close()
+
+    def stop(self):
+        self.deadline = 0
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def silent():
+    server = SilentServer()
+    yield server
+    server.stop()
+
+
+CALLS = {
+    # A token fetch from an endpoint that never answers (the IMDS override).
+    "fetch": "azmi.ManagedIdentityCredential(timeout=30).get_token(ARM)",
+    # An ARM call whose server never answers (the token comes from the emulator).
+    "arm": "azmi.ArmClient(azmi.ManagedIdentityCredential(), endpoint=SILENT,"
+           " resource='https://management.azure.com/').list_subscriptions()",
+}
+
+
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_ctrl_c_interrupts_a_blocked_call(use_source, silent, call):
+    env = dict(os.environ)
+    if call == "fetch":
+        env["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = silent.url
+        for name in ("IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET"):
+            env.pop(name, None)
+    else:
+        use_source("imds")
+        env = dict(os.environ)
+    code = textwrap.dedent(f"""
+        import sys, azmi
+        ARM, SILENT = {ARM!r}, {silent.url!r}
+        print("ready", flush=True)
+        try:
+            {CALLS[call]}
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt", flush=True)
+        except BaseException as e:
+            print("other", type(e).__name__, e, flush=True)
+        else:
+            print("returned", flush=True)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             env=env)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, _ = child.communicate(timeout=10)
+        took = time.monotonic() - sent
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    assert out.strip() == "KeyboardInterrupt", out
+    assert took < 2.0, f"KeyboardInterrupt came {took:.1f} s after SIGINT"
