@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::errors::py_err;
-use crate::options::{kind, not_json};
+use crate::options::{deadline_as_timeout, kind, not_json};
 use crate::value;
 
 /// msrestazure's names of the identity selectors, and the core's.
@@ -66,7 +66,7 @@ fn options(
         Value::Object(conf) => selectors(conf)?,
         other => return Err(invalid("msi_conf", format!("must be a dict, not {}", kind(&other)))),
     };
-    msrestazure::options(port, timeout, base)
+    msrestazure::options(port, timeout, base).map_err(deadline_as_timeout)
 }
 
 /// msrestazure's `msi_conf` as the core's identity selector.

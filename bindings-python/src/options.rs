@@ -71,8 +71,19 @@ fn options_of(object: Map<String, Value>) -> Result<Options, ConfigError> {
             Naming::Snake,
         )?;
         options.deadline_ms = ms.deadline_ms;
+        options.config().map_err(deadline_as_timeout)?;
     }
     Ok(options)
+}
+
+/// The core's range error for the deadline, named as the `timeout` (seconds) it was given as.
+pub(crate) fn deadline_as_timeout(e: ConfigError) -> ConfigError {
+    match e {
+        ConfigError::InvalidSetting { name, problem } if name == "deadline" => {
+            ConfigError::InvalidOption { key: "timeout".into(), problem }
+        }
+        other => other,
+    }
 }
 
 /// azure-identity's `timeout` (seconds) in the core's milliseconds.

@@ -82,6 +82,28 @@ def test_bad_keywords_make_no_request(use_source):
     assert emu.requests() == []
 
 
+def test_wrong_arguments_are_named_and_make_no_request(use_source):
+    emu = use_source("imds")
+    with pytest.raises(TypeError, match="cloud_environment must be an msrestazure Cloud.*not int"):
+        azmi.MSIAuthentication(cloud_environment=5)
+    with pytest.raises(TypeError, match="cloud_environment must be"):
+        azmi.MSIAuthentication(resource=ARM_CLASSIC, cloud_environment=5)
+    with pytest.raises(azmi.ConfigurationError, match='unknown option "foo".*client_id'):
+        azmi.get_msi_token(ARM_CLASSIC, msi_conf={"foo": "1"})
+    with pytest.raises(azmi.ConfigurationError, match='"msi_conf": must be a dict'):
+        azmi.get_msi_token_webapp(ARM_CLASSIC, msi_conf=["client_id"])
+    # (A timeout <= 0 is msrestazure's "one try, no retry"; azure-identity's must be >= 0.)
+    for bad in (True, float("nan"), float("inf"), "5", 1e30):
+        with pytest.raises(azmi.ConfigurationError, match='"timeout"'):
+            azmi.MSIAuthentication(timeout=bad)
+    for bad in (True, -1, float("nan"), "5", 1e30):
+        with pytest.raises(azmi.ConfigurationError, match='"timeout"'):
+            azmi.ManagedIdentityCredential(timeout=bad)
+    with pytest.raises(azmi.ConfigurationError, match='"port"'):
+        azmi.MSIAuthentication(port=True)
+    assert emu.requests() == []
+
+
 def test_cloud_environment(use_source):
     use_source("imds")
     creds = azmi.MSIAuthentication(cloud_environment="AzureChinaCloud")

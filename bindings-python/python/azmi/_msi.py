@@ -29,11 +29,28 @@ class _TokenDict(dict):
     __str__ = __repr__
 
 
+def _check_cloud(cloud_environment: Any) -> None:
+    """``TypeError`` unless ``cloud_environment`` is a cloud name or looks like an msrestazure
+    ``Cloud`` (it has ``endpoints``)."""
+    if not isinstance(cloud_environment, str) and not hasattr(cloud_environment, "endpoints"):
+        raise TypeError(
+            "cloud_environment must be an msrestazure Cloud (such as "
+            "msrestazure.azure_cloud.AZURE_PUBLIC_CLOUD) or a cloud name such as 'AzureCloud', "
+            f"not {type(cloud_environment).__name__}"
+        )
+
+
 def _resource_of(cloud_environment: Any) -> str:
     """The token audience of an msrestazure cloud: a name (the core's table) or a ``Cloud``."""
     if isinstance(cloud_environment, str):
         return _azmi.msrestazure_cloud_resource(cloud_environment)
-    return cloud_environment.endpoints.active_directory_resource_id
+    resource = cloud_environment.endpoints.active_directory_resource_id
+    if not isinstance(resource, str):
+        raise TypeError(
+            "cloud_environment.endpoints.active_directory_resource_id must be a str (the token "
+            f"audience), not {type(resource).__name__}"
+        )
+    return resource
 
 
 def _selectors(client_id: Any, object_id: Any, msi_res_id: Any) -> Dict[str, Any]:
@@ -120,6 +137,11 @@ class MSIAuthentication(_azmi.Credential):
     ) -> "MSIAuthentication":
         msi_conf = _selectors(client_id, object_id, msi_res_id)
         options = _azmi.msrestazure_options(port, timeout, msi_conf)
+        # The audience is settled before the credential exists: a wrong cloud makes no request.
+        if cloud_environment is None:
+            cloud_environment = _azmi.MSRESTAZURE_DEFAULT_CLOUD
+        _check_cloud(cloud_environment)
+        resource = resource or _resource_of(cloud_environment)
         if options.get("legacy_port") is not None:
             import warnings
 
@@ -134,10 +156,8 @@ class MSIAuthentication(_azmi.Credential):
         self.msi_conf = msi_conf
         self.port = port
         self.timeout = timeout
-        if cloud_environment is None:
-            cloud_environment = _azmi.MSRESTAZURE_DEFAULT_CLOUD
         self.cloud_environment = cloud_environment
-        self.resource = resource or _resource_of(cloud_environment)
+        self.resource = resource
         self.scheme = ""
         self.token = _TokenDict()
         self.set_token()
