@@ -1,12 +1,14 @@
 //! `azmi arm`: subscriptions, resource groups, and any request, as the managed identity.
 
-use azmi_core::{ArmOperation, ArmOperationKind, ArmRequest, Cloud};
+use std::time::Duration;
+
+use azmi_core::{ArmConfig, ArmOperation, ArmOperationKind, ArmRequest, Cloud};
 use azmi_host::{ArmClient, Progress};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::Value;
 
 use crate::engine::EngineArg;
-use crate::identity::IdentityArgs;
+use crate::identity::{seconds_as_ms, IdentityArgs};
 use crate::Failure;
 
 #[derive(ClapArgs)]
@@ -23,6 +25,9 @@ pub(crate) struct Args {
     /// (component/azmi.wasm or $AZMI_COMPONENT), run by wasmtime.
     #[arg(long, value_enum, default_value_t = EngineArg::Native, global = true)]
     engine: EngineArg,
+    /// Overall deadline of the operation (polling of a long-running one included), in seconds.
+    #[arg(long, default_value_t = 600.0, global = true)]
+    arm_timeout: f64,
     /// Print the whole outcome (status, body, request ids, rate limits), not just its value.
     #[arg(long, global = true)]
     full: bool,
@@ -99,9 +104,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     }
     let cloud = cloud(&args.cloud, &args.cloud_resource)?;
     let cfg = args.identity.config()?;
+    let mut limits = ArmConfig::default();
+    limits.deadline = Duration::from_millis(seconds_as_ms("--arm-timeout", args.arm_timeout)?);
     let request = request(args.command)?;
     let credential = args.engine.credential(cfg)?;
-    let outcome = ArmClient::new(credential, cloud).execute_with_progress(&request, report_wait)?;
+    let client = ArmClient::new(credential, cloud).with_config(limits);
+    let outcome = client.execute_with_progress(&request, report_wait)?;
     // The one JSON conversion of every surface: the plain value, or with --full the whole outcome.
     let shown = if args.full {
         serde_json::to_value(&outcome).map_err(|e| Failure::new("io", e.to_string()))?

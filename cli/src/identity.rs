@@ -34,16 +34,7 @@ impl IdentityArgs {
     /// The options these flags give (seconds become the core's milliseconds).
     pub(crate) fn options(&self) -> Result<Options, Failure> {
         let source = self.source.as_deref().map(str::parse::<SourceKind>).transpose()?;
-        let deadline_ms = match self.timeout {
-            Some(secs) if !(secs.is_finite() && secs > 0.0) => {
-                return Err(Failure::new(
-                    "config",
-                    "--timeout must be a positive number of seconds",
-                ))
-            }
-            Some(secs) => Some((secs * 1000.0).ceil().min(u64::MAX as f64) as u64),
-            None => None,
-        };
+        let deadline_ms = self.timeout.map(|secs| seconds_as_ms("--timeout", secs)).transpose()?;
         let mut options = Options::default();
         options.client_id = self.client_id.clone();
         options.object_id = self.object_id.clone();
@@ -57,4 +48,21 @@ impl IdentityArgs {
     pub(crate) fn config(&self) -> Result<Config, Failure> {
         Ok(self.options()?.config()?)
     }
+}
+
+/// The longest deadline a flag accepts: one day, the core's longest (`azmi_core`'s
+/// `MAX_DEADLINE`), for ARM operations too.
+const MAX_SECONDS: f64 = 24.0 * 60.0 * 60.0;
+
+/// A deadline flag's seconds as milliseconds: more than zero and at most one day, or a
+/// configuration error naming `flag`.
+pub(crate) fn seconds_as_ms(flag: &str, secs: f64) -> Result<u64, Failure> {
+    if !(secs.is_finite() && secs > 0.0 && secs <= MAX_SECONDS) {
+        return Err(Failure::new(
+            "config",
+            format!("{flag} must be more than 0 and at most {MAX_SECONDS} seconds; got {secs}"),
+        ));
+    }
+    // At most 86 400 000: the conversion cannot overflow.
+    Ok((secs * 1000.0).ceil() as u64)
 }

@@ -73,6 +73,60 @@ fn bad_input_is_a_clear_error() {
     assert!(stderr.contains("unknown source"), "{stderr}");
 }
 
+/// Deadlines out of range (a day at most) are configuration errors naming the flag, before
+/// anything is sent; never a panic (exit 101).
+#[test]
+fn deadlines_are_range_checked() {
+    let cases: [&[&str]; 6] = [
+        &["token", "--timeout", "1e30"],
+        &["token", "--timeout", "0"],
+        &["token", "--timeout", "NaN"],
+        &["arm", "--timeout", "1e30", "subscriptions"],
+        &["arm", "--arm-timeout", "1e30", "subscriptions"],
+        &["arm", "--arm-timeout=-1", "subscriptions"],
+    ];
+    for args in cases {
+        let out = azmi().args(args).output().expect("azmi runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        let arm = args.iter().any(|a| a.starts_with("--arm-timeout"));
+        let flag = if arm { "--arm-timeout" } else { "--timeout" };
+        assert!(stderr.contains("[config]") && stderr.contains(flag), "{args:?}: {stderr}");
+    }
+}
+
+/// `--arm-timeout` bounds an ARM call: against an ARM that accepts and never answers, the call
+/// fails with `deadline_exceeded` soon after the deadline, not after the default ten minutes.
+#[test]
+fn arm_timeout_bounds_an_unanswered_call() {
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+
+    let emu = Emulator::start(EmulatorConfig::default()).unwrap();
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    // Holds what it accepts without answering, for 20 s at most.
+    silent.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let (end, mut held) = (Instant::now() + Duration::from_secs(20), Vec::new());
+        while Instant::now() < end {
+            match silent.accept() {
+                Ok((conn, _)) => held.push(conn),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    let started = Instant::now();
+    let mut cmd = azmi();
+    cmd.args(["arm", "--cloud", &url, "--arm-timeout", "1.5", "subscriptions"])
+        .envs(emu.env_for("imds"));
+    let (ok, stdout, stderr) = run(&mut cmd);
+    let took = started.elapsed();
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains("[deadline_exceeded]"), "{stderr}");
+    assert!(took < Duration::from_secs(10), "took {took:?}: {stderr}");
+}
+
 #[test]
 fn arm_commands_reach_the_emulator() {
     let emu = Emulator::start(EmulatorConfig::default()).unwrap();
