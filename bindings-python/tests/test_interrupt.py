@@ -96,3 +96,45 @@ def test_ctrl_c_interrupts_a_blocked_call(use_source, silent, call):
         child.wait(timeout=10)
     assert out.strip() == "KeyboardInterrupt", out
     assert took < 2.0, f"KeyboardInterrupt came {took:.1f} s after SIGINT"
+
+
+def test_ctrl_c_as_a_fetch_fails_is_not_lost(clean_env):
+    """Ctrl-C just before a fetch ends in an error: KeyboardInterrupt, never the error (or a bare
+    RuntimeError from building it). The server answers 500 about 30 ms after the interrupt, so
+    most rounds end the fetch before the waiting thread looks for signals again."""
+    code = textwrap.dedent("""
+        import _thread, os, socket, threading, time, azmi
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        server.settimeout(5)
+        os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = "http://127.0.0.1:%d" % server.getsockname()[1]
+
+        def answer():
+            conn = server.accept()[0]
+            time.sleep(0.06)
+            conn.sendall(b"HTTP/1.1 500 Internal Server Error\\r\\nContent-Length: 0\\r\\n\\r\\n")
+            conn.close()
+
+        def interrupt():
+            time.sleep(0.03)
+            _thread.interrupt_main()
+
+        for _ in range(5):
+            threading.Thread(target=answer, daemon=True).start()
+            threading.Thread(target=interrupt, daemon=True).start()
+            try:
+                azmi.ManagedIdentityCredential(max_retries=0, timeout=5).get_token(
+                    "https://management.azure.com/.default")
+            except KeyboardInterrupt:
+                pass
+            except BaseException as e:
+                raise SystemExit(f"{type(e).__name__}: {e}")
+            else:
+                raise SystemExit("no error")
+            time.sleep(0.1)
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=30)
+    assert out.stdout.strip() == "ok", out.stdout + out.stderr
