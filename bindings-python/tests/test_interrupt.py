@@ -100,8 +100,8 @@ def test_ctrl_c_interrupts_a_blocked_call(use_source, silent, call):
 
 def test_ctrl_c_as_a_fetch_fails_is_not_lost(clean_env):
     """Ctrl-C just before a fetch ends in an error: KeyboardInterrupt, never the error (or a bare
-    RuntimeError from building it). The server answers 500 about 30 ms after the interrupt, so
-    most rounds end the fetch before the waiting thread looks for signals again."""
+    RuntimeError from building it). The server answers 500 10 ms after the interrupt, so most
+    rounds end the fetch before the waiting thread looks for signals again."""
     code = textwrap.dedent("""
         import _thread, os, socket, threading, time, azmi
         server = socket.socket()
@@ -110,19 +110,22 @@ def test_ctrl_c_as_a_fetch_fails_is_not_lost(clean_env):
         server.settimeout(5)
         os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = "http://127.0.0.1:%d" % server.getsockname()[1]
 
-        def answer():
+        def answer(interrupted):
             conn = server.accept()[0]
-            time.sleep(0.06)
+            interrupted.wait(5)  # the answer always comes after the interrupt
+            time.sleep(0.01)
             conn.sendall(b"HTTP/1.1 500 Internal Server Error\\r\\nContent-Length: 0\\r\\n\\r\\n")
             conn.close()
 
-        def interrupt():
+        def interrupt(interrupted):
             time.sleep(0.03)
             _thread.interrupt_main()
+            interrupted.set()
 
         for _ in range(5):
-            threading.Thread(target=answer, daemon=True).start()
-            threading.Thread(target=interrupt, daemon=True).start()
+            interrupted = threading.Event()
+            threading.Thread(target=answer, args=(interrupted,), daemon=True).start()
+            threading.Thread(target=interrupt, args=(interrupted,), daemon=True).start()
             try:
                 azmi.ManagedIdentityCredential(max_retries=0, timeout=5).get_token(
                     "https://management.azure.com/.default")
