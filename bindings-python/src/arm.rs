@@ -3,13 +3,16 @@
 //! each outcome through the core's one conversion (`ArmOutcome::into_value`, or its full serde
 //! form); the cloud comes from the core's options record.
 
-use azmi_core::{wire, ArmOperationKind, Options};
+use std::time::Duration;
+
+use azmi_core::{wire, ArmConfig, ArmOperationKind, Options};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use crate::credential::Credential;
 use crate::errors::py_err;
+use crate::options::{self, not_json};
 use crate::{interrupt, value};
 
 /// The native ARM client.
@@ -22,15 +25,26 @@ pub(crate) struct Arm {
 impl Arm {
     /// The Resource Manager of `cloud` (`public`, `us_government`, `china`), or `arm_endpoint`
     /// with `arm_resource`; with none of them, the credential's (its options' `cloud`, ...).
+    /// `timeout`: each operation's overall deadline, in seconds.
     #[new]
-    #[pyo3(signature = (credential, *, cloud=None, arm_endpoint=None, arm_resource=None))]
+    #[pyo3(signature = (credential, *, cloud=None, arm_endpoint=None, arm_resource=None,
+                        timeout=None))]
     fn new(
         py: Python<'_>,
         credential: &Credential,
         cloud: Option<String>,
         arm_endpoint: Option<String>,
         arm_resource: Option<String>,
+        timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let mut limits = ArmConfig::default();
+        if let Some(timeout) = timeout.filter(|t| !t.is_none()) {
+            let ms = value::to_value(timeout, "timeout".into())
+                .map_err(not_json)
+                .and_then(options::timeout_ms)
+                .map_err(|e| py_err(py, &e))?;
+            limits.deadline = ms.map_or(limits.deadline, Duration::from_millis);
+        }
         let cloud = if cloud.is_none() && arm_endpoint.is_none() && arm_resource.is_none() {
             credential.cloud.clone()
         } else {
@@ -39,7 +53,8 @@ impl Arm {
                 (cloud, arm_endpoint, arm_resource);
             options.cloud().map_err(|e| py_err(py, &e))?
         };
-        Ok(Arm { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
+        let inner = azmi_host::ArmClient::new(credential.inner.clone(), cloud).with_config(limits);
+        Ok(Arm { inner })
     }
 
     /// Runs one operation of the core's table, given in its JSON form (`{"op":

@@ -76,6 +76,11 @@ fn options_of(object: Map<String, Value>) -> Result<Options, ConfigError> {
     Ok(options)
 }
 
+/// A `timeout` (seconds) as milliseconds, read and range-checked as the credential's is.
+pub(crate) fn timeout_ms(timeout: Value) -> Result<Option<u64>, ConfigError> {
+    Ok(options_of(Map::from_iter([("timeout".to_owned(), timeout)]))?.deadline_ms)
+}
+
 /// The core's range error for the deadline, named as the `timeout` (seconds) it was given as.
 pub(crate) fn deadline_as_timeout(e: ConfigError) -> ConfigError {
     match e {

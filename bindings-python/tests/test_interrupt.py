@@ -1,4 +1,5 @@
-"""Ctrl-C during a fetch or an ARM wait raises KeyboardInterrupt promptly, never a bare error."""
+"""Calls to endpoints that never answer: Ctrl-C during a fetch or an ARM wait raises
+KeyboardInterrupt promptly, never a bare error; an ARM client's timeout bounds its calls."""
 
 import os
 import signal
@@ -11,6 +12,7 @@ import time
 
 import pytest
 
+import azmi
 from conftest import ARM
 
 
@@ -141,3 +143,24 @@ def test_ctrl_c_as_a_fetch_fails_is_not_lost(clean_env):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=30)
     assert out.stdout.strip() == "ok", out.stdout + out.stderr
+
+
+def test_arm_timeout_bounds_a_call(use_source, silent):
+    use_source("imds")
+    arm = azmi.ArmClient(azmi.ManagedIdentityCredential(), endpoint=silent.url,
+                         resource="https://management.azure.com/", timeout=1.5)
+    started = time.monotonic()
+    with pytest.raises(azmi.ArmError) as caught:
+        arm.list_subscriptions()
+    took = time.monotonic() - started
+    assert caught.value.code == "deadline_exceeded", caught.value
+    assert took < 8, f"took {took:.1f} s"
+
+
+def test_arm_timeout_is_range_checked(use_source):
+    emu = use_source("imds")
+    cred = azmi.ManagedIdentityCredential()
+    for bad in (True, -1, 0, float("nan"), "5", 1e30):
+        with pytest.raises(azmi.ConfigurationError, match='"timeout"'):
+            azmi.ArmClient(cred, timeout=bad)
+    assert emu.requests() == []

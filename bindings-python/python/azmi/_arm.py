@@ -24,7 +24,9 @@ class ArmClient:
     ``cloud`` is ``public``, ``us_government`` or ``china``; or give ``endpoint`` and
     ``resource`` (Azure Stack, the emulator on loopback). With none of them, the credential's
     options decide (its ``cloud``, ``arm_endpoint``, ``arm_resource``; the public cloud by
-    default). Results are the JSON bodies as Python values.
+    default). ``timeout`` is each operation's overall deadline in seconds, polling of a
+    long-running one included (600 by default; at most a day). Results are the JSON bodies as
+    Python values.
     """
 
     def __init__(
@@ -34,8 +36,11 @@ class ArmClient:
         cloud: Optional[str] = None,
         endpoint: Optional[str] = None,
         resource: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> None:
-        self._arm = _azmi.Arm(credential, cloud=cloud, arm_endpoint=endpoint, arm_resource=resource)
+        self._arm = _azmi.Arm(
+            credential, cloud=cloud, arm_endpoint=endpoint, arm_resource=resource, timeout=timeout
+        )
 
     def run(self, operation: Dict[str, Any], *, full: bool = False) -> Any:
         """Any operation of the core's table in its JSON form, e.g. ``{"op":

@@ -67,6 +67,7 @@ class Arm:
         cloud: Optional[str] = None,
         arm_endpoint: Optional[str] = None,
         arm_resource: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> Arm: ...
     def run(self, operation: Mapping[str, Any], *, full: bool = False) -> Any: ...
 
