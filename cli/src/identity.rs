@@ -50,17 +50,15 @@ impl IdentityArgs {
     }
 }
 
-/// The longest deadline a flag accepts: one day, the core's longest (`azmi_core`'s
-/// `MAX_DEADLINE`), for ARM operations too.
-const MAX_SECONDS: f64 = 24.0 * 60.0 * 60.0;
-
 /// A deadline flag's seconds as milliseconds: more than zero and at most one day, or a
 /// configuration error naming `flag`.
 pub(crate) fn seconds_as_ms(flag: &str, secs: f64) -> Result<u64, Failure> {
-    if !(secs.is_finite() && secs > 0.0 && secs <= MAX_SECONDS) {
+    // The core's longest deadline, for ARM operations too.
+    let max_seconds = azmi_core::MAX_DEADLINE.as_secs_f64();
+    if !(secs.is_finite() && secs > 0.0 && secs <= max_seconds) {
         return Err(Failure::new(
             "config",
-            format!("{flag} must be more than 0 and at most {MAX_SECONDS} seconds; got {secs}"),
+            format!("{flag} must be more than 0 and at most {max_seconds} seconds; got {secs}"),
         ));
     }
     // At most 86 400 000: the conversion cannot overflow.
