@@ -286,7 +286,7 @@ mod tests {
         c.complete(t, Ok(token("old", 10_000, 600_000)), UnixMillis(0)).unwrap();
         let Lookup::Stale(_, Some(t)) = c.lookup(&key(), UnixMillis(10_000)) else { panic!() };
         assert!(matches!(c.lookup(&key(), UnixMillis(10_001)), Lookup::Stale(_, None)));
-        let err = TokenError::new(SourceKind::Imds, ErrorKind::Throttled);
+        let err = TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None });
         assert!(c.complete(t, Err(err), UnixMillis(11_000)).is_err());
         assert!(
             matches!(c.lookup(&key(), UnixMillis(40_999)), Lookup::Stale(ref old, None) if old.secret() == "old")
@@ -358,7 +358,7 @@ mod tests {
                         let result = |_| if ok {
                             Ok(token("t", now + life / 2, now + 30_000 + life))
                         } else {
-                            Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled))
+                            Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None }))
                         };
                         let _ = plain.complete(x, result(()), at);
                         let _ = peeked.complete(y, result(()), at);
@@ -392,7 +392,7 @@ mod tests {
                     let result = if ok {
                         Ok(token("t", now + life / 2, now + 30_000 + life))
                     } else {
-                        Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled))
+                        Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None }))
                     };
                     let _ = c.complete(ticket, result, UnixMillis(now));
                 }

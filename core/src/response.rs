@@ -69,11 +69,11 @@ pub(crate) fn judge(cx: &Context<'_>, resp: &http::Response<Vec<u8>>) -> Verdict
         return Verdict::ArcChallenge(arc::key_path(challenge, cx.arc_key_dir));
     }
     if retry::is_retryable(cx.kind, status) {
+        let server_delay = retry::server_delay(resp.headers(), cx.now);
         let failure = match status {
-            429 => ErrorKind::Throttled,
+            429 => ErrorKind::Throttled { retry_after: server_delay },
             _ => ErrorKind::EndpointError { status, detail },
         };
-        let server_delay = retry::server_delay(resp.headers(), cx.now);
         return Verdict::Retry {
             failure,
             server_delay,

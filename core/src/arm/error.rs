@@ -299,7 +299,7 @@ mod tests {
     fn json_keeps_kind_and_status() {
         use crate::error::ErrorKind;
         use crate::source::SourceKind;
-        let token = TokenError::new(SourceKind::Imds, ErrorKind::Throttled);
+        let token = TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None });
         let e = ArmError::new(ArmErrorKind::Token(Box::new(token)));
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!((&json["code"], &json["kind"]), (&json!("throttled"), &json!("token")));
