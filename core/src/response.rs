@@ -13,6 +13,7 @@ use crate::config::Identity;
 use crate::error::ErrorKind;
 use crate::expiry;
 use crate::jwt;
+use crate::redact;
 use crate::retry;
 use crate::source::{arc, SourceKind};
 use crate::time::UnixMillis;
@@ -113,7 +114,8 @@ fn error_detail(json: Option<&Value>) -> String {
         (Some(s), None) | (None, Some(s)) => s,
         (None, None) => return String::new(),
     };
-    format!(" ({})", truncate(&joined, 200))
+    // Redact before truncating, so a cut can never leave a token piece too short to recognise.
+    format!(" ({})", truncate(&redact::server_text(&joined), 200))
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -217,7 +219,8 @@ fn check_identity(cx: &Context<'_>, w: &Wire, claims: &jwt::Claims) -> Result<()
     }
     match echoed.find(|e| !e.eq_ignore_ascii_case(wanted)) {
         Some(other) => {
-            Err(ErrorKind::WrongIdentity { requested: cx.identity.describe(), returned: other })
+            let returned = redact::server_text(&other);
+            Err(ErrorKind::WrongIdentity { requested: cx.identity.describe(), returned })
         }
         None => Ok(()),
     }

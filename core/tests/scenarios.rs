@@ -108,6 +108,22 @@ impl Scenario {
     }
 }
 
+/// Issue 13 item 7: an identity endpoint whose error text echoes a token (in its description, or
+/// as the identity it claims) never puts the token into the error's Display or Debug.
+#[test]
+fn echoed_tokens_never_reach_the_error() {
+    const JWT: &str = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUuY29tLyJ9.c2lnbmF0dXJlX2J5dGVz";
+    let opaque = "T3BhcXVlQmVhcmVyVG9rZW4wMTIzNDU2Nzg5QUJDREVGR0hJSktMTU5P";
+    let body = format!(
+        r#"{{"error":"invalid_request","error_description":"got token {JWT} and {opaque}"}}"#
+    );
+    let err = Scenario::imds().status(400, &body).run().result.unwrap_err();
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains("eyJ0eXAiOiJKV1QifQ") && !text.contains(opaque), "{text}");
+        assert!(text.contains("invalid_request: got token *** and ***"), "{text}");
+    }
+}
+
 #[test]
 fn imds_500_then_200() {
     let run = Scenario::imds().status(500, "{}").status(200, OK_BODY).run();

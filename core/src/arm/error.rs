@@ -7,6 +7,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::TokenError;
+use crate::redact;
 
 /// An ARM operation failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +143,12 @@ impl ArmError {
         }
     }
 
+    /// Sets the response's ids; they are server text, so they pass the redaction too.
+    pub(crate) fn set_ids(&mut self, request_id: Option<String>, correlation_id: Option<String>) {
+        self.request_id = request_id.map(|s| redact::server_text(&s));
+        self.correlation_id = correlation_id.map(|s| redact::server_text(&s));
+    }
+
     /// The error for a final status, with ARM's body and ids.
     pub(crate) fn from_status(status: u16, body: Option<ErrorBody>) -> Self {
         let body = body.map(Box::new);
@@ -186,14 +193,18 @@ impl ArmErrorKind {
 
 impl ErrorBody {
     /// ARM's error object, nested under `error` or at the top level; `None` when absent.
+    /// Every string in it is server text that may echo the request, so token-shaped runs are
+    /// masked here, before any message or field can carry them.
     pub(crate) fn parse(json: &Value) -> Option<Self> {
         let e = json.get("error").filter(|e| e.is_object()).unwrap_or(json);
-        let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
+        let text = |k: &str| e.get(k).and_then(Value::as_str).map(redact::server_text);
+        let mut details = e.get("details").and_then(Value::as_array).cloned().unwrap_or_default();
+        details.iter_mut().for_each(redact::server_json);
         let body = ErrorBody {
             code: text("code"),
             message: text("message"),
             target: text("target"),
-            details: e.get("details").and_then(Value::as_array).cloned().unwrap_or_default(),
+            details,
         };
         (body.code.is_some() || body.message.is_some()).then_some(body)
     }

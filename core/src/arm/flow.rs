@@ -27,6 +27,7 @@ use super::request::ArmRequest;
 use crate::action::{Outgoing, RequestId, TransportFailure};
 use crate::config::Resource;
 use crate::error::TokenError;
+use crate::redact;
 use crate::retry::{self, Backoff};
 use crate::time::{Monotonic, UnixMillis};
 use crate::token::AccessToken;
@@ -323,8 +324,7 @@ impl ArmFlow {
                     let mut e = ArmError::new(ArmErrorKind::OperationFailed { state });
                     e.body = body.map(Box::new);
                     e.status = Some(status);
-                    e.request_id = response.request_id;
-                    e.correlation_id = response.correlation_id;
+                    e.set_ids(response.request_id, response.correlation_id);
                     self.finish(Err(e))
                 }
                 Err(problem) => self.fail(ArmErrorKind::InvalidResponse { problem }),
@@ -353,6 +353,8 @@ impl ArmFlow {
     fn exchange(&mut self, phase: Phase, url: String, wait: Option<Duration>, now: UnixMillis) {
         self.phase = phase;
         if !self.cloud.owns(&url) {
+            // ARM chose this URL: what it shows goes through the server-text redaction.
+            let url = redact::server_text(&redact::userinfo(&url));
             return self.finish(Err(ArmError::new(ArmErrorKind::ForeignHost { url })));
         }
         self.target = Target { method: Method::GET, url, body: None, auth: true };
@@ -455,7 +457,6 @@ fn is_retryable(status: u16, method: &Method) -> bool {
 
 fn status_error(response: &ArmResponse) -> ArmError {
     let mut e = ArmError::from_status(response.status, ErrorBody::parse(&response.body));
-    e.request_id = response.request_id.clone();
-    e.correlation_id = response.correlation_id.clone();
+    e.set_ids(response.request_id.clone(), response.correlation_id.clone());
     e
 }
