@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, Action, Config, EnvSnapshot, ErrorKind, Identity, Outgoing, Resource, TokenError,
-    TokenFlow, TransportFailure, UnixMillis,
+    AccessToken, Action, CacheKey, Config, EnvSnapshot, ErrorKind, Identity, Lookup, Outgoing,
+    Resource, SourceKind, TokenCache, TokenError, TokenFlow, TransportFailure, UnixMillis,
 };
 use proptest::prelude::*;
 
@@ -122,6 +122,19 @@ fn echoed_tokens_never_reach_the_error() {
         assert!(!text.contains("eyJ0eXAiOiJKV1QifQ") && !text.contains(opaque), "{text}");
         assert!(text.contains("invalid_request: got token *** and ***"), "{text}");
     }
+}
+
+/// Issue 13 item 8: on a host clock ahead of the issuer's, `expires_in` decides, but never
+/// beyond the JWT's own lifetime (`exp - iat`): an inflated `expires_in` cannot outlive it.
+#[test]
+fn expires_in_is_capped_by_the_jwt_lifetime() {
+    // iat 1699990000, exp 1699993600: one hour, issued on a clock 10 000 s behind this host's.
+    const JWT: &str = "eyJhbGciOiJub25lIn0.eyJpYXQiOjE2OTk5OTAwMDAsImV4cCI6MTY5OTk5MzYwMH0.c2ln";
+    let (mut flow, first) = imds_by_hand();
+    let body = format!(r#"{{"access_token":"{JWT}","expires_in":"86400"}}"#);
+    flow.handle_response(first.id, http::Response::new(body.into_bytes()), UnixMillis(START));
+    let Action::Done(Ok(token)) = flow.poll(UnixMillis(START)) else { panic!("no token") };
+    assert_eq!(token.expires_on, UnixMillis(START + 3_600_000));
 }
 
 #[test]
@@ -275,6 +288,36 @@ fn any_answer() -> impl Strategy<Value = Answer> {
 }
 
 proptest! {
+    /// Issue 13 item 8: whatever this host's clock says against the issuer's (2 h either way),
+    /// a token answered with `expires_in` never looks expired, never lives longer on this host
+    /// than `expires_in` from its receipt, and the cache serves it without a second request.
+    #[test]
+    fn host_clock_skew_neither_expires_tokens_nor_stretches_them(skew_s in -7_200i64..7_200, life_s in 120u64..86_400, transit in 0u64..2_000) {
+        let (mut flow, first) = imds_by_hand();
+        // The issuer's clock: `skew_s` behind this host's (ahead when negative).
+        let issuer_now = (START / 1000) as i64 - skew_s;
+        let body = format!(
+            r#"{{"access_token":"t","expires_in":"{life_s}","expires_on":"{}"}}"#,
+            issuer_now + life_s as i64
+        );
+        let received = UnixMillis(START + transit);
+        flow.handle_response(first.id, http::Response::new(body.into_bytes()), received);
+        let Action::Done(result) = flow.poll(received) else { panic!("not done") };
+        let token = result.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(token.expires_on <= received.plus(Duration::from_secs(life_s)));
+        prop_assert!(token.expires_on.since(received) >= Duration::from_secs(life_s / 2));
+        let mut cache = TokenCache::new();
+        let key = CacheKey {
+            source: SourceKind::Imds,
+            identity: Identity::SystemAssigned,
+            resource: Resource::new("r").unwrap(),
+        };
+        let Lookup::Fetch(ticket) = cache.lookup(&key, received) else { panic!("not a miss") };
+        cache.complete(ticket, Ok(token), received).unwrap();
+        let fresh = matches!(cache.lookup(&key, received.plus(Duration::from_secs(1))), Lookup::Fresh(_));
+        prop_assert!(fresh, "a second caller must not fetch again");
+    }
+
     /// Whatever the endpoint does, the flow ends, within the deadline, without panicking, and
     /// never sends after the deadline.
     #[test]
