@@ -288,7 +288,7 @@ impl ErrorKind {
 }
 
 /// The throttling message's tail: what the server asked for, or that the retries ran out.
-fn retry_after_text(retry_after: &Option<Duration>) -> String {
+pub(crate) fn retry_after_text(retry_after: &Option<Duration>) -> String {
     match retry_after {
         Some(d) => format!(", asked to retry after {} ms", d.as_millis()),
         None => " after the last retry".to_owned(),

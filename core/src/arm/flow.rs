@@ -246,8 +246,9 @@ impl ArmFlow {
             return;
         }
         if is_retryable(status, &self.target.method) {
-            let failure = status_error(&response);
-            return self.retry(failure, retry::server_delay(resp.headers(), now), now);
+            let server_delay = retry::server_delay(resp.headers(), now);
+            let failure = status_error(&response, server_delay);
+            return self.retry(failure, server_delay, now);
         }
         self.advance(response, resp.headers(), now);
     }
@@ -284,11 +285,11 @@ impl ArmFlow {
             return match status {
                 200 | 204 => self.finish(Ok(ArmOutcome::Exists { exists: true, last: response })),
                 404 => self.finish(Ok(ArmOutcome::Exists { exists: false, last: response })),
-                _ => self.finish(Err(status_error(&response))),
+                _ => self.finish(Err(status_error(&response, None))),
             };
         }
         if !(200..300).contains(&status) {
-            return self.finish(Err(status_error(&response)));
+            return self.finish(Err(status_error(&response, None)));
         }
         match std::mem::replace(&mut self.phase, Phase::FinalRead) {
             Phase::First(Shape::Discovery) => {
@@ -373,6 +374,12 @@ impl ArmFlow {
         }
         self.retries = n;
         let delay = server_delay.unwrap_or_else(|| self.backoff.delay(n, self.cfg.retry.max_delay));
+        // A 429 asking for a wait past the deadline is throttling, not a slow ARM: say so, with
+        // the wait ARM asked for.
+        let throttled = matches!(failure.kind, ArmErrorKind::Throttled { .. });
+        if throttled && server_delay.is_some() && now.plus(delay) >= self.deadline {
+            return self.finish(Err(failure));
+        }
         self.wait(delay, now);
     }
 
@@ -455,8 +462,9 @@ fn is_retryable(status: u16, method: &Method) -> bool {
     status == 429 || (matches!(status, 408 | 500 | 502 | 503 | 504) && is_idempotent(method))
 }
 
-fn status_error(response: &ArmResponse) -> ArmError {
-    let mut e = ArmError::from_status(response.status, ErrorBody::parse(&response.body));
+fn status_error(response: &ArmResponse, retry_after: Option<Duration>) -> ArmError {
+    let body = ErrorBody::parse(&response.body);
+    let mut e = ArmError::from_status(response.status, body, retry_after);
     e.set_ids(response.request_id.clone(), response.correlation_id.clone());
     e
 }
