@@ -420,7 +420,9 @@ impl ArmFlow {
         let request = match b.body(self.target.body.clone().unwrap_or_default()) {
             Ok(r) => r,
             Err(_) => {
-                let problem = format!("{} is not a valid request URL", self.target.url);
+                // The URL may be one ARM chose (nextLink, Location): server text.
+                let url = redact::server_text(&redact::userinfo(&self.target.url));
+                let problem = format!("{url} is not a valid request URL");
                 self.fail(ArmErrorKind::InvalidResponse { problem });
                 return self.poll(now);
             }
