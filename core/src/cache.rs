@@ -16,6 +16,13 @@
 //! `lookup` only when it will act on the answer, so a miss never takes a ticket it then has to
 //! give back.
 //!
+//! A token that arrives with 30 s or less to live is never served as the cache's own, but it is
+//! still shared: until half its remaining life has passed, a lookup that would fetch is told to
+//! `Wait` on the completed fetch instead, and `poll_wait` hands it the same result at once, as
+//! it does to the callers that waited during the fetch. So a burst of callers against an
+//! endpoint issuing short tokens makes one request, not one per caller. `poll_wait` never hands
+//! out a token at or past its expiry.
+//!
 //! A fetch holds a lease of 120 s, longer than any flow's deadline: if its caller vanishes, the
 //! lease runs out, waiters are told `Abandoned`, and the next lookup fetches again. A failed
 //! refresh keeps the old token and no new refresh is offered for 30 s, so a struggling endpoint
@@ -101,6 +108,9 @@ struct Entry {
     refresh_blocked_until: UnixMillis,
     /// The outcome of the last completed fetch, for its waiters.
     last: Option<(u64, Result<Arc<AccessToken>, TokenError>)>,
+    /// Until then, a lookup that would fetch waits on the last fetch instead: its token was too
+    /// short-lived to serve as the cache's own, but it is still good to share.
+    share_last_until: UnixMillis,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -154,6 +164,11 @@ impl TokenCache {
             entry.token.as_ref().filter(|t| now < t.expires_on.minus(EXPIRY_BUFFER)).cloned();
         let lease_until = now.plus(FETCH_LEASE);
         let ticket = FetchTicket { key: key.clone(), id };
+        // The last fetch's short-lived token, still shared (see the module notes).
+        let shared = match &entry.last {
+            Some((last, Ok(_))) if now < entry.share_last_until => Some(*last),
+            _ => None,
+        };
         match (usable, entry.inflight) {
             (Some(token), _) if now < token.refresh_on => Lookup::Fresh(token),
             (Some(token), Some(_)) => Lookup::Stale(token, None),
@@ -166,11 +181,18 @@ impl TokenCache {
             (None, Some(f)) => {
                 Lookup::Wait(WaitTicket { key: key.clone(), id: f.id, lease_until: f.lease_until })
             }
-            (None, None) => {
-                entry.inflight = Some(Inflight { id, lease_until });
-                self.next_id = id;
-                Lookup::Fetch(ticket)
-            }
+            (None, None) => match shared {
+                Some(last) => Lookup::Wait(WaitTicket {
+                    key: key.clone(),
+                    id: last,
+                    lease_until: entry.share_last_until,
+                }),
+                None => {
+                    entry.inflight = Some(Inflight { id, lease_until });
+                    self.next_id = id;
+                    Lookup::Fetch(ticket)
+                }
+            },
         }
     }
 
@@ -184,8 +206,15 @@ impl TokenCache {
     ) -> Result<Arc<AccessToken>, TokenError> {
         let entry = self.entries.entry(ticket.key).or_default();
         let result = result.map(Arc::new);
+        entry.share_last_until = UnixMillis(0);
         match &result {
-            Ok(token) => entry.token = Some(Arc::clone(token)),
+            Ok(token) => {
+                entry.token = Some(Arc::clone(token));
+                if now >= token.expires_on.minus(EXPIRY_BUFFER) {
+                    let left = token.expires_on.since(now);
+                    entry.share_last_until = now.plus(left / 2);
+                }
+            }
             Err(_) => entry.refresh_blocked_until = now.plus(FAILED_REFRESH_GAP),
         }
         if entry.inflight.is_some_and(|f| f.id == ticket.id) {
@@ -210,6 +239,10 @@ impl TokenCache {
         let Some(entry) = self.entries.get_mut(&wait.key) else { return WaitOutcome::Abandoned };
         if let Some((id, result)) = &entry.last {
             if *id == wait.id {
+                // A waiter that comes back late never gets an expired token: it looks up again.
+                if result.as_ref().is_ok_and(|t| now >= t.expires_on) {
+                    return WaitOutcome::Abandoned;
+                }
                 return WaitOutcome::Ready(result.clone());
             }
         }
@@ -224,6 +257,7 @@ impl TokenCache {
         if let Some(entry) = self.entries.get_mut(key) {
             entry.token = None;
             entry.refresh_blocked_until = UnixMillis(0);
+            entry.share_last_until = UnixMillis(0);
         }
     }
 }
@@ -260,13 +294,23 @@ mod tests {
     }
 
     /// Found by the cache_ops fuzz target: a token whose refresh instant lies inside the expiry
-    /// buffer was served as fresh by the fast path.
+    /// buffer was served as fresh by the fast path. It is not (neither by `lookup` nor `peek`);
+    /// since issue 13 item 8 the next callers share the fetch's result through `Wait` instead of
+    /// fetching again, until half its remaining life has passed.
     #[test]
     fn short_tokens_are_not_served_in_their_last_30_seconds() {
         let mut c = TokenCache::new();
         let Lookup::Fetch(t) = c.lookup(&key(), UnixMillis(0)) else { panic!() };
         c.complete(t, Ok(token("short", 9_000, 9_000)), UnixMillis(0)).unwrap();
-        assert!(matches!(c.lookup(&key(), UnixMillis(1)), Lookup::Fetch(_)));
+        assert!(c.peek(&key(), UnixMillis(1)).is_none());
+        let Lookup::Wait(w) = c.lookup(&key(), UnixMillis(1)) else { panic!("not shared") };
+        assert_eq!(w.lease_until, UnixMillis(4_500));
+        assert!(
+            matches!(c.poll_wait(&w, UnixMillis(2)), WaitOutcome::Ready(Ok(t)) if t.secret() == "short")
+        );
+        // Past its expiry, even a ready result is not handed out.
+        assert_eq!(c.poll_wait(&w, UnixMillis(9_000)), WaitOutcome::Abandoned);
+        assert!(matches!(c.lookup(&key(), UnixMillis(4_500)), Lookup::Fetch(_)));
     }
 
     #[test]
@@ -286,7 +330,7 @@ mod tests {
         c.complete(t, Ok(token("old", 10_000, 600_000)), UnixMillis(0)).unwrap();
         let Lookup::Stale(_, Some(t)) = c.lookup(&key(), UnixMillis(10_000)) else { panic!() };
         assert!(matches!(c.lookup(&key(), UnixMillis(10_001)), Lookup::Stale(_, None)));
-        let err = TokenError::new(SourceKind::Imds, ErrorKind::Throttled);
+        let err = TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None });
         assert!(c.complete(t, Err(err), UnixMillis(11_000)).is_err());
         assert!(
             matches!(c.lookup(&key(), UnixMillis(40_999)), Lookup::Stale(ref old, None) if old.secret() == "old")
@@ -358,7 +402,7 @@ mod tests {
                         let result = |_| if ok {
                             Ok(token("t", now + life / 2, now + 30_000 + life))
                         } else {
-                            Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled))
+                            Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None }))
                         };
                         let _ = plain.complete(x, result(()), at);
                         let _ = peeked.complete(y, result(()), at);
@@ -392,7 +436,7 @@ mod tests {
                     let result = if ok {
                         Ok(token("t", now + life / 2, now + 30_000 + life))
                     } else {
-                        Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled))
+                        Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None }))
                     };
                     let _ = c.complete(ticket, result, UnixMillis(now));
                 }

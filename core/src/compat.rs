@@ -88,8 +88,9 @@ pub mod nodeauth {
                 return Err(ConfigError::InvalidOption {
                     key: "msiEndpoint".into(),
                     problem: format!(
-                        "{endpoint:?} is not IMDS; to reach IMDS elsewhere set \
-                         AZURE_POD_IDENTITY_AUTHORITY_HOST"
+                        "{:?} is not IMDS; to reach IMDS elsewhere set \
+                         AZURE_POD_IDENTITY_AUTHORITY_HOST",
+                        crate::redact::userinfo(endpoint)
                     ),
                 });
             }
@@ -189,6 +190,10 @@ mod tests {
         let o = nodeauth::vm_options(Some(&url), Options::default()).unwrap();
         assert_eq!(o.source, Some(SourceKind::Imds));
         assert!(nodeauth::vm_options(Some("http://127.0.0.1:1/token"), Options::default()).is_err());
+        // The refused endpoint is named, but never with its userinfo (issue 13 item 5).
+        let err = nodeauth::vm_options(Some("http://u:pa55w0rd@h/t"), Options::default());
+        let text = format!("{}", err.unwrap_err());
+        assert!(text.contains("***@h/t") && !text.contains("pa55w0rd"), "{text}");
     }
 
     #[test]

@@ -62,14 +62,18 @@ impl EnvSnapshot {
         self.arc_agent_installed
     }
 
-    /// The snapshot with secret values replaced by `***`, for `doctor` output and logs.
+    /// The snapshot with secret values replaced by `***`, and any `name:password@` in the other
+    /// values (endpoint URLs) by `***@`, for `doctor` output and logs.
     pub fn redacted(&self) -> Vec<(String, String)> {
         const SECRETS: &[&str] = &["IDENTITY_HEADER", "MSI_SECRET"];
         self.vars
             .iter()
             .map(|(k, v)| {
-                let shown =
-                    if SECRETS.contains(&k.as_str()) { "***".to_owned() } else { v.clone() };
+                let shown = if SECRETS.contains(&k.as_str()) {
+                    crate::redact::MASK.to_owned()
+                } else {
+                    crate::redact::userinfo(v).into_owned()
+                };
                 (k.clone(), shown)
             })
             .collect()
@@ -96,5 +100,15 @@ mod tests {
         assert_eq!(env.get("IDENTITY_HEADER"), Some("s3cret"));
         let shown = format!("{env:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    /// Issue 13 item 5: `azmi doctor` prints this; an endpoint's userinfo is a secret too.
+    #[test]
+    fn endpoint_userinfo_is_redacted() {
+        let env = EnvSnapshot::from_vars([("IDENTITY_ENDPOINT", "http://u:pa55w0rd@h:1/msi")]);
+        let shown = env.redacted();
+        assert_eq!(shown, vec![("IDENTITY_ENDPOINT".into(), "http://***@h:1/msi".into())]);
+        let d = crate::source::Detection::detect(None, &env);
+        assert!(!format!("{} {env:?}", d.explain()).contains("pa55w0rd"));
     }
 }

@@ -148,7 +148,7 @@ impl TokenError {
             | ErrorKind::BadRequest { status, .. }
             | ErrorKind::Unauthorized { status, .. }
             | ErrorKind::EndpointError { status, .. } => Some(*status),
-            ErrorKind::Throttled => Some(429),
+            ErrorKind::Throttled { .. } => Some(429),
             _ => self.attempts.iter().rev().find_map(|a| match a.result {
                 AttemptResult::Status(s) => Some(s),
                 AttemptResult::Transport(_) => None,
@@ -222,9 +222,14 @@ pub enum ErrorKind {
         /// What the response said, or `no identity echo`.
         returned: String,
     },
-    /// Still throttled (429) after the last retry.
-    #[error("endpoint still throttling (429) after the last retry; lower the request rate or cache tokens")]
-    Throttled,
+    /// Still throttled (429) after the last retry, or the server asked for a wait that ends past
+    /// the deadline.
+    #[error("endpoint throttling (429){}; lower the request rate or cache tokens", retry_after_text(.retry_after))]
+    Throttled {
+        /// The wait the server asked for (`Retry-After` and its cousins), when it named one.
+        #[serde(rename = "retry_after_ms", default, with = "crate::time::millis_opt")]
+        retry_after: Option<Duration>,
+    },
     /// A server error or unexpected status after the last retry.
     #[error("endpoint returned {status}{detail}")]
     EndpointError {
@@ -272,13 +277,21 @@ impl ErrorKind {
             ErrorKind::BadRequest { .. } => "bad_request",
             ErrorKind::Unauthorized { .. } => "unauthorized",
             ErrorKind::WrongIdentity { .. } => "wrong_identity",
-            ErrorKind::Throttled => "throttled",
+            ErrorKind::Throttled { .. } => "throttled",
             ErrorKind::EndpointError { .. } => "endpoint_error",
             ErrorKind::DeadlineExceeded { .. } => "deadline_exceeded",
             ErrorKind::InvalidResponse { .. } => "invalid_response",
             ErrorKind::KeyFile { .. } => "key_file",
             ErrorKind::Engine { .. } => "engine",
         }
+    }
+}
+
+/// The throttling message's tail: what the server asked for, or that the retries ran out.
+pub(crate) fn retry_after_text(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!(", asked to retry after {} ms", d.as_millis()),
+        None => " after the last retry".to_owned(),
     }
 }
 
@@ -324,7 +337,7 @@ mod tests {
 
     #[test]
     fn display_lists_attempts() {
-        let mut e = TokenError::new(SourceKind::Imds, ErrorKind::Throttled);
+        let mut e = TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None });
         e.attempts.push(Attempt {
             started: Duration::ZERO,
             result: AttemptResult::Status(429),

@@ -351,6 +351,11 @@ impl TokenFlow {
         };
         let until = now.plus(delay);
         if until >= self.deadline {
+            // A 429 asking for a wait past the deadline is throttling, not a slow endpoint: say
+            // so, with the wait the server asked for, so callers can back off that long.
+            if server_delay.is_some() && matches!(failure, ErrorKind::Throttled { .. }) {
+                return self.fail(failure);
+            }
             return self
                 .fail(ErrorKind::DeadlineExceeded { deadline: self.deadline.since(self.started) });
         }

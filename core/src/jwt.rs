@@ -1,6 +1,7 @@
 //! The claims azmi cross-checks in a JWT access token. Decoded, **not verified**: the token came
 //! over the local identity channel and only its audience's service verifies it; azmi reads `exp`
-//! to catch a misread expiry and the identity claims to catch a token for the wrong identity.
+//! (and `exp - iat`, the lifetime as issued, which no clock skew changes) to catch a misread
+//! expiry, and the identity claims to catch a token for the wrong identity.
 //! Hand-written on purpose: a JWT library would pull a crypto stack into the wasm core for two
 //! base64 and JSON calls.
 
@@ -13,6 +14,8 @@ use serde::Deserialize;
 pub(crate) struct Claims {
     /// Expiry, unix seconds.
     pub(crate) exp: Option<f64>,
+    /// Issued at, unix seconds; loose, so an odd `iat` never costs the identity checks.
+    pub(crate) iat: Option<serde_json::Value>,
     /// Client (application) id of the identity.
     pub(crate) appid: Option<String>,
     /// Object (principal) id.
@@ -25,6 +28,14 @@ const URL_SAFE_ANY_PAD: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
+
+impl Claims {
+    /// The lifetime as issued (`exp - iat`), when both are numbers and it is positive.
+    pub(crate) fn lifetime(&self) -> Option<std::time::Duration> {
+        let secs = self.exp? - self.iat.as_ref()?.as_f64()?;
+        (secs > 0.0 && secs < 1e13).then(|| std::time::Duration::from_secs_f64(secs))
+    }
+}
 
 /// The claims of a compact JWS (`header.payload.signature`); `None` when it is not one.
 pub(crate) fn claims(token: &str) -> Option<Claims> {

@@ -46,6 +46,7 @@ mod expiry;
 mod flow;
 mod jwt;
 mod options;
+mod redact;
 mod response;
 mod retry;
 mod source;

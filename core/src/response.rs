@@ -13,6 +13,7 @@ use crate::config::Identity;
 use crate::error::ErrorKind;
 use crate::expiry;
 use crate::jwt;
+use crate::redact;
 use crate::retry;
 use crate::source::{arc, SourceKind};
 use crate::time::UnixMillis;
@@ -69,11 +70,11 @@ pub(crate) fn judge(cx: &Context<'_>, resp: &http::Response<Vec<u8>>) -> Verdict
         return Verdict::ArcChallenge(arc::key_path(challenge, cx.arc_key_dir));
     }
     if retry::is_retryable(cx.kind, status) {
+        let server_delay = retry::server_delay(resp.headers(), cx.now);
         let failure = match status {
-            429 => ErrorKind::Throttled,
+            429 => ErrorKind::Throttled { retry_after: server_delay },
             _ => ErrorKind::EndpointError { status, detail },
         };
-        let server_delay = retry::server_delay(resp.headers(), cx.now);
         return Verdict::Retry {
             failure,
             server_delay,
@@ -113,7 +114,8 @@ fn error_detail(json: Option<&Value>) -> String {
         (Some(s), None) | (None, Some(s)) => s,
         (None, None) => return String::new(),
     };
-    format!(" ({})", truncate(&joined, 200))
+    // Redact before truncating, so a cut can never leave a token piece too short to recognise.
+    format!(" ({})", truncate(&redact::server_text(&joined), 200))
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -154,23 +156,10 @@ fn token(cx: &Context<'_>, json: Value, body: &[u8]) -> Verdict {
     if let Err(kind) = check_identity(cx, &w, &claims) {
         return Verdict::Fail(kind);
     }
-    let candidates = [
-        w.expires_on.as_ref().map(|v| expiry::parse_instant(v).ok_or("expires_on")),
-        w.expires_in.as_ref().map(|v| {
-            expiry::parse_seconds(v)
-                .map(|s| cx.now.plus(Duration::from_secs_f64(s)))
-                .ok_or("expires_in")
-        }),
-        claims.exp.map(|exp| Ok(UnixMillis((exp * 1000.0) as u64))),
-    ];
-    let mut expires_on: Option<UnixMillis> = None;
-    for c in candidates.into_iter().flatten() {
-        match c {
-            Ok(at) => expires_on = Some(expires_on.map_or(at, |e| e.min(at))),
-            Err(field) => return invalid(&format!("{field} is not a time azmi understands")),
-        }
-    }
-    let Some(expires_on) = expires_on else {
+    let Some(expires_on) = (match local_expiry(cx.now, &w, &claims) {
+        Ok(at) => at,
+        Err(field) => return invalid(&format!("{field} is not a time azmi understands")),
+    }) else {
         return invalid("no expires_on, expires_in or JWT exp");
     };
     if expires_on <= cx.now {
@@ -188,6 +177,40 @@ fn token(cx: &Context<'_>, json: Value, body: &[u8]) -> Verdict {
     t.not_before = w.not_before.as_ref().and_then(expiry::parse_instant);
     t.resource = w.resource.as_ref().and_then(Value::as_str).map(str::to_owned);
     Verdict::Token(t.with_raw_response(&String::from_utf8_lossy(body)))
+}
+
+/// Clock skew beyond this between `expires_in` and the absolute expiry is taken for a wrong
+/// host clock (five minutes is what Entra and Kerberos tolerate).
+const SKEW_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+/// When the token expires on this host's clock. `expires_on` and the JWT's `exp` are instants
+/// on the issuer's clock; `expires_in` is relative, so `now + expires_in` holds whatever this
+/// host's clock says. Normally the earliest wins (the safe choice when they differ by transit
+/// time or a stale body). When the absolute instant lies before `now + expires_in` by more than
+/// `SKEW_TOLERANCE`, or by more than half the time `expires_in` leaves, this host's clock runs
+/// ahead of the issuer's and trusting the absolute instant would make tokens look expired:
+/// `expires_in` decides then, capped by the JWT's lifetime as issued (`exp - iat`, skew-free
+/// too) so an inflated `expires_in` cannot outlive the token. Every field present must parse:
+/// `Err` names the one that does not.
+fn local_expiry(
+    now: UnixMillis,
+    w: &Wire,
+    claims: &jwt::Claims,
+) -> Result<Option<UnixMillis>, &'static str> {
+    let on = w.expires_on.as_ref().map(|v| expiry::parse_instant(v).ok_or("expires_on"));
+    let exp = claims.exp.map(|exp| UnixMillis((exp * 1000.0) as u64));
+    let absolute = on.transpose()?.into_iter().chain(exp).min();
+    let relative = w
+        .expires_in
+        .as_ref()
+        .map(|v| expiry::parse_seconds(v).ok_or("expires_in"))
+        .transpose()?
+        .map(Duration::from_secs_f64)
+        .map(|d| now.plus(claims.lifetime().map_or(d, |l| d.min(l))));
+    Ok(match (relative, absolute) {
+        (Some(r), Some(a)) if r.since(a) > SKEW_TOLERANCE.min(r.since(now) / 2) => Some(r),
+        (r, a) => r.into_iter().chain(a).min(),
+    })
 }
 
 /// Fails closed when the response or the JWT names another identity than the one asked for.
@@ -217,7 +240,8 @@ fn check_identity(cx: &Context<'_>, w: &Wire, claims: &jwt::Claims) -> Result<()
     }
     match echoed.find(|e| !e.eq_ignore_ascii_case(wanted)) {
         Some(other) => {
-            Err(ErrorKind::WrongIdentity { requested: cx.identity.describe(), returned: other })
+            let returned = redact::server_text(&other);
+            Err(ErrorKind::WrongIdentity { requested: cx.identity.describe(), returned })
         }
         None => Ok(()),
     }

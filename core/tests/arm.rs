@@ -174,3 +174,46 @@ proptest! {
         prop_assert!(false, "ARM flow did not end in 1000 steps");
     }
 }
+
+/// Issue 13 item 7: an ARM error body that echoes the request's bearer token (in its message,
+/// target, details and ids) never puts the token into the error's Display, Debug or JSON.
+#[test]
+fn echoed_bearer_tokens_never_reach_the_error() {
+    const JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUuY29tLyIsIm9pZCI6IjEyMzQifQ.U2lnbmF0dXJlU2lnbmF0dXJlU2lnbmF0dXJl";
+    let body = serde_json::json!({"error": {
+        "code": "InvalidAuthenticationToken",
+        "message": format!("The request had 'Authorization: Bearer {JWT}' which is invalid"),
+        "target": format!("header:{JWT}"),
+        "details": [{"message": format!("echo: Bearer {JWT}")}],
+    }})
+    .to_string();
+    let req = ArmRequest::get_resource_group("sub-1", "rg1").unwrap();
+    let mut flow = ArmFlow::new(&ArmConfig::default(), &cloud(), &req, UnixMillis(START)).unwrap();
+    let mut now = START;
+    for _ in 0..20 {
+        match flow.poll(UnixMillis(now)) {
+            ArmAction::NeedToken { .. } => {
+                flow.handle_token(Ok(token(JWT, now, 3600)), UnixMillis(now))
+            }
+            ArmAction::Send(out) => {
+                let id_header = format!("Bearer {JWT}");
+                let headers = [("x-ms-request-id", id_header.as_str())];
+                flow.handle_response(out.id, reply(400, &headers, &body), UnixMillis(now));
+            }
+            ArmAction::WaitUntil(t) => now = t.0,
+            ArmAction::Done(result) => {
+                let err = result.unwrap_err();
+                assert_eq!(err.code(), "bad_request", "{err}");
+                let json = serde_json::to_string(&err).unwrap();
+                for text in [err.to_string(), format!("{err:?}"), json] {
+                    assert!(!text.contains("eyJ0eXAiOiJKV1Qi"), "{text}");
+                    assert!(!text.contains("U2lnbmF0dXJl"), "{text}");
+                    assert!(text.contains("InvalidAuthenticationToken"), "{text}");
+                }
+                assert!(err.to_string().contains("Authorization: Bearer ***"), "{err}");
+                return;
+            }
+        }
+    }
+    panic!("did not finish");
+}

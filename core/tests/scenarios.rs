@@ -5,8 +5,8 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, Action, Config, EnvSnapshot, Identity, Outgoing, Resource, TokenError, TokenFlow,
-    TransportFailure, UnixMillis,
+    AccessToken, Action, CacheKey, Config, EnvSnapshot, ErrorKind, Identity, Lookup, Outgoing,
+    Resource, SourceKind, TokenCache, TokenError, TokenFlow, TransportFailure, UnixMillis,
 };
 use proptest::prelude::*;
 
@@ -108,6 +108,35 @@ impl Scenario {
     }
 }
 
+/// Issue 13 item 7: an identity endpoint whose error text echoes a token (in its description, or
+/// as the identity it claims) never puts the token into the error's Display or Debug.
+#[test]
+fn echoed_tokens_never_reach_the_error() {
+    const JWT: &str = "eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUuY29tLyJ9.c2lnbmF0dXJlX2J5dGVz";
+    let opaque = "T3BhcXVlQmVhcmVyVG9rZW4wMTIzNDU2Nzg5QUJDREVGR0hJSktMTU5P";
+    let body = format!(
+        r#"{{"error":"invalid_request","error_description":"got token {JWT} and {opaque}"}}"#
+    );
+    let err = Scenario::imds().status(400, &body).run().result.unwrap_err();
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains("eyJ0eXAiOiJKV1QifQ") && !text.contains(opaque), "{text}");
+        assert!(text.contains("invalid_request: got token *** and ***"), "{text}");
+    }
+}
+
+/// Issue 13 item 8: on a host clock ahead of the issuer's, `expires_in` decides, but never
+/// beyond the JWT's own lifetime (`exp - iat`): an inflated `expires_in` cannot outlive it.
+#[test]
+fn expires_in_is_capped_by_the_jwt_lifetime() {
+    // iat 1699990000, exp 1699993600: one hour, issued on a clock 10 000 s behind this host's.
+    const JWT: &str = "eyJhbGciOiJub25lIn0.eyJpYXQiOjE2OTk5OTAwMDAsImV4cCI6MTY5OTk5MzYwMH0.c2ln";
+    let (mut flow, first) = imds_by_hand();
+    let body = format!(r#"{{"access_token":"{JWT}","expires_in":"86400"}}"#);
+    flow.handle_response(first.id, http::Response::new(body.into_bytes()), UnixMillis(START));
+    let Action::Done(Ok(token)) = flow.poll(UnixMillis(START)) else { panic!("no token") };
+    assert_eq!(token.expires_on, UnixMillis(START + 3_600_000));
+}
+
 #[test]
 fn imds_500_then_200() {
     let run = Scenario::imds().status(500, "{}").status(200, OK_BODY).run();
@@ -149,7 +178,13 @@ fn retry_after_is_honoured_and_the_deadline_holds() {
     let mut s = Scenario::imds().status_with(429, ("retry-after", "60"), "{}");
     s.cfg.deadline = Some(Duration::from_secs(10));
     let run = s.run();
-    assert_eq!(run.result.unwrap_err().code(), "deadline_exceeded");
+    // Issue 13 item 9: the server asked to be left alone for longer than the deadline allows;
+    // that is throttling (with the wait it named), not an endpoint too slow to answer.
+    let err = run.result.unwrap_err();
+    assert_eq!(err.code(), "throttled", "{err}");
+    assert_eq!(err.kind, ErrorKind::Throttled { retry_after: Some(Duration::from_secs(60)) });
+    assert_eq!(err.status(), Some(429));
+    assert!(err.to_string().contains("retry after 60000 ms"), "{err}");
     assert!(run.waits.is_empty(), "a wait past the deadline is never started");
 }
 
@@ -253,6 +288,36 @@ fn any_answer() -> impl Strategy<Value = Answer> {
 }
 
 proptest! {
+    /// Issue 13 item 8: whatever this host's clock says against the issuer's (2 h either way),
+    /// a token answered with `expires_in` never looks expired, never lives longer on this host
+    /// than `expires_in` from its receipt, and the cache serves it without a second request.
+    #[test]
+    fn host_clock_skew_neither_expires_tokens_nor_stretches_them(skew_s in -7_200i64..7_200, life_s in 120u64..86_400, transit in 0u64..2_000) {
+        let (mut flow, first) = imds_by_hand();
+        // The issuer's clock: `skew_s` behind this host's (ahead when negative).
+        let issuer_now = (START / 1000) as i64 - skew_s;
+        let body = format!(
+            r#"{{"access_token":"t","expires_in":"{life_s}","expires_on":"{}"}}"#,
+            issuer_now + life_s as i64
+        );
+        let received = UnixMillis(START + transit);
+        flow.handle_response(first.id, http::Response::new(body.into_bytes()), received);
+        let Action::Done(result) = flow.poll(received) else { panic!("not done") };
+        let token = result.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(token.expires_on <= received.plus(Duration::from_secs(life_s)));
+        prop_assert!(token.expires_on.since(received) >= Duration::from_secs(life_s / 2));
+        let mut cache = TokenCache::new();
+        let key = CacheKey {
+            source: SourceKind::Imds,
+            identity: Identity::SystemAssigned,
+            resource: Resource::new("r").unwrap(),
+        };
+        let Lookup::Fetch(ticket) = cache.lookup(&key, received) else { panic!("not a miss") };
+        cache.complete(ticket, Ok(token), received).unwrap();
+        let fresh = matches!(cache.lookup(&key, received.plus(Duration::from_secs(1))), Lookup::Fresh(_));
+        prop_assert!(fresh, "a second caller must not fetch again");
+    }
+
     /// Whatever the endpoint does, the flow ends, within the deadline, without panicking, and
     /// never sends after the deadline.
     #[test]

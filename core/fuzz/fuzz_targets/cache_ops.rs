@@ -5,9 +5,11 @@
 //! - a `Fresh` or `Stale` token is never served in its last 30 s (nor after it expired);
 //! - at most one `FetchTicket` per key is outstanding while its 120 s lease runs;
 //! - no refresh ticket is offered within 30 s of a failed fetch of that key;
-//! - `Wait` only while a fetch of that key holds its lease, and its `lease_until` is that lease;
+//! - `Wait` only while a fetch of that key holds its lease, and its `lease_until` is that lease,
+//!   or, with no fetch running, on the last completed fetch of a token that arrived with 30 s or
+//!   less to live, until half that time has passed (its `lease_until`);
 //! - a waiter gets `Pending` only while that lease runs, and `Ready` only with the result the
-//!   fetcher completed.
+//!   fetcher completed, never a token at or past its expiry.
 //!
 //! Known finding `AZMI_FUZZ_LENIENT` can waive: `fresh-in-buffer` (`lookup`'s fast path serves a
 //! token as `Fresh` before its `refresh_on` even in its last 30 s).
@@ -97,6 +99,9 @@ struct KeyModel {
     holder: Option<(u64, u64)>,
     /// When a fetch of this key last failed (since the last `invalidate`).
     last_failure: Option<u64>,
+    /// The last completed fetch, shared with later lookups until an instant, because its token
+    /// arrived too short-lived to serve as the cache's own: (serial, until).
+    shared: Option<(u64, u64)>,
 }
 
 fn keys() -> [CacheKey; 2] {
@@ -195,7 +200,10 @@ fn run(input: &Input) {
                     }
                     Lookup::Fetch(ticket) => Some(ticket),
                     Lookup::Wait(w) => {
-                        let (s, until) = running.expect("Wait while no fetch holds a lease");
+                        let shared = m.shared.filter(|(_, until)| now < *until);
+                        let (s, until) = running
+                            .or(shared)
+                            .expect("Wait while no fetch holds a lease and none is shared");
                         assert_eq!(w.lease_until.0, until, "Wait names another lease");
                         assert!(w.lease_until.0 > now);
                         waiters.push(Waiter { wait: w, key: k, serial: s });
@@ -223,8 +231,17 @@ fn run(input: &Input) {
                     )),
                     Outcome::Failure => {
                         model[o.key].last_failure = Some(now);
-                        Err(TokenError::new(SourceKind::Imds, ErrorKind::Throttled))
+                        Err(TokenError::new(
+                            SourceKind::Imds,
+                            ErrorKind::Throttled { retry_after: None },
+                        ))
                     }
+                };
+                model[o.key].shared = match &result {
+                    Ok(t) if now >= t.expires_on.0.saturating_sub(BUFFER) => {
+                        Some((o.serial, now + t.expires_on.0.saturating_sub(now) / 2))
+                    }
+                    _ => None,
                 };
                 let back = cache.complete(o.ticket, result.clone(), at);
                 assert_eq!(
@@ -257,6 +274,9 @@ fn run(input: &Input) {
                     }
                     WaitOutcome::Ready(got) => {
                         let (_, want) = done.expect("Ready before its fetch completed");
+                        if let Ok(t) = &got {
+                            assert!(now < t.expires_on.0, "an expired token handed to a waiter");
+                        }
                         // Only the latest completion of a key is kept for its waiters.
                         assert_eq!(
                             got.as_deref().map_err(Clone::clone),
@@ -271,6 +291,7 @@ fn run(input: &Input) {
                 let k = usize::from(*key);
                 cache.invalidate(&keys[k]);
                 model[k].last_failure = None;
+                model[k].shared = None;
             }
         }
     }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::error::ArmError;
 use crate::config::Resource;
+use crate::redact;
 
 /// A Resource Manager endpoint and the audience its tokens need.
 ///
@@ -65,12 +66,19 @@ impl Cloud {
     /// because bearer tokens travel to it.
     pub fn custom(endpoint: &str, resource: &str) -> Result<Self, ArmError> {
         let endpoint = endpoint.trim().trim_end_matches('/');
+        // Shown without any name:password@ it may carry (issue 13 item 5).
+        let shown = redact::userinfo(endpoint);
+        if redact::has_userinfo(endpoint) {
+            return Err(ArmError::config(format!(
+                "ARM endpoint {shown:?} carries userinfo (name:password@), hidden here; remove it"
+            )));
+        }
         let origin = origin(endpoint).ok_or_else(|| {
-            ArmError::config(format!("ARM endpoint {endpoint:?} is not an http(s) URL"))
+            ArmError::config(format!("ARM endpoint {shown:?} is not an http(s) URL"))
         })?;
         if !origin.https && !is_loopback(&origin.host) {
             return Err(ArmError::config(format!(
-                "ARM endpoint {endpoint} is plain http: bearer tokens only go over https, or to loopback"
+                "ARM endpoint {shown} is plain http: bearer tokens only go over https, or to loopback"
             )));
         }
         let resource = Resource::new(resource).map_err(|e| ArmError::config(e.to_string()))?;
@@ -97,8 +105,10 @@ impl Cloud {
     }
 
     /// Whether `url` is on this cloud's endpoint (same scheme, host and port).
+    /// A URL with userinfo is never ours: the bearer token must not travel beside credentials
+    /// someone else chose.
     pub(crate) fn owns(&self, url: &str) -> bool {
-        origin(url).is_some_and(|o| o == self.origin)
+        !redact::has_userinfo(url) && origin(url).is_some_and(|o| o == self.origin)
     }
 
     /// The JSON form, as a value.
@@ -225,5 +235,15 @@ mod tests {
         assert!(!c.owns("http://management.azure.com/x"));
         assert!(!c.owns("https://management.azure.com:444/x"));
         assert!(!c.owns("https://evil.example/x"));
+        assert!(!c.owns("https://u:p@management.azure.com/x"));
+    }
+
+    #[test]
+    fn custom_endpoints_with_userinfo_are_refused_unshown() {
+        let err =
+            Cloud::custom("https://arm:pa55w0rd@127.0.0.1:8443", "https://management.azure.com/")
+                .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("***@127.0.0.1:8443") && !text.contains("pa55w0rd"), "{text}");
     }
 }

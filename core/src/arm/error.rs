@@ -7,6 +7,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::TokenError;
+use crate::redact;
 
 /// An ARM operation failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,11 +65,12 @@ pub enum ArmErrorKind {
     /// 409.
     #[error("conflict (409)")]
     Conflict,
-    /// 429 after the last retry.
-    #[error(
-        "ARM still throttling (429) after the last retry; slow down (see the rate-limit headers)"
-    )]
-    Throttled,
+    /// 429 after the last retry, or with a `Retry-After` that ends past the deadline.
+    #[error("ARM throttling (429){}; slow down (see the rate-limit headers)", crate::error::retry_after_text(.retry_after))]
+    Throttled {
+        /// The wait ARM asked for, when it named one.
+        retry_after: Option<Duration>,
+    },
     /// 5xx after the last retry (or at once for methods that are not safe to repeat).
     #[error("ARM server error")]
     ServerError,
@@ -142,8 +144,18 @@ impl ArmError {
         }
     }
 
-    /// The error for a final status, with ARM's body and ids.
-    pub(crate) fn from_status(status: u16, body: Option<ErrorBody>) -> Self {
+    /// Sets the response's ids; they are server text, so they pass the redaction too.
+    pub(crate) fn set_ids(&mut self, request_id: Option<String>, correlation_id: Option<String>) {
+        self.request_id = request_id.map(|s| redact::server_text(&s));
+        self.correlation_id = correlation_id.map(|s| redact::server_text(&s));
+    }
+
+    /// The error for a final status, with ARM's body and ids (and the wait a 429 asked for).
+    pub(crate) fn from_status(
+        status: u16,
+        body: Option<ErrorBody>,
+        retry_after: Option<Duration>,
+    ) -> Self {
         let body = body.map(Box::new);
         let kind = match status {
             400 => ArmErrorKind::BadRequest,
@@ -151,7 +163,7 @@ impl ArmError {
             403 => ArmErrorKind::Forbidden,
             404 => ArmErrorKind::NotFound,
             409 => ArmErrorKind::Conflict,
-            429 => ArmErrorKind::Throttled,
+            429 => ArmErrorKind::Throttled { retry_after },
             500..=599 => ArmErrorKind::ServerError,
             _ => ArmErrorKind::Http,
         };
@@ -171,7 +183,7 @@ impl ArmErrorKind {
             ArmErrorKind::Forbidden => "forbidden",
             ArmErrorKind::NotFound => "not_found",
             ArmErrorKind::Conflict => "conflict",
-            ArmErrorKind::Throttled => "throttled",
+            ArmErrorKind::Throttled { .. } => "throttled",
             ArmErrorKind::ServerError => "server_error",
             ArmErrorKind::Http => "http_error",
             ArmErrorKind::OperationFailed { .. } => "operation_failed",
@@ -186,14 +198,18 @@ impl ArmErrorKind {
 
 impl ErrorBody {
     /// ARM's error object, nested under `error` or at the top level; `None` when absent.
+    /// Every string in it is server text that may echo the request, so token-shaped runs are
+    /// masked here, before any message or field can carry them.
     pub(crate) fn parse(json: &Value) -> Option<Self> {
         let e = json.get("error").filter(|e| e.is_object()).unwrap_or(json);
-        let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
+        let text = |k: &str| e.get(k).and_then(Value::as_str).map(redact::server_text);
+        let mut details = e.get("details").and_then(Value::as_array).cloned().unwrap_or_default();
+        details.iter_mut().for_each(redact::server_json);
         let body = ErrorBody {
             code: text("code"),
             message: text("message"),
             target: text("target"),
-            details: e.get("details").and_then(Value::as_array).cloned().unwrap_or_default(),
+            details,
         };
         (body.code.is_some() || body.message.is_some()).then_some(body)
     }
@@ -280,7 +296,7 @@ mod tests {
         let flat = ErrorBody::parse(&json!({"code": "X", "message": "y"})).unwrap();
         assert_eq!(flat.code.as_deref(), Some("X"));
         assert_eq!(ErrorBody::parse(&json!({"value": []})), None);
-        let mut e = ArmError::from_status(409, Some(b));
+        let mut e = ArmError::from_status(409, Some(b), None);
         e.request_id = Some("rid".into());
         assert_eq!(e.code(), "conflict");
         assert!(e.to_string().contains("Conflict: m (target t) [x-ms-request-id rid]"), "{e}");
@@ -299,12 +315,12 @@ mod tests {
     fn json_keeps_kind_and_status() {
         use crate::error::ErrorKind;
         use crate::source::SourceKind;
-        let token = TokenError::new(SourceKind::Imds, ErrorKind::Throttled);
+        let token = TokenError::new(SourceKind::Imds, ErrorKind::Throttled { retry_after: None });
         let e = ArmError::new(ArmErrorKind::Token(Box::new(token)));
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!((&json["code"], &json["kind"]), (&json!("throttled"), &json!("token")));
         assert_eq!(json["status"], Value::Null);
-        let e = ArmError::from_status(418, None);
+        let e = ArmError::from_status(418, None, None);
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!((&json["code"], &json["status"]), (&json!("http_error"), &json!(418)));
         assert_eq!((&json["arm_code"], &json["details"]), (&Value::Null, &json!([])));

@@ -27,6 +27,7 @@ use super::request::ArmRequest;
 use crate::action::{Outgoing, RequestId, TransportFailure};
 use crate::config::Resource;
 use crate::error::TokenError;
+use crate::redact;
 use crate::retry::{self, Backoff};
 use crate::time::{Monotonic, UnixMillis};
 use crate::token::AccessToken;
@@ -245,8 +246,9 @@ impl ArmFlow {
             return;
         }
         if is_retryable(status, &self.target.method) {
-            let failure = status_error(&response);
-            return self.retry(failure, retry::server_delay(resp.headers(), now), now);
+            let server_delay = retry::server_delay(resp.headers(), now);
+            let failure = status_error(&response, server_delay);
+            return self.retry(failure, server_delay, now);
         }
         self.advance(response, resp.headers(), now);
     }
@@ -283,11 +285,11 @@ impl ArmFlow {
             return match status {
                 200 | 204 => self.finish(Ok(ArmOutcome::Exists { exists: true, last: response })),
                 404 => self.finish(Ok(ArmOutcome::Exists { exists: false, last: response })),
-                _ => self.finish(Err(status_error(&response))),
+                _ => self.finish(Err(status_error(&response, None))),
             };
         }
         if !(200..300).contains(&status) {
-            return self.finish(Err(status_error(&response)));
+            return self.finish(Err(status_error(&response, None)));
         }
         match std::mem::replace(&mut self.phase, Phase::FinalRead) {
             Phase::First(Shape::Discovery) => {
@@ -323,8 +325,7 @@ impl ArmFlow {
                     let mut e = ArmError::new(ArmErrorKind::OperationFailed { state });
                     e.body = body.map(Box::new);
                     e.status = Some(status);
-                    e.request_id = response.request_id;
-                    e.correlation_id = response.correlation_id;
+                    e.set_ids(response.request_id, response.correlation_id);
                     self.finish(Err(e))
                 }
                 Err(problem) => self.fail(ArmErrorKind::InvalidResponse { problem }),
@@ -353,6 +354,8 @@ impl ArmFlow {
     fn exchange(&mut self, phase: Phase, url: String, wait: Option<Duration>, now: UnixMillis) {
         self.phase = phase;
         if !self.cloud.owns(&url) {
+            // ARM chose this URL: what it shows goes through the server-text redaction.
+            let url = redact::server_text(&redact::userinfo(&url));
             return self.finish(Err(ArmError::new(ArmErrorKind::ForeignHost { url })));
         }
         self.target = Target { method: Method::GET, url, body: None, auth: true };
@@ -371,6 +374,12 @@ impl ArmFlow {
         }
         self.retries = n;
         let delay = server_delay.unwrap_or_else(|| self.backoff.delay(n, self.cfg.retry.max_delay));
+        // A 429 asking for a wait past the deadline is throttling, not a slow ARM: say so, with
+        // the wait ARM asked for.
+        let throttled = matches!(failure.kind, ArmErrorKind::Throttled { .. });
+        if throttled && server_delay.is_some() && now.plus(delay) >= self.deadline {
+            return self.finish(Err(failure));
+        }
         self.wait(delay, now);
     }
 
@@ -411,7 +420,9 @@ impl ArmFlow {
         let request = match b.body(self.target.body.clone().unwrap_or_default()) {
             Ok(r) => r,
             Err(_) => {
-                let problem = format!("{} is not a valid request URL", self.target.url);
+                // The URL may be one ARM chose (nextLink, Location): server text.
+                let url = redact::server_text(&redact::userinfo(&self.target.url));
+                let problem = format!("{url} is not a valid request URL");
                 self.fail(ArmErrorKind::InvalidResponse { problem });
                 return self.poll(now);
             }
@@ -453,9 +464,9 @@ fn is_retryable(status: u16, method: &Method) -> bool {
     status == 429 || (matches!(status, 408 | 500 | 502 | 503 | 504) && is_idempotent(method))
 }
 
-fn status_error(response: &ArmResponse) -> ArmError {
-    let mut e = ArmError::from_status(response.status, ErrorBody::parse(&response.body));
-    e.request_id = response.request_id.clone();
-    e.correlation_id = response.correlation_id.clone();
+fn status_error(response: &ArmResponse, retry_after: Option<Duration>) -> ArmError {
+    let body = ErrorBody::parse(&response.body);
+    let mut e = ArmError::from_status(response.status, body, retry_after);
+    e.set_ids(response.request_id.clone(), response.correlation_id.clone());
     e
 }

@@ -2,6 +2,7 @@
 
 use super::request::GetRequest;
 use crate::env::EnvSnapshot;
+use crate::error::ConfigError;
 
 const DEFAULT_HOST: &str = "http://169.254.169.254";
 const PATH: &str = "/metadata/identity/oauth2/token";
@@ -9,7 +10,11 @@ const PATH: &str = "/metadata/identity/oauth2/token";
 pub(super) const REQUEST: GetRequest = GetRequest::new("2018-02-01").metadata();
 
 /// The token URL: `AZURE_POD_IDENTITY_AUTHORITY_HOST` (trailing `/` removed) replaces the host.
-pub(super) fn base(env: &EnvSnapshot) -> String {
-    let host = env.get("AZURE_POD_IDENTITY_AUTHORITY_HOST").map(|h| h.trim().trim_end_matches('/'));
-    format!("{}{PATH}", host.unwrap_or(DEFAULT_HOST))
+pub(super) fn base(env: &EnvSnapshot) -> Result<String, ConfigError> {
+    const VARIABLE: &str = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
+    let host = match env.get(VARIABLE) {
+        Some(h) => super::checked_url(VARIABLE, h)?,
+        None => DEFAULT_HOST.to_owned(),
+    };
+    Ok(format!("{}{PATH}", host.trim_end_matches('/')))
 }

@@ -22,6 +22,7 @@ use http::header::HeaderValue;
 use crate::config::{Config, Identity, Resource};
 use crate::env::EnvSnapshot;
 use crate::error::ConfigError;
+use crate::redact;
 
 /// A kind of managed identity endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -240,7 +241,7 @@ impl Endpoint {
             need(variable)?;
         }
         let (base, secret_var) = match kind {
-            SourceKind::Imds => (imds::base(env), None),
+            SourceKind::Imds => (imds::base(env)?, None),
             SourceKind::LegacyVmExtension => (legacy::base(cfg.legacy_port), None),
             SourceKind::AppService => (
                 checked_url("IDENTITY_ENDPOINT", need("IDENTITY_ENDPOINT")?)?,
@@ -322,7 +323,7 @@ impl Endpoint {
         };
         built.map_err(|_| ConfigError::InvalidEndpoint {
             variable: "endpoint".to_owned(),
-            value: self.base.clone(),
+            value: redact::userinfo(&self.base).into_owned(),
             problem: "the request built from it is not valid HTTP".to_owned(),
         })
     }
@@ -370,14 +371,23 @@ fn identity_param(
     }
 }
 
-/// Checks that an endpoint variable holds an absolute http(s) URL.
+/// Checks that an endpoint variable holds an absolute http(s) URL with no userinfo and no
+/// fragment. A fragment would swallow the query azmi appends (the request would go out without
+/// `resource` and `api-version`); userinfo would become an `Authorization: Basic` header. The
+/// value shown in the error never carries the userinfo.
 fn checked_url(variable: &'static str, value: &str) -> Result<String, ConfigError> {
     let value = value.trim();
     let invalid = |problem: &str| ConfigError::InvalidEndpoint {
         variable: variable.to_owned(),
-        value: value.to_owned(),
+        value: redact::userinfo(value).into_owned(),
         problem: problem.to_owned(),
     };
+    if redact::has_userinfo(value) {
+        return Err(invalid("it carries userinfo (name:password@) before the host, hidden here; managed identity endpoints take no credentials in the URL, so remove them"));
+    }
+    if value.contains('#') {
+        return Err(invalid("it has a #fragment, which would swallow the query azmi appends; remove the # and what follows"));
+    }
     let uri: http::Uri = value.parse().map_err(|_| invalid("not a URL"))?;
     match uri.scheme_str() {
         Some("http" | "https") => {}
@@ -426,6 +436,46 @@ mod tests {
         assert!(checked_url("X", "ftp://h/").is_err());
         assert!(checked_url("X", "not a url").is_err());
         assert!(checked_url("X", "http://127.0.0.1:9/msi").is_ok());
+    }
+
+    /// Issue 13 item 5: a fragment or userinfo is a configuration error, and the error never
+    /// shows the password, in its field, its message or its Debug form.
+    #[test]
+    fn fragments_and_userinfo_are_refused_without_echoing_the_secret() {
+        let err = checked_url("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token#x").unwrap_err();
+        assert!(err.to_string().contains("fragment"), "{err}");
+        let err = checked_url("MSI_ENDPOINT", "http://user:pa55w0rd@127.0.0.1:9/msi").unwrap_err();
+        let ConfigError::InvalidEndpoint { value, .. } = &err else { panic!("{err:?}") };
+        assert_eq!(value, "http://***@127.0.0.1:9/msi");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("pa55w0rd") && !text.contains("user:pa"), "{text}");
+            assert!(text.contains("MSI_ENDPOINT"), "{text}");
+        }
+    }
+
+    /// Every endpoint variable goes through the check, the IMDS override included.
+    #[test]
+    fn every_endpoint_variable_is_checked() {
+        let cases: [(&[(&str, &str)], SourceKind); 5] = [
+            (
+                &[("IDENTITY_ENDPOINT", "http://u:pa55w0rd@h/"), ("IDENTITY_HEADER", "s")],
+                SourceKind::AppService,
+            ),
+            (&[("MSI_ENDPOINT", "http://u:pa55w0rd@h/")], SourceKind::CloudShell),
+            (
+                &[("IDENTITY_ENDPOINT", "http://u:pa55w0rd@h/"), ("IMDS_ENDPOINT", "http://h/")],
+                SourceKind::AzureArc,
+            ),
+            (&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://u:pa55w0rd@h/")], SourceKind::Imds),
+            (&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9/#x")], SourceKind::Imds),
+        ];
+        for (vars, kind) in cases {
+            let env = env(vars);
+            assert_eq!(Detection::detect(None, &env).source, kind);
+            let err = Endpoint::resolve(kind, &Config::default(), &env).unwrap_err();
+            assert!(matches!(err, ConfigError::InvalidEndpoint { .. }), "{err:?}");
+            assert!(!format!("{err} {err:?}").contains("pa55w0rd"), "{err:?}");
+        }
     }
 
     #[test]
