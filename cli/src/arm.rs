@@ -211,5 +211,6 @@ pub(crate) fn cloud(name: &str, resource: &str) -> Result<Cloud, Failure> {
 pub(crate) fn report_wait(progress: Progress) {
     let Progress::Waiting(until) = progress;
     let secs = until.0.saturating_sub(azmi_host::now().0) as f64 / 1000.0;
-    eprintln!("  … waiting {secs:.1} s (ARM asked to poll later)");
+    // The wait may be a long-running poll, a Retry-After or a back-off: say only what it is.
+    eprintln!("  … waiting {secs:.1} s before the next ARM request");
 }
