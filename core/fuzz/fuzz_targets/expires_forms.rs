@@ -3,7 +3,8 @@
 //! IMDS flow. A 200 always ends the flow. On success: `refresh_on` ≤ `expires_on`, the token
 //! expires after now and is not due for refresh before now. When every field present has a plain
 //! integer form, the expiry and refresh instants are also checked against an independent
-//! reading of the rules (earliest of the fields; `refresh_in`, else half of a lifetime of 2 h or
+//! reading of the rules (earliest of the fields, unless their gap shows a host clock running
+//! ahead, then `expires_in`; `refresh_in`, else half of a lifetime of 2 h or
 //! more, else 5 min before expiry but not before half the lifetime).
 #![no_main]
 
@@ -274,7 +275,17 @@ fn run(input: &Input) {
     let expected = match (on, within) {
         (None, None) => None,
         (Some(a), None) | (None, Some(a)) => Some(a),
-        (Some(a), Some(b)) => Some(a.min(b)),
+        // Issue 13 item 8: when the absolute instant lies before now + expires_in by more than
+        // 5 min, or by more than half of what expires_in leaves, this host's clock is taken to
+        // run ahead and expires_in decides; otherwise the earliest wins.
+        (Some(a), Some(b)) => {
+            let gap = b.saturating_sub(a);
+            if gap.saturating_mul(2) > (5 * 60 * 1000 * 2).min(b - now) {
+                Some(b)
+            } else {
+                Some(a.min(b))
+            }
+        }
     };
     match (expected, &result) {
         (Some(exp), Ok(token)) => {

@@ -231,7 +231,8 @@ impl Settings {
         cfg.retry.seed = self.seed;
         cfg.attempt_timeout =
             Duration::from_millis(u64::from(self.attempt_timeout_ms % 20_000) + 1);
-        cfg.connect_timeout = Duration::from_millis(u64::from(self.connect_timeout_ms));
+        // The core refuses a zero timeout (a configuration error), so 1 ms is the least.
+        cfg.connect_timeout = Duration::from_millis(u64::from(self.connect_timeout_ms) + 1);
         if let Some(cap) = self.max_response_bytes {
             cfg.max_response_bytes = usize::from(cap);
         }
