@@ -154,8 +154,8 @@ pub struct Config {
     pub attempt_timeout: Duration,
     /// Budget of connecting.
     pub connect_timeout: Duration,
-    /// Budget of connecting on the first contact with an IMDS that detection chose (no
-    /// managed-identity variable set, `source` not forced): when nothing answers within it,
+    /// Budget of connecting on the first contact with IMDS (however it was chosen): when
+    /// nothing answers within it,
     /// the flow ends at once as `unavailable` ("no managed identity here") instead of retrying,
     /// so a credential chain can move on. See `TokenFlow`'s IMDS probe.
     pub probe_timeout: Duration,

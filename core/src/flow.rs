@@ -18,15 +18,16 @@
 //!
 //! # The IMDS probe
 //!
-//! When detection chose IMDS (no managed-identity variable names another source, and the
-//! configuration did not force IMDS), the first request is also a probe: on a laptop or a CI
-//! runner the IMDS address is routed but nothing answers, and packets are dropped. That first
-//! request connects within `Config::probe_timeout` (not `connect_timeout`); if it times out
-//! connecting, is refused or finds no route, the flow ends at once as `unavailable` ("no
-//! managed identity here"), which the bindings raise as `CredentialUnavailableError`, so a
-//! credential chain moves on. `AZURE_POD_IDENTITY_AUTHORITY_HOST` (a pod identity agent, the
-//! emulator) keeps the probe: an agent that cannot be reached is no identity either. A forced
-//! IMDS gets no probe: whoever forced it says an IMDS is there, so a slow connect is retried.
+//! The first request to IMDS is also a probe: on a laptop or a CI runner the IMDS address is
+//! routed but nothing answers, and packets are dropped. That first request connects within
+//! `Config::probe_timeout` (not `connect_timeout`); if it times out connecting, the flow ends at
+//! once as `unavailable` ("no managed identity here"), as a refused connection or no route
+//! already does, which the bindings raise as `CredentialUnavailableError`, so a credential chain
+//! moves on. This holds however IMDS was chosen: by default (no managed-identity variable set),
+//! through `AZURE_POD_IDENTITY_AUTHORITY_HOST` (a pod identity agent, the emulator: one that
+//! cannot be reached is no identity either), or forced by the configuration (the credentials
+//! pin the source they detected as a forced one, so forcing cannot mean "skip the probe"; a
+//! real IMDS accepts a connection in milliseconds, and `probe_timeout` can be raised).
 //! Later attempts are never probes: once IMDS has been reached, a time-out is retried as before
 //! (refused or unreachable IMDS stays `unavailable` on any attempt).
 //!
@@ -153,8 +154,7 @@ impl TokenFlow {
         let secret = endpoint.secret_var.and_then(|v| env.get(v)).map(|v| Secret(v.to_owned()));
         // Build the first request now, so a bad endpoint is a ConfigError before any I/O.
         endpoint.request(&cfg.identity, resource, secret.as_ref().map(|s| s.0.as_str()), None)?;
-        let probe =
-            (endpoint.kind == SourceKind::Imds && !detection.forced).then_some(cfg.probe_timeout);
+        let probe = (endpoint.kind == SourceKind::Imds).then_some(cfg.probe_timeout);
         Ok(TokenFlow {
             detection,
             endpoint,
