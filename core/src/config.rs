@@ -154,6 +154,11 @@ pub struct Config {
     pub attempt_timeout: Duration,
     /// Budget of connecting.
     pub connect_timeout: Duration,
+    /// Budget of connecting on the first contact with IMDS (however it was chosen): when
+    /// nothing answers within it,
+    /// the flow ends at once as `unavailable` ("no managed identity here") instead of retrying,
+    /// so a credential chain can move on. See `TokenFlow`'s IMDS probe.
+    pub probe_timeout: Duration,
     /// Retry rules.
     pub retry: RetryPolicy,
     /// Larger response bodies are refused.
@@ -174,6 +179,7 @@ impl Default for Config {
             deadline: None,
             attempt_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(2),
+            probe_timeout: Duration::from_secs(1),
             retry: RetryPolicy::default(),
             max_response_bytes: 64 * 1024,
         }
@@ -193,6 +199,7 @@ impl Config {
             ("deadline", self.deadline.unwrap_or(DEFAULT_DEADLINE), MAX_DEADLINE),
             ("attempt_timeout", self.attempt_timeout, MAX_DEADLINE),
             ("connect_timeout", self.connect_timeout, MAX_DEADLINE),
+            ("probe_timeout", self.probe_timeout, MAX_DEADLINE),
         ];
         for (name, value, max) in durations {
             if value.is_zero() || value > max {

@@ -15,6 +15,26 @@
 //! IMDS answers 410 while it updates ("available within 70 seconds"): after a 410 the flow keeps
 //! trying past `max_retries` until an attempt starts at least 70 s after the first, with waits
 //! capped at 10 s; with the default deadline, a 410 moves the deadline to first attempt + 90 s.
+//!
+//! # The IMDS probe
+//!
+//! The first request to IMDS is also a probe: on a laptop or a CI runner the IMDS address is
+//! routed but nothing answers, and packets are dropped. That first request connects within
+//! `Config::probe_timeout` (not `connect_timeout`); if it times out connecting, the flow ends at
+//! once as `unavailable` ("no managed identity here"), as a refused connection or no route
+//! already does, which the bindings raise as `CredentialUnavailableError`, so a credential chain
+//! moves on. This holds however IMDS was chosen: by default (no managed-identity variable set),
+//! through `AZURE_POD_IDENTITY_AUTHORITY_HOST` (a pod identity agent, the emulator: one that
+//! cannot be reached is no identity either), or forced by the configuration (the credentials
+//! pin the source they detected as a forced one, so forcing cannot mean "skip the probe"; a
+//! real IMDS accepts a connection in milliseconds, and `probe_timeout` can be raised).
+//! Later attempts are never probes: once IMDS has been reached, a time-out is retried as before
+//! (refused or unreachable IMDS stays `unavailable` on any attempt).
+//!
+//! The transport reports a connect time-out and a whole-attempt time-out alike
+//! (`TransportFailure::Timeout`); the flow tells them apart by when it came: the probe's
+//! connect budget is shorter than the attempt's, and a time-out nearer the first than the
+//! second is the connect one.
 
 use std::time::Duration;
 
@@ -34,6 +54,11 @@ const GONE_WINDOW: Duration = Duration::from_secs(70);
 const GONE_MAX_DELAY: Duration = Duration::from_secs(10);
 /// The default deadline after a 410, counted from the first attempt.
 const GONE_DEADLINE: Duration = Duration::from_secs(90);
+/// Why an IMDS that cannot be reached means no managed identity, and what to do about it.
+const NO_IMDS: &str = "no managed identity here (not an Azure VM?). To use another identity \
+endpoint set AZURE_POD_IDENTITY_AUTHORITY_HOST, or the variables of another source \
+(IDENTITY_ENDPOINT with IDENTITY_HEADER, MSI_ENDPOINT); to try locally, run `azmi emulate` \
+and use the variables it prints";
 
 /// One token request, from the first attempt to a token or a typed error.
 ///
@@ -81,15 +106,28 @@ struct Limits {
     max_retries: u32,
     max_delay: Duration,
     explicit_deadline: bool,
+    /// Connect budget of the first request when it is an IMDS probe (see the module docs).
+    probe: Option<Duration>,
 }
 
 #[derive(Debug)]
 enum State {
     Ready,
-    Sending { id: RequestId, since: UnixMillis },
-    Backoff { until: UnixMillis },
-    NeedKey { path: String },
-    ReadingKey { id: RequestId },
+    /// `probe_until`: a time-out before this instant, on a probe, was the connect time-out.
+    Sending {
+        id: RequestId,
+        since: UnixMillis,
+        probe_until: Option<UnixMillis>,
+    },
+    Backoff {
+        until: UnixMillis,
+    },
+    NeedKey {
+        path: String,
+    },
+    ReadingKey {
+        id: RequestId,
+    },
     Done(Result<AccessToken, TokenError>),
 }
 
@@ -116,6 +154,7 @@ impl TokenFlow {
         let secret = endpoint.secret_var.and_then(|v| env.get(v)).map(|v| Secret(v.to_owned()));
         // Build the first request now, so a bad endpoint is a ConfigError before any I/O.
         endpoint.request(&cfg.identity, resource, secret.as_ref().map(|s| s.0.as_str()), None)?;
+        let probe = (endpoint.kind == SourceKind::Imds).then_some(cfg.probe_timeout);
         Ok(TokenFlow {
             detection,
             endpoint,
@@ -130,6 +169,7 @@ impl TokenFlow {
                 max_retries: cfg.retry.max_retries,
                 max_delay: cfg.retry.max_delay,
                 explicit_deadline: cfg.deadline.is_some(),
+                probe,
             },
             backoff: Backoff::new(&cfg.retry),
             clock: Monotonic::new(now),
@@ -211,6 +251,10 @@ impl TokenFlow {
         now: UnixMillis,
     ) {
         let now = self.clock.advance(now);
+        let probe_until = match self.state {
+            State::Sending { probe_until, .. } => probe_until,
+            _ => None,
+        };
         if !self.record(id, AttemptResult::Transport(err.clone())) {
             return;
         }
@@ -220,10 +264,10 @@ impl TokenFlow {
             TransportFailure::ConnectionRefused | TransportFailure::Unreachable
                 if kind == SourceKind::Imds =>
             {
-                self.fail(unavailable(format!(
-                    "IMDS: {err}; this host has no IMDS (not an Azure VM?)"
-                )))
+                self.fail(unavailable(format!("IMDS: {err}; {NO_IMDS}")))
             }
+            TransportFailure::Timeout if probe_until.is_some_and(|until| now < until) => self
+                .fail(unavailable(format!("IMDS: no connection on the first contact; {NO_IMDS}"))),
             TransportFailure::Tls => self.fail(unavailable(format!(
                 "{kind}: TLS failed (the certificate did not match the pinned thumbprint?)"
             ))),
@@ -294,14 +338,18 @@ impl TokenFlow {
             }
         };
         let id = self.fresh_id();
-        self.first_attempt.get_or_insert(now);
-        self.state = State::Sending { id, since: now };
         let timeout = self.limits.attempt_timeout.min(self.deadline.since(now));
+        let probe = self.limits.probe.filter(|_| self.first_attempt.is_none());
+        let connect_timeout = probe.unwrap_or(self.limits.connect_timeout).min(timeout);
+        // Halfway between the two budgets: a transport's timers are not exact.
+        let probe_until = probe.filter(|p| *p < timeout).map(|p| now.plus(p + (timeout - p) / 2));
+        self.first_attempt.get_or_insert(now);
+        self.state = State::Sending { id, since: now, probe_until };
         Action::Send(Outgoing {
             id,
             request,
             timeout,
-            connect_timeout: self.limits.connect_timeout.min(timeout),
+            connect_timeout,
             max_response_bytes: self.limits.max_body,
             tls_pin: self.endpoint.tls_pin.clone(),
             bypass_proxy: true,
@@ -310,7 +358,7 @@ impl TokenFlow {
 
     /// Records the answer to the pending request; false when `id` is not the pending one.
     fn record(&mut self, id: RequestId, result: AttemptResult) -> bool {
-        let State::Sending { id: pending, since } = self.state else { return false };
+        let State::Sending { id: pending, since, .. } = self.state else { return false };
         if pending != id {
             return false;
         }

@@ -184,6 +184,9 @@ fn check_send(expected: &Value, out: &Outgoing) -> Outcome {
     if let Some(t) = expected["timeout_ms"].as_u64() {
         expect_eq("timeout_ms", t, out.timeout.as_millis() as u64)?;
     }
+    if let Some(t) = expected["connect_timeout_ms"].as_u64() {
+        expect_eq("connect_timeout_ms", t, out.connect_timeout.as_millis() as u64)?;
+    }
     if let Some(pin) = expected.get("tls_pin") {
         expect_eq("tls_pin", pin.as_str(), out.tls_pin.as_deref())?;
     }

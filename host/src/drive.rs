@@ -7,7 +7,6 @@
 //! deals in tokens). Both are written once over the engines' [`TokenSteps`] / [`ArmSteps`]: a
 //! call the engine fails (a component trap) ends the flow with that error at the next step.
 
-use std::io::Read;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use azmi_core::{
@@ -16,6 +15,7 @@ use azmi_core::{
 };
 
 use crate::credential::ManagedIdentityCredential;
+use crate::keyfile::read_capped;
 use crate::transport::Transport;
 
 /// The current wall-clock time.
@@ -225,20 +225,4 @@ fn sleep_until(until: UnixMillis) {
     if left > 0 {
         std::thread::sleep(Duration::from_millis(left));
     }
-}
-
-/// Reads `path` if it is at most `max_bytes` long; the size is checked before reading.
-fn read_capped(path: &str, max_bytes: u64) -> Result<Vec<u8>, FileFailure> {
-    let failure = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => FileFailure::NotFound,
-        std::io::ErrorKind::PermissionDenied => FileFailure::PermissionDenied,
-        _ => FileFailure::Other(e.to_string()),
-    };
-    let file = std::fs::File::open(path).map_err(failure)?;
-    if file.metadata().map_err(failure)?.len() > max_bytes {
-        return Err(FileFailure::TooLarge);
-    }
-    let mut contents = Vec::new();
-    file.take(max_bytes + 1).read_to_end(&mut contents).map_err(failure)?;
-    Ok(contents)
 }

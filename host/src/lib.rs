@@ -28,6 +28,7 @@ pub mod component;
 mod credential;
 mod drive;
 mod engine;
+mod keyfile;
 mod tls_pin;
 mod transport;
 
