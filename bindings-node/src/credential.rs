@@ -246,9 +246,11 @@ impl ManagedIdentityCredential {
     }
 }
 
-/// A cached token at once, else a request on the thread pool; `wrap` gives it to JavaScript (as an
-/// `AccessToken`, or as ms-rest-nodeauth's token response).
-pub(crate) fn fetch<'env, T: ToNapiValue + TypeName + 'static>(
+/// A cached token at once, else a request on a thread of its own; `wrap` gives it to JavaScript
+/// (as an `AccessToken`, or as ms-rest-nodeauth's token response). Not on libuv's worker pool:
+/// a fetch may wait for long (a silent endpoint, a `Retry-After`), and the pool's few threads
+/// also serve `fs`, `crypto` and `dns`.
+pub(crate) fn fetch<'env, T: ToNapiValue + 'static>(
     env: &'env Env,
     credential: &azmi_host::ManagedIdentityCredential,
     resource: Resource,
@@ -257,12 +259,25 @@ pub(crate) fn fetch<'env, T: ToNapiValue + TypeName + 'static>(
     if let Some(token) = credential.cached(&resource) {
         return PromiseRaw::resolve(env, wrap(token));
     }
-    let task = FetchToken { credential: credential.clone(), resource, wrap };
-    Ok(env.spawn(task)?.promise_object())
+    let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+    let credential = credential.clone();
+    std::thread::Builder::new()
+        .name("azmi-token".into())
+        .spawn(move || {
+            let result = fetch_blocking(&credential, &resource);
+            deferred.resolve(Box::new(move |env| result.map(wrap).map_err(|f| f.into_error(&env))));
+        })
+        .map_err(|e| {
+            Error::from_reason(format!("cannot start a thread for a token request: {e}"))
+        })?;
+    Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 
-/// A token for `resource` from the host credential (on a worker thread: it may block), its
-/// failure or panic as a [`Failure`].
+/// How a fetch's outcome becomes the promise's value, on the event loop.
+type Settle<T> = Box<dyn FnOnce(Env) -> Result<T> + Send>;
+
+/// A token for `resource` from the host credential (it may block: call it off the event loop),
+/// its failure or panic as a [`Failure`].
 pub(crate) fn fetch_blocking(
     credential: &azmi_host::ManagedIdentityCredential,
     resource: &Resource,
@@ -272,26 +287,6 @@ pub(crate) fn fetch_blocking(
 
 fn wrap(inner: Arc<azmi_core::AccessToken>) -> AccessToken {
     AccessToken { inner }
-}
-
-/// One token request on a libuv worker thread.
-struct FetchToken<T> {
-    credential: azmi_host::ManagedIdentityCredential,
-    resource: Resource,
-    wrap: fn(Arc<azmi_core::AccessToken>) -> T,
-}
-
-impl<T: ToNapiValue + TypeName + 'static> Task for FetchToken<T> {
-    type Output = std::result::Result<Arc<azmi_core::AccessToken>, Failure>;
-    type JsValue = T;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(fetch_blocking(&self.credential, &self.resource))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<T> {
-        output.map(self.wrap).map_err(|f| f.into_error(&env))
-    }
 }
 
 /// An access token (@azure/core-auth's `AccessToken`). Only the `token` getter gives the secret;
