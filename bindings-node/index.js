@@ -1,8 +1,8 @@
 'use strict'
 // azmi for Node (CommonJS entry). The classes and functions are the native addon's (loaded by
 // the generated binding.js, typed by the generated index.d.ts); this file adds only what needs
-// JavaScript: `options.abortSignal`, ms-rest-nodeauth's callback forms, and `util.inspect`
-// output that never shows a token.
+// JavaScript: `options.abortSignal`, ms-rest-nodeauth's callback forms, `util.inspect` output
+// that never shows a token, and classes that refuse to be called without `new`.
 
 const { inspect } = require('node:util')
 const native = require('./binding.js')
@@ -85,8 +85,24 @@ Object.defineProperty(native.ArmClient.prototype, inspect.custom, {
   value: () => 'ArmClient {}',
 })
 
+/** A native class called without `new` would run its constructor on `globalThis` (napi does
+ * not check `new.target`); the proxy refuses that call as JavaScript's own classes do. */
+function requireNew(cls) {
+  return new Proxy(cls, {
+    apply() {
+      throw new TypeError(`Class constructor ${cls.name} cannot be invoked without 'new'`)
+    },
+  })
+}
+
+const classes = {}
+for (const [name, value] of Object.entries(native)) {
+  if (typeof value === 'function' && value.prototype && /^[A-Z]/.test(name)) classes[name] = requireNew(value)
+}
+
 module.exports = {
   ...native,
+  ...classes,
   loginWithVmMSI: withCallback(native.loginWithVmMSI),
   loginWithAppServiceMSI: withCallback(native.loginWithAppServiceMSI),
 }

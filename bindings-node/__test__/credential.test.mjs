@@ -24,6 +24,22 @@ describe('entries', () => {
     assert.equal(esm.ManagedIdentityCredential, ManagedIdentityCredential)
     assert.equal(esm.default.loginWithVmMSI, esm.loginWithVmMSI)
   })
+
+  test('a class called without `new` throws a TypeError and leaves globalThis alone', async () => {
+    const azmi = await import('../index.mjs')
+    const before = Object.getOwnPropertyNames(globalThis).length
+    for (const name of ['ManagedIdentityCredential', 'ArmClient', 'TokenCache', 'AccessToken']) {
+      assert.throws(() => azmi[name](), (e) => e instanceof TypeError && e.message.includes(name) && /new/.test(e.message), name)
+    }
+    assert.equal(Object.getOwnPropertyNames(globalThis).length, before)
+    // `new`, `instanceof` and subclassing still work through the entry's classes.
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    assert.ok(cred instanceof ManagedIdentityCredential)
+    class Sub extends ManagedIdentityCredential {}
+    assert.ok(new Sub() instanceof ManagedIdentityCredential)
+    assert.ok((await cred.getToken(ARM)) instanceof azmi.AccessToken)
+  })
 })
 
 describe('getToken', () => {

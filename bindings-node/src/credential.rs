@@ -63,22 +63,30 @@ pub struct GetTokenOptions {
 #[napi(custom_finalize)]
 pub struct ManagedIdentityCredential {
     pub(crate) inner: azmi_host::ManagedIdentityCredential,
-    /// The last scope's resource and the promise handed out for the token the cache gave for
-    /// it: while the cache keeps giving that same token, callers get that same settled promise
-    /// (no new objects per cached call). The cache alone decides which token is served.
-    memo: RefCell<Option<Memo>>,
+    /// The last scope's resource (SDK clients ask the same string again and again).
+    last_scope: RefCell<Option<(String, Resource)>>,
+    /// Per resource, the promise handed out for the token the cache gave for it: while the
+    /// cache keeps giving that same token, callers get that same settled promise, whatever
+    /// the form of the call. A new token object per cached call would cost native memory that
+    /// napi frees only when the event loop turns (a tight `await` loop never lets it), so
+    /// alternating scopes, the array form and `getTokenFor` share these too. The cache alone
+    /// decides which token is served.
+    served: RefCell<Vec<Served>>,
 }
 
-struct Memo {
-    scope: String,
+/// At most this many resources keep a served promise (the least recently replaced goes).
+const SERVED_MAX: usize = 16;
+
+struct Served {
     resource: Resource,
-    served: Option<(Arc<azmi_core::AccessToken>, ObjectRef<false>)>,
+    token: Arc<azmi_core::AccessToken>,
+    promise: ObjectRef<false>,
 }
 
 impl ObjectFinalize for ManagedIdentityCredential {
     fn finalize(self, env: Env) -> Result<()> {
-        if let Some(Memo { served: Some((_, promise)), .. }) = self.memo.into_inner() {
-            promise.unref(&env)?;
+        for served in self.served.into_inner() {
+            served.promise.unref(&env)?;
         }
         Ok(())
     }
@@ -107,7 +115,11 @@ impl ManagedIdentityCredential {
             .and_then(|o| o.config())
             .map_err(|e| throw(&env, config_failure(&e).named("Error")))?;
         let inner = azmi_host::ManagedIdentityCredential::new(cfg);
-        Ok(ManagedIdentityCredential { inner, memo: RefCell::new(None) })
+        Ok(ManagedIdentityCredential {
+            inner,
+            last_scope: RefCell::new(None),
+            served: RefCell::new(Vec::new()),
+        })
     }
 
     /// A token for exactly one scope. A fresh cached token resolves at once; otherwise the
@@ -128,7 +140,7 @@ impl ManagedIdentityCredential {
             None => None,
         };
         let resource = match scopes {
-            Either::A(scope) => match self.resource_for(env, &scope) {
+            Either::A(scope) => match self.resource_for(&scope) {
                 Ok(r) => r,
                 Err(f) => return PromiseRaw::reject(env, f.into_error(env)),
             },
@@ -138,24 +150,7 @@ impl ManagedIdentityCredential {
             },
         };
         self.inner.apply_claims(&resource, claims.as_deref());
-        let Some(token) = self.inner.cached(&resource) else {
-            return fetch(env, &self.inner, resource, wrap);
-        };
-        let mut memo = self.memo.borrow_mut();
-        if let Some(m) = memo.as_mut().filter(|m| m.resource == resource) {
-            if let Some((served, promise)) = &m.served {
-                if Arc::ptr_eq(served, &token) {
-                    return Ok(PromiseRaw::new(env.raw(), promise.get_value(env)?.raw()));
-                }
-            }
-            let promise = PromiseRaw::resolve(env, AccessToken { inner: Arc::clone(&token) })?;
-            let reference = Object::from_raw(env.raw(), promise.raw()).create_ref::<false>()?;
-            if let Some((_, old)) = m.served.replace((token, reference)) {
-                old.unref(env)?;
-            }
-            return Ok(promise);
-        }
-        PromiseRaw::resolve(env, AccessToken { inner: token })
+        self.served_or_fetch(env, resource)
     }
 
     /// A token for a resource (audience), such as `https://management.azure.com/`.
@@ -166,7 +161,7 @@ impl ManagedIdentityCredential {
         resource: String,
     ) -> Result<PromiseRaw<'env, AccessToken>> {
         match Resource::new(&resource) {
-            Ok(r) => fetch(env, &self.inner, r, wrap),
+            Ok(r) => self.served_or_fetch(env, r),
             Err(e) => PromiseRaw::reject(env, config_failure(&e).into_error(env)),
         }
     }
@@ -211,24 +206,51 @@ impl ManagedIdentityCredential {
 impl ManagedIdentityCredential {
     /// The resource for one scope, remembered for the last scope asked (the same string is
     /// asked again and again by SDK clients).
-    fn resource_for(&self, env: &Env, scope: &str) -> std::result::Result<Resource, Failure> {
-        let mut memo = self.memo.borrow_mut();
-        if let Some(m) = memo.as_ref().filter(|m| m.scope == scope) {
-            return Ok(m.resource.clone());
+    fn resource_for(&self, scope: &str) -> std::result::Result<Resource, Failure> {
+        let mut last = self.last_scope.borrow_mut();
+        if let Some((_, resource)) = last.as_ref().filter(|(s, _)| s == scope) {
+            return Ok(resource.clone());
         }
         let resource = Resource::from_scopes(&[scope]).map_err(|e| config_failure(&e))?;
-        if let Some(Memo { served: Some((_, old)), .. }) = memo.take() {
-            // A failed unref only leaves the old promise uncollected.
-            let _ = old.unref(env);
-        }
-        *memo = Some(Memo { scope: scope.to_owned(), resource: resource.clone(), served: None });
+        *last = Some((scope.to_owned(), resource.clone()));
         Ok(resource)
+    }
+
+    /// The settled promise already handed out for the cached token of `resource`, a new one
+    /// when the cache now gives another token, or a fetch when it has none.
+    fn served_or_fetch<'env>(
+        &self,
+        env: &'env Env,
+        resource: Resource,
+    ) -> Result<PromiseRaw<'env, AccessToken>> {
+        let Some(token) = self.inner.cached(&resource) else {
+            return fetch(env, &self.inner, resource, wrap);
+        };
+        let mut served = self.served.borrow_mut();
+        let at = served.iter().position(|s| s.resource == resource);
+        if let Some(s) = at.map(|i| &served[i]).filter(|s| Arc::ptr_eq(&s.token, &token)) {
+            return Ok(PromiseRaw::new(env.raw(), s.promise.get_value(env)?.raw()));
+        }
+        let promise = PromiseRaw::resolve(env, AccessToken { inner: Arc::clone(&token) })?;
+        let reference = Object::from_raw(env.raw(), promise.raw()).create_ref::<false>()?;
+        let old = match at {
+            Some(i) => Some(served.remove(i)),
+            None if served.len() >= SERVED_MAX => Some(served.remove(0)),
+            None => None,
+        };
+        served.push(Served { resource, token, promise: reference });
+        if let Some(old) = old {
+            old.promise.unref(env)?;
+        }
+        Ok(promise)
     }
 }
 
-/// A cached token at once, else a request on the thread pool; `wrap` gives it to JavaScript (as an
-/// `AccessToken`, or as ms-rest-nodeauth's token response).
-pub(crate) fn fetch<'env, T: ToNapiValue + TypeName + 'static>(
+/// A cached token at once, else a request on a thread of its own; `wrap` gives it to JavaScript
+/// (as an `AccessToken`, or as ms-rest-nodeauth's token response). Not on libuv's worker pool:
+/// a fetch may wait for long (a silent endpoint, a `Retry-After`), and the pool's few threads
+/// also serve `fs`, `crypto` and `dns`.
+pub(crate) fn fetch<'env, T: ToNapiValue + 'static>(
     env: &'env Env,
     credential: &azmi_host::ManagedIdentityCredential,
     resource: Resource,
@@ -237,12 +259,25 @@ pub(crate) fn fetch<'env, T: ToNapiValue + TypeName + 'static>(
     if let Some(token) = credential.cached(&resource) {
         return PromiseRaw::resolve(env, wrap(token));
     }
-    let task = FetchToken { credential: credential.clone(), resource, wrap };
-    Ok(env.spawn(task)?.promise_object())
+    let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+    let credential = credential.clone();
+    std::thread::Builder::new()
+        .name("azmi-token".into())
+        .spawn(move || {
+            let result = fetch_blocking(&credential, &resource);
+            deferred.resolve(Box::new(move |env| result.map(wrap).map_err(|f| f.into_error(&env))));
+        })
+        .map_err(|e| {
+            Error::from_reason(format!("cannot start a thread for a token request: {e}"))
+        })?;
+    Ok(PromiseRaw::new(env.raw(), promise.raw()))
 }
 
-/// A token for `resource` from the host credential (on a worker thread: it may block), its
-/// failure or panic as a [`Failure`].
+/// How a fetch's outcome becomes the promise's value, on the event loop.
+type Settle<T> = Box<dyn FnOnce(Env) -> Result<T> + Send>;
+
+/// A token for `resource` from the host credential (it may block: call it off the event loop),
+/// its failure or panic as a [`Failure`].
 pub(crate) fn fetch_blocking(
     credential: &azmi_host::ManagedIdentityCredential,
     resource: &Resource,
@@ -252,26 +287,6 @@ pub(crate) fn fetch_blocking(
 
 fn wrap(inner: Arc<azmi_core::AccessToken>) -> AccessToken {
     AccessToken { inner }
-}
-
-/// One token request on a libuv worker thread.
-struct FetchToken<T> {
-    credential: azmi_host::ManagedIdentityCredential,
-    resource: Resource,
-    wrap: fn(Arc<azmi_core::AccessToken>) -> T,
-}
-
-impl<T: ToNapiValue + TypeName + 'static> Task for FetchToken<T> {
-    type Output = std::result::Result<Arc<azmi_core::AccessToken>, Failure>;
-    type JsValue = T;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(fetch_blocking(&self.credential, &self.resource))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<T> {
-        output.map(self.wrap).map_err(|f| f.into_error(&env))
-    }
 }
 
 /// An access token (@azure/core-auth's `AccessToken`). Only the `token` getter gives the secret;
