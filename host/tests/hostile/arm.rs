@@ -33,7 +33,7 @@ fn client(idp: &Hostile, arm: &Hostile) -> ArmClient {
 }
 
 fn run(behaviour: Behaviour, codes: &[&str]) {
-    let echoes = matches!(behaviour, Behaviour::Echo { .. });
+    let echoes = matches!(behaviour, Behaviour::Echo { .. } | Behaviour::EchoValues { .. });
     let idp = Hostile::start(Behaviour::Json { status: 200, body: good_token_body() });
     let arm = Hostile::start(behaviour);
     let client = client(&idp, &arm);
@@ -95,6 +95,35 @@ fn echoed_authorization_in_a_500_text_body() {
 #[test]
 fn echoed_authorization_in_a_500_json_error_message() {
     run(Behaviour::Echo { status: 500, json: true }, REFUSED);
+}
+
+#[test]
+fn bare_token_first_in_a_400_json_error_message() {
+    run(Behaviour::EchoValues { status: 400 }, REFUSED);
+}
+
+#[test]
+fn bare_token_first_in_a_500_json_error_message() {
+    run(Behaviour::EchoValues { status: 500 }, REFUSED);
+}
+
+/// Access tokens are JWTs today, and JWT-shaped text is masked by its shape; an opaque token
+/// (the format is not promised) has only its value to be recognised by.
+#[test]
+#[ignore = "defect: ARM's error message is kept with shape-based masking only, so a non-JWT bearer \
+            echoed without its `Bearer ` prefix appears in ArmError's Display and Debug"]
+fn bare_opaque_token_first_in_a_500_json_error_message() {
+    const OPAQUE: &str = "opaque-bearer-5b2e8d17c4a9";
+    let body = good_token_body().replace(TOKEN, OPAQUE);
+    let idp = Hostile::start(Behaviour::Json { status: 200, body });
+    let arm = Hostile::start(Behaviour::EchoValues { status: 500 });
+    let client = client(&idp, &arm);
+    let (err, took) = timed(|| client.list_subscriptions());
+    assert!(arm.received(OPAQUE), "the bearer never reached the echo");
+    check(err.code(), &err.to_string(), &format!("{err:?}"), took, REFUSED);
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains(OPAQUE), "opaque token in an error: {text}");
+    }
 }
 
 #[test]

@@ -32,6 +32,10 @@ pub enum Behaviour {
     /// The request head echoed back in the body with this status, as JSON error text or as plain
     /// text, so any secret header sent is in the body.
     Echo { status: u16, json: bool },
+    /// With this status, a JSON error whose description and message are the request's header
+    /// values alone, last header first and without any `Bearer ` prefix: a secret leads the
+    /// text and carries no marker a redactor could key on.
+    EchoValues { status: u16 },
     /// 200 with an HTML page (a captive portal, a proxy's login page).
     Html,
     /// 200 whose body is not UTF-8.
@@ -211,6 +215,23 @@ fn respond(stream: &mut TcpStream, shared: &Shared, head: &str) -> std::io::Resu
             };
             let kind = if *json { "application/json" } else { "text/plain" };
             reply(stream, *status, kind, body.as_bytes(), "")
+        }
+        Behaviour::EchoValues { status } => {
+            let lines: Vec<&str> = head.lines().collect();
+            let mut values: Vec<&str> = lines
+                .iter()
+                .skip(1)
+                .filter_map(|line| line.split_once(':').map(|(_, value)| value.trim()))
+                .map(|value| value.strip_prefix("Bearer ").unwrap_or(value))
+                .filter(|value| !value.is_empty())
+                .collect();
+            values.reverse();
+            let text = values.join(" ");
+            let body = serde_json::json!({
+                "error": {"code": "Echo", "message": text},
+                "error_description": text,
+            });
+            reply(stream, *status, "application/json", body.to_string().as_bytes(), "")
         }
         Behaviour::Html => {
             let page =
