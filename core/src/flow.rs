@@ -415,9 +415,23 @@ impl TokenFlow {
     }
 
     fn fail(&mut self, kind: ErrorKind) {
+        let kind = self.without_known_secrets(kind);
         let attempts = std::mem::take(&mut self.attempts);
         self.state =
             State::Done(Err(TokenError { kind, source_kind: self.endpoint.kind, attempts }));
+    }
+
+    /// `kind` with the secret header value and the Arc key masked wherever server text carried
+    /// them into it (an endpoint may echo the request in its error description).
+    fn without_known_secrets(&self, kind: ErrorKind) -> ErrorKind {
+        let secrets: Vec<&str> =
+            [&self.secret, &self.arc_key].into_iter().flatten().map(|s| s.0.as_str()).collect();
+        if secrets.is_empty() {
+            return kind;
+        }
+        let Ok(mut json) = serde_json::to_value(&kind) else { return kind };
+        crate::redact::known_json(&mut json, &secrets);
+        serde_json::from_value(json).unwrap_or(kind)
     }
 
     fn fresh_id(&mut self) -> RequestId {

@@ -61,6 +61,26 @@ pub(crate) fn server_json(value: &mut Value) {
     }
 }
 
+/// `text` with every occurrence of a secret azmi itself holds (the identity header value, the Arc
+/// key, the bearer token it sent) replaced by `***`, whatever its shape: a server may echo it
+/// back in an error. Secrets shorter than 4 characters are left alone (they would mask words).
+pub(crate) fn known(text: &str, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|s| s.len() >= 4)
+        .fold(text.to_owned(), |text, secret| text.replace(secret, MASK))
+}
+
+/// Every string inside `value` passed through `known`.
+pub(crate) fn known_json(value: &mut Value, secrets: &[&str]) {
+    match value {
+        Value::String(s) => *s = known(s, secrets),
+        Value::Array(items) => items.iter_mut().for_each(|v| known_json(v, secrets)),
+        Value::Object(map) => map.values_mut().for_each(|v| known_json(v, secrets)),
+        _ => {}
+    }
+}
+
 /// `url` with any `user:password@` before the host replaced by `***@`.
 pub(crate) fn userinfo(url: &str) -> Cow<'_, str> {
     let start = url.find("://").map_or(0, |i| i + 3);

@@ -136,6 +136,17 @@ impl ArmError {
         }
     }
 
+    /// This error with `secret` masked wherever ARM's text carried it (body, ids).
+    pub(crate) fn without_secret(mut self, secret: &str) -> Self {
+        let mask = |text: &mut String| *text = redact::known(text, &[secret]);
+        if let Some(body) = self.body.as_deref_mut() {
+            body.code.iter_mut().chain(&mut body.message).chain(&mut body.target).for_each(mask);
+            body.details.iter_mut().for_each(|d| redact::known_json(d, &[secret]));
+        }
+        self.request_id.iter_mut().chain(&mut self.correlation_id).for_each(mask);
+        self
+    }
+
     /// What a configuration error says without its prefix; any other error's whole message.
     pub(crate) fn problem(&self) -> String {
         match &self.kind {

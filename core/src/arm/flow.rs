@@ -451,6 +451,11 @@ impl ArmFlow {
     }
 
     fn finish(&mut self, result: Result<ArmOutcome, ArmError>) {
+        // ARM may echo the request, bearer included, in its error: mask the token it was sent.
+        let result = match (result, &self.token) {
+            (Err(e), Some(token)) => Err(e.without_secret(token.secret())),
+            (result, _) => result,
+        };
         self.step = Step::Done(Box::new(result));
     }
 }
