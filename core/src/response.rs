@@ -165,6 +165,10 @@ fn token(cx: &Context<'_>, json: Value, body: &[u8]) -> Verdict {
     if expires_on <= cx.now {
         return invalid("the token is already expired (check this host's clock)");
     }
+    if expires_on > cx.now.plus(MAX_LIFETIME) {
+        // Managed identity tokens live about a day; a far expiry would be cached for ever.
+        return invalid("the token says it expires more than 7 days from now, which no managed identity token does (check the endpoint, or this host's clock)");
+    }
     let refresh_in =
         w.refresh_in.as_ref().and_then(expiry::parse_seconds).map(Duration::from_secs_f64);
     let token_type = w.token_type.as_ref().and_then(Value::as_str).unwrap_or("Bearer");
@@ -178,6 +182,9 @@ fn token(cx: &Context<'_>, json: Value, body: &[u8]) -> Verdict {
     t.resource = w.resource.as_ref().and_then(Value::as_str).map(str::to_owned);
     Verdict::Token(t.with_raw_response(&String::from_utf8_lossy(body)))
 }
+
+/// The longest lifetime a token may claim; managed identity tokens live about a day.
+const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 /// Clock skew beyond this between `expires_in` and the absolute expiry is taken for a wrong
 /// host clock (five minutes is what Entra and Kerberos tolerate).

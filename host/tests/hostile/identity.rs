@@ -126,6 +126,11 @@ macro_rules! cases {
         fn expires_on_in_the_past() {
             expiry($make, "expires_on", "1000000000");
         }
+
+        #[test]
+        fn expires_on_in_the_year_9999() {
+            expiry($make, "expires_on", "253402300799");
+        }
     };
 }
 
