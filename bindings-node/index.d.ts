@@ -197,7 +197,10 @@ export declare function detect(config: any, vars: any, arcAgentInstalled?: boole
 
 /** @azure/core-auth's `GetTokenOptions` (the parts a managed identity uses). */
 export interface GetTokenOptions {
-  /** Abandons the wait: the promise rejects with an `AbortError`. */
+  /**
+   * Abandons the wait: the promise rejects with an `AbortError`, and the request stops
+   * (before its next attempt or during a wait) unless other calls still wait for it.
+   */
   abortSignal?: { readonly aborted: boolean; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }
   /** Claims from a challenge: the cached token was refused, so a new one is fetched. */
   claims?: string
