@@ -44,7 +44,7 @@ impl ArmClient {
         options: Option<Value>,
     ) -> Result<Self> {
         let cloud = options::arm(options)
-            .and_then(|o| o.cloud())
+            .and_then(|o| o.cloud(&credential.inner.snapshot()))
             .map_err(|e| config_failure(&e).named("Error").into_error(&env))?;
         Ok(ArmClient { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
     }
