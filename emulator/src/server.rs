@@ -1,7 +1,9 @@
 //! The listeners: one tokio runtime on one background thread serving the main HTTP port, the
-//! Service Fabric HTTPS port and the optional legacy port. Each request is routed to an endpoint,
-//! may take a queued fault, and is logged. Dropping the runtime cancels every connection task,
-//! hung ones included, so stopping is immediate.
+//! Service Fabric HTTPS port, the ARM HTTPS port and the optional legacy port. Each request is
+//! routed to an endpoint, may take a queued fault, and is logged. The main port also answers
+//! `CONNECT` for the ARM host names (see [`crate::ca::ARM_HOSTS`]) by serving ARM itself inside
+//! the tunnel; it never opens a connection anywhere. Dropping the runtime cancels every
+//! connection task, hung ones included, so stopping is immediate.
 
 use std::io;
 use std::sync::Arc;
@@ -15,10 +17,11 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use crate::ca::ARM_HOSTS;
 use crate::fault::{Fault, MAX_FAULT_DELAY};
 use crate::http_util::{Reply, Req};
 use crate::request_log::{redacted_target, LoggedRequest};
@@ -40,6 +43,16 @@ pub(crate) enum Listener {
     Main,
     ServiceFabric,
     Legacy,
+    /// ARM over https: its own port, and the tunnels the main port's proxy opens.
+    ArmTls,
+}
+
+/// The TLS configurations, by listener.
+pub(crate) struct Acceptors {
+    /// The self-signed Service Fabric certificate.
+    pub service_fabric: TlsAcceptor,
+    /// The certificate from the emulator's CA for loopback and the ARM host names.
+    pub arm: TlsAcceptor,
 }
 
 /// Where a request goes.
@@ -89,7 +102,7 @@ impl Drop for Running {
 pub(crate) fn spawn(
     shared: Arc<Shared>,
     listeners: Vec<(std::net::TcpListener, Listener)>,
-    tls: TlsAcceptor,
+    tls: Acceptors,
 ) -> io::Result<Running> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut bound = Vec::new();
@@ -104,8 +117,18 @@ pub(crate) fn spawn(
     let thread = std::thread::Builder::new().name("azmi-emulator".into()).spawn(move || {
         runtime.block_on(async move {
             for (listener, kind) in bound {
-                let tls = (kind == Listener::ServiceFabric).then(|| tls.clone());
-                tokio::spawn(accept_loop(listener, kind, shared.clone(), tls));
+                let acceptor = match kind {
+                    Listener::ServiceFabric => Some(tls.service_fabric.clone()),
+                    Listener::ArmTls => Some(tls.arm.clone()),
+                    Listener::Main | Listener::Legacy => None,
+                };
+                tokio::spawn(accept_loop(
+                    listener,
+                    kind,
+                    shared.clone(),
+                    acceptor,
+                    tls.arm.clone(),
+                ));
             }
             // Resolves on `stop` and when the handle is dropped without it.
             let _ = rx.await;
@@ -120,6 +143,7 @@ async fn accept_loop(
     kind: Listener,
     shared: Arc<Shared>,
     tls: Option<TlsAcceptor>,
+    arm_tls: TlsAcceptor,
 ) {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -138,6 +162,9 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         match tls.clone() {
+            None if kind == Listener::Main => {
+                tokio::spawn(serve_main(stream, shared, arm_tls.clone()));
+            }
             None => {
                 tokio::spawn(serve(TokioIo::new(stream), kind, shared));
             }
@@ -185,6 +212,77 @@ where
     }
 }
 
+/// The main port: everything [`serve`] does, and `CONNECT` to the ARM host names.
+async fn serve_main(stream: TcpStream, shared: Arc<Shared>, arm_tls: TlsAcceptor) {
+    let service = service_fn(move |req: Request<Incoming>| {
+        let shared = shared.clone();
+        let arm_tls = arm_tls.clone();
+        async move {
+            if req.method() == http::Method::CONNECT {
+                return Ok(connect(shared, arm_tls, req));
+            }
+            handle(&shared, Listener::Main, req).await
+        }
+    });
+    let result = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades()
+        .await;
+    if let Err(e) = result {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// `CONNECT host:443` for an ARM host: `200`, then TLS with the emulator CA's certificate and
+/// the emulator's own ARM inside the tunnel. Any other target: `403`, and nothing is opened.
+fn connect(
+    shared: Arc<Shared>,
+    arm_tls: TlsAcceptor,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let at = SystemTime::now();
+    let target = req.uri().authority().map(|a| a.as_str().to_ascii_lowercase()).unwrap_or_default();
+    let arm_host = req.uri().authority().is_some_and(|a| {
+        a.port_u16().unwrap_or(443) == 443
+            && ARM_HOSTS.iter().any(|h| a.host().eq_ignore_ascii_case(h))
+    });
+    let status = if arm_host { 200 } else { 403 };
+    shared.record(LoggedRequest {
+        endpoint: "proxy".to_owned(),
+        method: "CONNECT".to_owned(),
+        path: target.clone(),
+        status: Some(status),
+        at,
+        duration: Duration::ZERO,
+        fault: None,
+    });
+    tracing::info!(target = %target, status, "emulator proxy CONNECT");
+    if !arm_host {
+        let message = format!(
+            "The azmi emulator's proxy serves only Resource Manager ({}) and connects nowhere; \
+             {target:?} is not one of them. Unset HTTPS_PROXY for other https, or add the host \
+             to NO_PROXY.",
+            ARM_HOSTS.join(", ")
+        );
+        return to_response(Reply::text(403, "text/plain; charset=utf-8", &message));
+    }
+    tokio::spawn(async move {
+        let upgraded = match hyper::upgrade::on(req).await {
+            Ok(upgraded) => upgraded,
+            Err(e) => return tracing::debug!(error = %e, "CONNECT upgrade failed"),
+        };
+        let handshake = arm_tls.accept(TokioIo::new(upgraded));
+        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, handshake).await {
+            Ok(Ok(tls)) => serve(TokioIo::new(tls), Listener::ArmTls, shared).await,
+            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake in a CONNECT tunnel failed"),
+            Err(_) => tracing::debug!("TLS handshake in a CONNECT tunnel timed out"),
+        }
+    });
+    to_response(Reply::empty(200))
+}
+
 fn route(kind: Listener, req: &Req) -> Route {
     let path = req.path.as_str();
     // Token endpoints tolerate one trailing slash: msrestazure writes `$MSI_ENDPOINT/?resource=`.
@@ -201,6 +299,8 @@ fn route(kind: Listener, req: &Req) -> Route {
             "/oauth2/token" => Route::Token(SourceKind::LegacyVmExtension),
             _ => Route::Unknown,
         },
+        Listener::ArmTls if arm::is_arm_path(path) => Route::Arm,
+        Listener::ArmTls => Route::Unknown,
         Listener::Main => {
             if path == "/_emulator" || path.starts_with("/_emulator/") {
                 return Route::Control;
@@ -239,7 +339,8 @@ async fn handle(
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Ok(to_response(Reply::text(413, "text/plain", "request body too large"))),
     };
-    let req = Req::new(parts.method, parts.uri.path(), parts.uri.query(), parts.headers, body);
+    let mut req = Req::new(parts.method, parts.uri.path(), parts.uri.query(), parts.headers, body);
+    req.tls = matches!(kind, Listener::ServiceFabric | Listener::ArmTls);
     let route = route(kind, &req);
     if route == Route::Control {
         return Ok(to_response(control::handle(shared, &req)));
