@@ -266,7 +266,8 @@ fn connect(
              to NO_PROXY.",
             ARM_HOSTS.join(", ")
         );
-        return to_response(Reply::text(403, "text/plain; charset=utf-8", &message));
+        let reply = Reply::text(403, "text/plain; charset=utf-8", &message);
+        return to_response(reply.with_header("connection", "close"));
     }
     tokio::spawn(async move {
         let upgraded = match hyper::upgrade::on(req).await {
