@@ -88,6 +88,18 @@ def emulator(emulator_proc, clean_env):
 
 
 @pytest.fixture
+def use_arm_env(use_source, clean_env):
+    """use_arm_env("imds"): that source's variables and the ARM ones `azmi emulate --print-env`
+    prints (AZMI_ARM_ENDPOINT, HTTPS_PROXY to the emulator, NO_PROXY, the CA bundle variables)."""
+    def use(source):
+        emulator = use_source(source)
+        for name, value in emulator.info["arm_env"].items():
+            clean_env.setenv(name, value)
+        return emulator
+    return use
+
+
+@pytest.fixture
 def use_source(emulator, clean_env):
     """use_source("app_service") points the process environment at that emulator endpoint."""
     def use(source):
