@@ -46,8 +46,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     cfg.source = Some(kind);
     cfg.legacy_port = emu.legacy_port().unwrap_or(cfg.legacy_port);
     // Trusts the emulator's CA, as SSL_CERT_FILE makes a user's azmi do.
-    let transport = Transport::with_extra_roots_pem(emu.ca_pem().as_bytes())
-        .map_err(|e| Failure::new("io", format!("the emulator's CA: {e}")))?;
+    let transport = Transport::with_extra_roots_pem(emu.ca_pem().as_bytes())?;
     let env = EnvSnapshot::from_vars(vars);
     let credential =
         ManagedIdentityCredential::with_transport(cfg, EnvSource::Fixed(env), Arc::new(transport));

@@ -57,9 +57,12 @@ impl Transport {
     /// A transport like [`Transport::new`] that trusts the CA certificates in `pem` besides the
     /// built-in roots, whatever `SSL_CERT_FILE` says.
     ///
-    /// Errors: `pem` holds no certificate, or a malformed one (the message says which).
-    pub fn with_extra_roots_pem(pem: &[u8]) -> Result<Self, String> {
-        Ok(Self::with_roots(&certificates(pem)?))
+    /// Errors (kind `InvalidData`): `pem` holds no certificate, or a malformed one (the message
+    /// says which).
+    pub fn with_extra_roots_pem(pem: &[u8]) -> std::io::Result<Self> {
+        let certs =
+            certificates(pem).map_err(|e| std::io::Error::new(ErrorKind::InvalidData, e))?;
+        Ok(Self::with_roots(&certs))
     }
 
     fn with_roots(extra: &[CertificateDer<'static>]) -> Self {
@@ -160,5 +163,21 @@ fn failure(e: ureq::Error) -> TransportFailure {
         ureq::Error::BodyExceedsLimit(_) => TransportFailure::BodyTooLarge,
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => TransportFailure::Tls,
         other => TransportFailure::Other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_file_without_certificates_is_named_and_refused() {
+        let err = Transport::with_extra_roots_pem(b"not a certificate").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert!(err.to_string().contains("no PEM certificate"), "{err}");
+        let broken = b"-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n";
+        assert!(Transport::with_extra_roots_pem(broken).is_err());
+        let missing = read_ca_file(Path::new("/nonexistent/azmi-ca.pem")).unwrap_err();
+        assert!(missing.contains("/nonexistent/azmi-ca.pem"), "{missing}");
     }
 }
