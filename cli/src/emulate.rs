@@ -12,6 +12,7 @@ mod background;
 mod stop;
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -118,8 +119,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     }
     match &args.print_env {
         Some(_) => {
-            print!("{}", shell_lines(&vars));
-            println!("# stop it: kill ${PID_VARIABLE}");
+            // One write, so a reader polling a file never sources half a line.
+            let text = format!("{}# stop it: kill ${PID_VARIABLE}\n", shell_lines(&vars));
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
             // `$(…)` and pipes end here; the emulator goes on serving.
             stop::close_stdout();
         }
