@@ -67,8 +67,13 @@ def emulator_proc():
     emu = Emulator(url, None)
     emu.info = emu._call("GET", "/_emulator/info")
     yield emu
-    proc.kill()
-    proc.wait(timeout=10)
+    # SIGTERM: the emulator removes its temp dirs (CA files, Arc keys) as it stops.
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ mod emulator;
 mod env;
 mod fault;
 mod http_util;
+mod proxy;
 mod random;
 mod request_log;
 mod server;

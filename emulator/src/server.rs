@@ -1,9 +1,8 @@
 //! The listeners: one tokio runtime on one background thread serving the main HTTP port, the
 //! Service Fabric HTTPS port, the ARM HTTPS port and the optional legacy port. Each request is
 //! routed to an endpoint, may take a queued fault, and is logged. The main port also answers
-//! `CONNECT` for the ARM host names (see [`crate::ca::ARM_HOSTS`]) by serving ARM itself inside
-//! the tunnel; it never opens a connection anywhere. Dropping the runtime cancels every
-//! connection task, hung ones included, so stopping is immediate.
+//! `CONNECT` ([`crate::proxy`]). Dropping the runtime cancels every connection task, hung ones
+//! included, so stopping is immediate.
 
 use std::io;
 use std::sync::Arc;
@@ -17,11 +16,10 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
-use crate::ca::ARM_HOSTS;
 use crate::fault::{Fault, MAX_FAULT_DELAY};
 use crate::http_util::{Reply, Req};
 use crate::request_log::{redacted_target, LoggedRequest};
@@ -32,8 +30,8 @@ use crate::{arm, control, token_endpoints};
 /// Request bodies larger than this are refused (token requests are tiny; ARM bodies small).
 const MAX_REQUEST_BODY: usize = 1 << 20;
 /// A client that opens a connection and sends nothing is cut off after this.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Padding that makes [`Fault::Oversized`] bodies exceed 64 KiB.
 const OVERSIZED_PADDING: usize = 70 * 1024;
 
@@ -163,7 +161,7 @@ async fn accept_loop(
         let shared = shared.clone();
         match tls.clone() {
             None if kind == Listener::Main => {
-                tokio::spawn(serve_main(stream, shared, arm_tls.clone()));
+                tokio::spawn(crate::proxy::serve_main(stream, shared, arm_tls.clone()));
             }
             None => {
                 tokio::spawn(serve(TokioIo::new(stream), kind, shared));
@@ -184,7 +182,7 @@ async fn accept_loop(
 
 /// Returned by the service to make hyper close the connection without an answer.
 #[derive(Debug)]
-struct CloseConnection;
+pub(crate) struct CloseConnection;
 
 impl std::fmt::Display for CloseConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -194,7 +192,7 @@ impl std::fmt::Display for CloseConnection {
 
 impl std::error::Error for CloseConnection {}
 
-async fn serve<I>(io: TokioIo<I>, kind: Listener, shared: Arc<Shared>)
+pub(crate) async fn serve<I>(io: TokioIo<I>, kind: Listener, shared: Arc<Shared>)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -210,78 +208,6 @@ where
     if let Err(e) = result {
         tracing::debug!(error = %e, "connection ended with an error");
     }
-}
-
-/// The main port: everything [`serve`] does, and `CONNECT` to the ARM host names.
-async fn serve_main(stream: TcpStream, shared: Arc<Shared>, arm_tls: TlsAcceptor) {
-    let service = service_fn(move |req: Request<Incoming>| {
-        let shared = shared.clone();
-        let arm_tls = arm_tls.clone();
-        async move {
-            if req.method() == http::Method::CONNECT {
-                return Ok(connect(shared, arm_tls, req));
-            }
-            handle(&shared, Listener::Main, req).await
-        }
-    });
-    let result = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service)
-        .with_upgrades()
-        .await;
-    if let Err(e) = result {
-        tracing::debug!(error = %e, "connection ended with an error");
-    }
-}
-
-/// `CONNECT host:443` for an ARM host: `200`, then TLS with the emulator CA's certificate and
-/// the emulator's own ARM inside the tunnel. Any other target: `403`, and nothing is opened.
-fn connect(
-    shared: Arc<Shared>,
-    arm_tls: TlsAcceptor,
-    req: Request<Incoming>,
-) -> Response<Full<Bytes>> {
-    let at = SystemTime::now();
-    let target = req.uri().authority().map(|a| a.as_str().to_ascii_lowercase()).unwrap_or_default();
-    let arm_host = req.uri().authority().is_some_and(|a| {
-        a.port_u16().unwrap_or(443) == 443
-            && ARM_HOSTS.iter().any(|h| a.host().eq_ignore_ascii_case(h))
-    });
-    let status = if arm_host { 200 } else { 403 };
-    shared.record(LoggedRequest {
-        endpoint: "proxy".to_owned(),
-        method: "CONNECT".to_owned(),
-        path: target.clone(),
-        status: Some(status),
-        at,
-        duration: Duration::ZERO,
-        fault: None,
-    });
-    tracing::info!(target = %target, status, "emulator proxy CONNECT");
-    if !arm_host {
-        let message = format!(
-            "The azmi emulator's proxy serves only Resource Manager ({}) and connects nowhere; \
-             {target:?} is not one of them. Unset HTTPS_PROXY for other https, or add the host \
-             to NO_PROXY.",
-            ARM_HOSTS.join(", ")
-        );
-        let reply = Reply::text(403, "text/plain; charset=utf-8", &message);
-        return to_response(reply.with_header("connection", "close"));
-    }
-    tokio::spawn(async move {
-        let upgraded = match hyper::upgrade::on(req).await {
-            Ok(upgraded) => upgraded,
-            Err(e) => return tracing::debug!(error = %e, "CONNECT upgrade failed"),
-        };
-        let handshake = arm_tls.accept(TokioIo::new(upgraded));
-        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, handshake).await {
-            Ok(Ok(tls)) => serve(TokioIo::new(tls), Listener::ArmTls, shared).await,
-            Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake in a CONNECT tunnel failed"),
-            Err(_) => tracing::debug!("TLS handshake in a CONNECT tunnel timed out"),
-        }
-    });
-    to_response(Reply::empty(200))
 }
 
 fn route(kind: Listener, req: &Req) -> Route {
@@ -328,7 +254,7 @@ fn route(kind: Listener, req: &Req) -> Route {
     }
 }
 
-async fn handle(
+pub(crate) async fn handle(
     shared: &Shared,
     kind: Listener,
     request: Request<Incoming>,
@@ -497,7 +423,7 @@ fn oversized(mut reply: Reply) -> Reply {
     reply
 }
 
-fn to_response(reply: Reply) -> Response<Full<Bytes>> {
+pub(crate) fn to_response(reply: Reply) -> Response<Full<Bytes>> {
     // 1xx cannot be a final answer; hyper would send garbage.
     if reply.status < 200 {
         return to_response(Reply::text(500, "text/plain", "injected status must be 200-999"));

@@ -233,6 +233,7 @@ fn the_proxy_refuses_every_other_target_and_connects_nowhere() {
         "management.azure.com.evil.example:443",
         "login.microsoftonline.com:443",
         "169.254.169.254:80",
+        "user:hunter2@example.com:443",
         &format!("127.0.0.1:{}", emu.http_port()),
     ] {
         let (code, mut reader) = connect(&emu, target);
@@ -242,7 +243,9 @@ fn the_proxy_refuses_every_other_target_and_connects_nowhere() {
         reader.read_to_end(&mut body).unwrap();
         let said = String::from_utf8_lossy(&body);
         assert!(said.contains("only Resource Manager"), "{target}: {said}");
+        assert!(!said.contains("hunter2"), "{said}");
     }
-    let refused = emu.requests().into_iter().filter(|r| r.endpoint == "proxy").count();
-    assert_eq!(refused, 6);
+    let refused: Vec<_> = emu.requests().into_iter().filter(|r| r.endpoint == "proxy").collect();
+    assert_eq!(refused.len(), 7);
+    assert!(refused.iter().all(|r| r.status == Some(403) && !r.path.contains("hunter2")));
 }
