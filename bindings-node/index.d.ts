@@ -181,7 +181,8 @@ export declare class TokenFlow {
 /**
  * Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
  * other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
- * cloud's). None: the public cloud.
+ * cloud's). None: `AZMI_ARM_ENDPOINT` from the credential's environment, else the public
+ * cloud.
  */
 export interface ArmClientOptions {
   /** `public`, `us_government` or `china`. */

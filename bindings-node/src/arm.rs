@@ -14,7 +14,8 @@ use crate::thread::spawn_settled;
 
 /// Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
 /// other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
-/// cloud's). None: the public cloud.
+/// cloud's). None: `AZMI_ARM_ENDPOINT` from the credential's environment, else the public
+/// cloud.
 #[napi(object)]
 pub struct ArmClientOptions {
     /// `public`, `us_government` or `china`.
@@ -45,7 +46,7 @@ impl ArmClient {
         options: Option<Value>,
     ) -> Result<Self> {
         let cloud = options::arm(options)
-            .and_then(|o| o.cloud())
+            .and_then(|o| o.cloud(&credential.inner.snapshot()))
             .map_err(|e| config_failure(&e).named("Error").into_error(&env))?;
         Ok(ArmClient { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
     }

@@ -51,7 +51,7 @@ impl Arm {
             let mut options = Options::default();
             (options.cloud, options.arm_endpoint, options.arm_resource) =
                 (cloud, arm_endpoint, arm_resource);
-            options.cloud().map_err(|e| py_err(py, &e))?
+            options.cloud(&credential.inner.snapshot()).map_err(|e| py_err(py, &e))?
         };
         let inner = azmi_host::ArmClient::new(credential.inner.clone(), cloud).with_config(limits);
         Ok(Arm { inner })

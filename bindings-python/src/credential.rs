@@ -89,9 +89,10 @@ impl Credential {
     ) -> PyResult<Self> {
         let options = options::from_py(options, kwargs)?.map_err(|e| py_err(py, &e))?;
         let cfg = options.config().map_err(|e| py_err(py, &e))?;
-        let cloud = options.cloud().map_err(|e| py_err(py, &e))?;
         // Source detection reads the process environment (no request is made).
         let inner = py.detach(|| azmi_host::ManagedIdentityCredential::new(cfg));
+        // The default cloud (AZMI_ARM_ENDPOINT) comes from the same snapshot as the source.
+        let cloud = options.cloud(&inner.snapshot()).map_err(|e| py_err(py, &e))?;
         Ok(Credential { inner, cloud, last: Mutex::new(None) })
     }
 

@@ -48,4 +48,4 @@ pub use drive::Progress;
 
 // I/O: the transport every flow sends with, and the clock.
 pub use drive::now;
-pub use transport::Transport;
+pub use transport::{Transport, CA_FILE_VARIABLE};
