@@ -13,7 +13,7 @@ use pyo3::types::PyList;
 use crate::credential::Credential;
 use crate::errors::py_err;
 use crate::options::{self, not_json};
-use crate::{interrupt, value};
+use crate::{interrupt, logs, value};
 
 /// The native ARM client.
 #[pyclass(frozen, module = "azmi._azmi")]
@@ -61,17 +61,23 @@ impl Arm {
     /// "list_resource_groups", "subscription_id": ...}`, `{"op": "request", "method", "path",
     /// "api_version", ...}`); returns the outcome's natural value (a body, the list of items, a
     /// bool), or with `full` the whole outcome (`{"response": ...}`, `{"items", "last"}`, ...).
-    #[pyo3(signature = (operation, *, full=false))]
+    /// `progress(status, state, wait_s, polls)` is called after each answer that leaves a
+    /// long-running operation running; an exception it raises stops the operation and is raised
+    /// here as it is.
+    #[pyo3(signature = (operation, *, full=false, progress=None))]
     fn run<'py>(
         &self,
         py: Python<'py>,
         operation: &Bound<'py, PyAny>,
         full: bool,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let operation =
             value::to_value(operation, String::new()).map_err(|e| e.type_error("operation"))?;
         let request = wire::arm_request(&operation).map_err(|e| py_err(py, &e))?;
+        logs::ensure(py);
         let arm = self.inner.clone();
+        let _ = progress; // the progress hook comes with the host's
         let outcome = interrupt::run(py, move || arm.execute(&request))?;
         let outcome = outcome.map_err(|e| py_err(py, &e))?;
         let result = if full {
