@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, ArmAction, ArmConfig, ArmFlow, ArmOperation, ArmOutcome, ArmRequest, Cloud,
-    TransportFailure, UnixMillis,
+    AccessToken, ArmAction, ArmConfig, ArmFlow, ArmOperation, ArmOutcome, ArmRequest,
+    AttemptResult, Cloud, DelaySetBy, TransportFailure, UnixMillis, WaitCause, WaitReason,
 };
 use proptest::prelude::*;
 
@@ -30,6 +30,65 @@ fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Ve
         b = b.header(*k, *v);
     }
     b.body(body.as_bytes().to_vec()).unwrap()
+}
+
+/// Issue 14 item 5: every wait of an ARM flow comes with the core's reason: a retry (the status
+/// and whether Retry-After set the wait) or another poll (ARM's status and provisioning state).
+#[test]
+fn each_wait_has_its_reason() {
+    let mut cfg = ArmConfig::default();
+    cfg.retry.jitter = 0.0;
+    cfg.lro_poll_delay = Duration::from_millis(700);
+    let req = ArmRequest::create_or_update_resource_group("sub-1", "rg1", "westeurope", None);
+    let mut flow = ArmFlow::new(&cfg, &cloud(), &req.unwrap(), UnixMillis(START)).unwrap();
+    let op = [("azure-asyncoperation", "http://127.0.0.1:8443/op/1")];
+    let mut answers = vec![
+        reply(201, &op, r#"{"properties":{"provisioningState":"Creating"}}"#),
+        reply(429, &[("retry-after", "2")], "{}"),
+        reply(200, &[], r#"{"status":"InProgress"}"#),
+        reply(200, &[], r#"{"status":"Succeeded"}"#),
+        reply(200, &[], r#"{"name":"rg1"}"#),
+    ]
+    .into_iter();
+    let (mut now, mut reasons) = (START, Vec::new());
+    for _ in 0..50 {
+        match flow.poll(UnixMillis(now)) {
+            ArmAction::NeedToken { .. } => {
+                flow.handle_token(Ok(token("t", now, 3600)), UnixMillis(now))
+            }
+            ArmAction::Send(out) => {
+                let answer = answers.next().expect("no request after the final read");
+                flow.handle_response(out.id, answer, UnixMillis(now));
+            }
+            ArmAction::WaitUntil(t) => {
+                let reason = flow.wait_reason().cloned().expect("a wait between requests");
+                assert_eq!(t.0 - now, reason.delay.as_millis() as u64);
+                reasons.push(reason);
+                now = t.0;
+            }
+            ArmAction::Done(result) => {
+                assert!(result.is_ok(), "{result:?}");
+                break;
+            }
+        }
+    }
+    let poll = |status, state: &str, delay| WaitReason {
+        cause: WaitCause::Poll { status, state: Some(state.to_owned()) },
+        delay: Duration::from_millis(delay),
+        set_by: DelaySetBy::PollInterval,
+    };
+    assert_eq!(
+        reasons,
+        vec![
+            poll(201, "Creating", 700),
+            WaitReason {
+                cause: WaitCause::Retry { retry: 1, after: AttemptResult::Status(429) },
+                delay: Duration::from_secs(2),
+                set_by: DelaySetBy::RetryAfter,
+            },
+            poll(200, "InProgress", 700),
+        ]
+    );
 }
 
 /// A delete polled for longer than its first token lives asks for a new token mid-way, and the
