@@ -58,7 +58,7 @@ pub mod wire;
 // Token flow: one acquisition, what it asks the caller to do, and what it gives back.
 pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
 pub use flow::TokenFlow;
-pub use source::{Detection, SourceKind};
+pub use source::{Detection, IncompleteSource, SourceKind};
 pub use time::UnixMillis;
 pub use token::AccessToken;
 pub use wait::{DelaySetBy, WaitCause, WaitReason};

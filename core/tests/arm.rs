@@ -276,3 +276,31 @@ fn echoed_bearer_tokens_never_reach_the_error() {
     }
     panic!("did not finish");
 }
+
+/// Issue 14 item 9: a generic request given as a full URL goes out on the cloud's endpoint only;
+/// another host (or userinfo, or another port) is refused before any token is asked for.
+#[test]
+fn full_urls_stay_on_the_arm_endpoint() {
+    let cfg = ArmConfig::default();
+    let start = |url: &str| {
+        let req = ArmRequest::generic("GET", url, "2022-01-01", None).unwrap();
+        ArmFlow::new(&cfg, &cloud(), &req, UnixMillis(START))
+    };
+    let mut flow = start("http://127.0.0.1:8443/subscriptions?$top=1").unwrap();
+    let ArmAction::NeedToken { .. } = flow.poll(UnixMillis(START)) else { panic!("no token ask") };
+    flow.handle_token(Ok(token("t", START, 3600)), UnixMillis(START));
+    let ArmAction::Send(out) = flow.poll(UnixMillis(START)) else { panic!("no request") };
+    assert_eq!(
+        out.request.uri().to_string(),
+        "http://127.0.0.1:8443/subscriptions?api-version=2022-01-01&%24top=1"
+    );
+    for foreign in [
+        "https://evil.example/subscriptions",
+        "http://127.0.0.1:8444/subscriptions",
+        "http://user:pa55@127.0.0.1:8443/subscriptions",
+    ] {
+        let err = start(foreign).unwrap_err();
+        assert_eq!(err.code(), "foreign_host", "{foreign}: {err}");
+        assert!(!err.to_string().contains("pa55"), "{err}");
+    }
+}

@@ -113,6 +113,13 @@ impl ArmFlow {
         request: &ArmRequest,
         now: UnixMillis,
     ) -> Result<Self, ArmError> {
+        if let Some(url) = request.absolute_url() {
+            // The caller's URL: its host must be the cloud's, or the token would leave it.
+            if !cloud.owns(&url) {
+                let url = redact::userinfo(&url).into_owned();
+                return Err(ArmError::new(ArmErrorKind::ForeignHost { url }));
+            }
+        }
         let body = request.body().map(|b| serde_json::to_vec(b).unwrap_or_default());
         let target = Target {
             method: request.method().clone(),
