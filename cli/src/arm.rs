@@ -209,8 +209,10 @@ pub(crate) fn cloud(name: &str, resource: &str) -> Result<Cloud, Failure> {
 
 /// Tells the user (on stderr) how long azmi waits, e.g. while a deletion runs.
 pub(crate) fn report_wait(progress: Progress) {
-    let Progress::Waiting(until) = progress;
-    let secs = until.0.saturating_sub(azmi_host::now().0) as f64 / 1000.0;
-    // The wait may be a long-running poll, a Retry-After or a back-off: say only what it is.
-    eprintln!("  … waiting {secs:.1} s before the next ARM request");
+    let secs = progress.until.0.saturating_sub(azmi_host::now().0) as f64 / 1000.0;
+    match progress.reason {
+        // The core's words: a retry and what its attempt got, or ARM's state of the operation.
+        Some(reason) => eprintln!("  … {reason}"),
+        None => eprintln!("  … waiting {secs:.1} s before the next ARM request"),
+    }
 }

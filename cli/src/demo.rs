@@ -85,9 +85,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     );
 
     step(6, &format!("deleting {name} (a long-running operation)"));
-    arm.delete_resource_group(&sub, &name, |Progress::Waiting(until)| {
-        let secs = until.0.saturating_sub(now().0) as f64 / 1000.0;
-        println!("     … ARM says: poll again in {secs:.1} s");
+    arm.delete_resource_group(&sub, &name, |progress: Progress| {
+        let secs = progress.until.0.saturating_sub(now().0) as f64 / 1000.0;
+        match progress.reason {
+            Some(reason) => println!("     … {reason}"),
+            None => println!("     … waiting {secs:.1} s"),
+        }
     })?;
     println!("     deleted");
 

@@ -127,6 +127,12 @@ impl ManagedIdentityCredential {
         engine: Engine,
         detection: Detection,
     ) -> Self {
+        tracing::info!(
+            source = detection.source.as_str(),
+            why = %detection.explain(),
+            engine = engine.name(),
+            "managed identity source chosen"
+        );
         let cache = Mutex::new(engine.cache(detection.source));
         let fetched = Condvar::new();
         let inner = Inner { cfg, env, detection, engine, cache, fetched, transport };
