@@ -60,7 +60,7 @@ pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
 pub use flow::TokenFlow;
 pub use source::{Detection, IncompleteSource, SourceKind};
 pub use time::UnixMillis;
-pub use token::AccessToken;
+pub use token::{AccessToken, IdentityClaims};
 pub use wait::{DelaySetBy, WaitCause, WaitReason};
 
 // Configuration: the one options record every surface fills, and what it becomes.

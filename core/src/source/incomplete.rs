@@ -17,6 +17,22 @@ pub struct IncompleteSource {
     pub missing: Vec<&'static str>,
 }
 
+impl std::fmt::Display for IncompleteSource {
+    /// E.g. `App Service: IDENTITY_ENDPOINT is set, IDENTITY_HEADER is missing`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = |vars: &[&str]| if vars.len() == 1 { "is" } else { "are" };
+        write!(
+            f,
+            "{}: {} {} set, {} {} missing",
+            self.source,
+            self.set.join(" + "),
+            verb(&self.set),
+            self.missing.join(" + "),
+            verb(&self.missing)
+        )
+    }
+}
+
 impl Detection {
     /// The sources `env` half-describes that would have been chosen before this one, had their
     /// variables been complete (for a forced source: that source, if its variables are
@@ -82,6 +98,10 @@ mod tests {
                 source(SourceKind::AppService, &["IDENTITY_ENDPOINT"], &["IDENTITY_HEADER"]),
                 source(SourceKind::AzureArc, &["IDENTITY_ENDPOINT"], &["IMDS_ENDPOINT"]),
             ]
+        );
+        assert_eq!(
+            found[0].to_string(),
+            "App Service: IDENTITY_ENDPOINT is set, IDENTITY_HEADER is missing"
         );
         let env = EnvSnapshot::from_vars([("IDENTITY_ENDPOINT", "http://127.0.0.1:1/")]);
         let explained = Detection::detect(None, &env).explain();
