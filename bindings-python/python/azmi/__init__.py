@@ -22,7 +22,6 @@ chosen (INFO) and, at DEBUG, each request, retry and its reason, wait and ARM po
 
 from __future__ import annotations
 
-import sys
 from collections import namedtuple
 from collections.abc import Mapping
 TYPE_CHECKING = False
@@ -280,9 +279,9 @@ class ManagedIdentityCredential(_azmi.Credential):
     wrong type or a value out of range raises :class:`ConfigurationError` (a ``ValueError``)
     naming the key; so does more than one identity selector. The source (IMDS, App Service, ...)
     is detected from the process environment when the credential is created and logged at INFO
-    on the ``azmi`` logger. ``get_token(*scopes, claims=None, tenant_id=None, **kwargs)`` and
-    ``get_token_info(*scopes, options=None)`` are azure-core's, implemented natively: a cached
-    token costs no Python frame.
+    on the ``azmi.host.credential`` logger. ``get_token(*scopes, claims=None, tenant_id=None,
+    **kwargs)`` and ``get_token_info(*scopes, options=None)`` are azure-core's, implemented
+    natively: a cached token costs no Python frame.
     """
 
     def __new__(
@@ -297,9 +296,7 @@ class ManagedIdentityCredential(_azmi.Credential):
                 "identity_config must be a dict such as {'client_id': '...'}, "
                 f"not {type(identity_config).__name__}"
             )
-        self = super().__new__(cls, identity_config, client_id=client_id, **kwargs)
-        _log_source(self)
-        return self
+        return super().__new__(cls, identity_config, client_id=client_id, **kwargs)
 
     def close(self) -> None:
         """Nothing to release (connections are pooled per credential and closed with it)."""
@@ -314,13 +311,6 @@ class ManagedIdentityCredential(_azmi.Credential):
         sel = f", {self.selector}=..." if self.selector else ""
         return f"ManagedIdentityCredential(source={self.source!r}{sel})"
 
-
-def _log_source(credential: Any) -> None:
-    """Logs the source a new credential chose, and why."""
-    # A program that never imported logging has configured no handler: skip the import (~20 ms).
-    logging = sys.modules.get("logging")
-    if logging is not None:
-        logging.getLogger("azmi").info("managed identity source: %s", credential.explain())
 
 
 from ._msi import (  # noqa: E402  (needs the helpers above)
