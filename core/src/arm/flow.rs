@@ -148,12 +148,7 @@ impl ArmFlow {
         target: Target,
         now: UnixMillis,
     ) -> Result<Self, ArmError> {
-        if !(0.0..=1.0).contains(&cfg.retry.jitter)
-            || cfg.attempt_timeout.is_zero()
-            || cfg.deadline.is_zero()
-        {
-            return Err(ArmError::config("jitter must be within 0..=1 and timeouts above zero"));
-        }
+        cfg.validate().map_err(|e| ArmError::config(format!("ARM config: {e}")))?;
         Ok(ArmFlow {
             cloud: cloud.clone(),
             cfg: cfg.clone(),
