@@ -262,9 +262,9 @@ impl ArmFlow {
         let unavailable = ArmError::new(ArmErrorKind::Unavailable { reason: err.to_string() });
         match err {
             // Nothing reached the server: safe to send again whatever the method.
-            TransportFailure::ConnectionRefused | TransportFailure::Unreachable => {
-                self.retry(unavailable, None, now)
-            }
+            TransportFailure::ConnectionRefused
+            | TransportFailure::Unreachable
+            | TransportFailure::ConnectTimeout => self.retry(unavailable, None, now),
             TransportFailure::BodyTooLarge => self
                 .fail(ArmErrorKind::InvalidResponse { problem: "body over the size cap".into() }),
             TransportFailure::Tls => self.finish(Err(unavailable)),
