@@ -38,8 +38,8 @@ def detect(config: Dict[str, Any], env: Dict[str, str], *, arc_agent_installed: 
 class TokenFlow:
     """One token acquisition. ``config`` keys: ``resource`` or ``scopes``, ``client_id`` |
     ``object_id`` | ``resource_id``, ``source``, ``legacy_port``, ``deadline_ms``,
-    ``attempt_timeout_ms``, ``max_retries``, ``initial_delay_ms``, ``max_delay_ms``, ``jitter``,
-    ``seed``."""
+    ``attempt_timeout_ms``, ``connect_timeout_ms``, ``probe_timeout_ms``, ``max_retries``,
+    ``initial_delay_ms``, ``max_delay_ms``, ``jitter``, ``seed``."""
 
     def __init__(
         self,
