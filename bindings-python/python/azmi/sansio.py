@@ -60,8 +60,9 @@ class TokenFlow:
         self._flow.handle_response(id, _dumps(response), now_ms)
 
     def handle_transport_error(self, id: int, kind: str, now_ms: int) -> None:
-        """``kind``: ``connection_refused``, ``unreachable``, ``timeout``, ``connection_reset``,
-        ``tls``, ``body_too_large`` or anything else (``other``)."""
+        """``kind``: ``connection_refused``, ``unreachable``, ``timeout``, ``connect_timeout`` (no
+        connection within ``connect_timeout_ms``: on the IMDS probe, no managed identity here),
+        ``connection_reset``, ``tls``, ``body_too_large`` or anything else (``other``)."""
         self._flow.handle_transport_error(id, kind, now_ms)
 
     def handle_file(
