@@ -239,6 +239,8 @@ export interface ManagedIdentityCredentialOptions {
   attemptTimeoutMs?: number
   /** The budget of connecting, in milliseconds. */
   connectTimeoutMs?: number
+  /** The budget of connecting on the first contact with IMDS, in milliseconds. */
+  probeTimeoutMs?: number
   /** Retries after the first attempt. */
   maxRetries?: number
   /** The backoff before the first retry, in milliseconds. */

@@ -31,6 +31,8 @@ pub struct ManagedIdentityCredentialOptions {
     pub attempt_timeout_ms: Option<f64>,
     /// The budget of connecting, in milliseconds.
     pub connect_timeout_ms: Option<f64>,
+    /// The budget of connecting on the first contact with IMDS, in milliseconds.
+    pub probe_timeout_ms: Option<f64>,
     /// Retries after the first attempt.
     pub max_retries: Option<u32>,
     /// The backoff before the first retry, in milliseconds.

@@ -31,10 +31,11 @@
 //! Later attempts are never probes: once IMDS has been reached, a time-out is retried as before
 //! (refused or unreachable IMDS stays `unavailable` on any attempt).
 //!
-//! The transport reports a connect time-out and a whole-attempt time-out alike
-//! (`TransportFailure::Timeout`); the flow tells them apart by when it came: the probe's
-//! connect budget is shorter than the attempt's, and a time-out nearer the first than the
-//! second is the connect one.
+//! Only a connect time-out counts: the transport reports it apart
+//! (`TransportFailure::ConnectTimeout`: no connection within the connect budget, nothing sent)
+//! from a whole-attempt time-out (`TransportFailure::Timeout`: IMDS was reached but did not answer
+//! in time, which is retried). A first request whose connect budget the deadline cut below
+//! `probe_timeout` is no probe either: its connect time-out is retried, and the deadline ends it.
 
 use std::time::Duration;
 
@@ -116,11 +117,11 @@ struct Limits {
 #[derive(Debug)]
 enum State {
     Ready,
-    /// `probe_until`: a time-out before this instant, on a probe, was the connect time-out.
+    /// `probe`: the request is the IMDS probe, connecting within the whole probe budget.
     Sending {
         id: RequestId,
         since: UnixMillis,
-        probe_until: Option<UnixMillis>,
+        probe: bool,
     },
     Backoff {
         until: UnixMillis,
@@ -264,10 +265,7 @@ impl TokenFlow {
         now: UnixMillis,
     ) {
         let now = self.clock.advance(now);
-        let probe_until = match self.state {
-            State::Sending { probe_until, .. } => probe_until,
-            _ => None,
-        };
+        let probe = matches!(self.state, State::Sending { probe: true, .. });
         if !self.record(id, AttemptResult::Transport(err.clone())) {
             return;
         }
@@ -279,7 +277,7 @@ impl TokenFlow {
             {
                 self.fail(unavailable(format!("{err}; {NO_IMDS}")))
             }
-            TransportFailure::Timeout if probe_until.is_some_and(|until| now < until) => {
+            TransportFailure::ConnectTimeout if probe => {
                 self.fail(unavailable(format!("no connection on the first contact; {NO_IMDS}")))
             }
             TransportFailure::Tls => self.fail(unavailable(
@@ -348,12 +346,11 @@ impl TokenFlow {
         };
         let id = self.fresh_id();
         let timeout = self.limits.attempt_timeout.min(self.deadline.since(now));
-        let probe = self.limits.probe.filter(|_| self.first_attempt.is_none());
-        let connect_timeout = probe.unwrap_or(self.limits.connect_timeout).min(timeout);
-        // Halfway between the two budgets: a transport's timers are not exact.
-        let probe_until = probe.filter(|p| *p < timeout).map(|p| now.plus(p + (timeout - p) / 2));
+        let probe_budget = self.limits.probe.filter(|_| self.first_attempt.is_none());
+        let connect_timeout = probe_budget.unwrap_or(self.limits.connect_timeout).min(timeout);
+        let probe = probe_budget.is_some_and(|p| p <= timeout);
         self.first_attempt.get_or_insert(now);
-        self.state = State::Sending { id, since: now, probe_until };
+        self.state = State::Sending { id, since: now, probe };
         Action::Send(Outgoing {
             id,
             request,

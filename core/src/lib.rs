@@ -66,7 +66,7 @@ pub use wait::{DelaySetBy, WaitCause, WaitReason};
 // Configuration: the one options record every surface fills, and what it becomes.
 pub use config::{
     Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFAULT_LEGACY_PORT, MAX_DEADLINE,
-    MAX_RETRIES,
+    MAX_RESPONSE_BYTES, MAX_RETRIES,
 };
 pub use env::{EnvSnapshot, VARIABLES};
 pub use options::{arm_endpoint_from_env, Naming, Options, ARM_ENDPOINT_VARIABLE};

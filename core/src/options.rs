@@ -43,6 +43,10 @@ pub struct Options {
     /// Budget of connecting, in milliseconds.
     #[serde(default, deserialize_with = "millis")]
     pub connect_timeout_ms: Option<u64>,
+    /// Budget of connecting on the first contact with IMDS, in milliseconds: when nothing
+    /// answers within it, there is no managed identity here (`unavailable`).
+    #[serde(default, deserialize_with = "millis")]
+    pub probe_timeout_ms: Option<u64>,
     /// Retries after the first attempt.
     pub max_retries: Option<u32>,
     /// Backoff before the first retry, in milliseconds.
@@ -122,6 +126,7 @@ impl Options {
         "deadline_ms",
         "attempt_timeout_ms",
         "connect_timeout_ms",
+        "probe_timeout_ms",
         "max_retries",
         "initial_delay_ms",
         "max_delay_ms",
@@ -203,6 +208,7 @@ impl Options {
         cfg.deadline = self.deadline_ms.map(ms).or(cfg.deadline);
         cfg.attempt_timeout = self.attempt_timeout_ms.map_or(cfg.attempt_timeout, ms);
         cfg.connect_timeout = self.connect_timeout_ms.map_or(cfg.connect_timeout, ms);
+        cfg.probe_timeout = self.probe_timeout_ms.map_or(cfg.probe_timeout, ms);
         let retry = &mut cfg.retry;
         retry.max_retries = self.max_retries.unwrap_or(retry.max_retries);
         retry.initial_delay = self.initial_delay_ms.map_or(retry.initial_delay, ms);
@@ -375,6 +381,26 @@ mod tests {
         let zero = snake(json!({"deadline_ms": 0})).unwrap().config().unwrap_err();
         assert!(matches!(zero, ConfigError::InvalidSetting { .. }));
         assert!(snake(json!(5)).is_err());
+    }
+
+    #[test]
+    fn the_probe_budget_is_an_option_in_both_namings() {
+        let cfg = snake(json!({"probe_timeout_ms": 250})).unwrap().config().unwrap();
+        assert_eq!(cfg.probe_timeout, Duration::from_millis(250));
+        let camel = Options::from_json(json!({"probeTimeoutMs": 2500.5}), Naming::Camel).unwrap();
+        assert_eq!(camel.config().unwrap().probe_timeout, Duration::from_millis(2501));
+        let default = Options::default().config().unwrap().probe_timeout;
+        assert_eq!(default, Config::default().probe_timeout);
+        let zero = Options::from_json(json!({"probeTimeoutMs": 0}), Naming::Camel).unwrap();
+        let err = zero.config().unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::InvalidSetting { name, .. } if name == "probeTimeout"),
+            "{err:?}"
+        );
+        let err = snake(json!({"probe_timeout_ms": -5})).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::InvalidOption { key, .. } if key == "probe_timeout_ms")
+        );
     }
 
     #[test]

@@ -325,6 +325,7 @@ fn any_answer() -> impl Strategy<Value = Answer> {
         Just(Answer::Http(200, Vec::new(), OK_BODY.into())),
         prop_oneof![
             Just(TransportFailure::Timeout),
+            Just(TransportFailure::ConnectTimeout),
             Just(TransportFailure::ConnectionReset),
             Just(TransportFailure::ConnectionRefused),
         ]

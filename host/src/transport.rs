@@ -158,6 +158,9 @@ fn failure(e: ureq::Error) -> TransportFailure {
             | ErrorKind::UnexpectedEof => TransportFailure::ConnectionReset,
             _ => TransportFailure::Other(io.to_string()),
         },
+        // ureq names the budget that ran out: `Connect` covers TCP and TLS set-up, before any
+        // byte of the request was sent (the core's IMDS probe and ARM's retries rely on it).
+        ureq::Error::Timeout(ureq::Timeout::Connect) => TransportFailure::ConnectTimeout,
         ureq::Error::Timeout(_) => TransportFailure::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportFailure::Unreachable,
         ureq::Error::BodyExceedsLimit(_) => TransportFailure::BodyTooLarge,

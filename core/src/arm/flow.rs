@@ -158,12 +158,7 @@ impl ArmFlow {
         target: Target,
         now: UnixMillis,
     ) -> Result<Self, ArmError> {
-        if !(0.0..=1.0).contains(&cfg.retry.jitter)
-            || cfg.attempt_timeout.is_zero()
-            || cfg.deadline.is_zero()
-        {
-            return Err(ArmError::config("jitter must be within 0..=1 and timeouts above zero"));
-        }
+        cfg.validate().map_err(|e| ArmError::config(format!("ARM config: {e}")))?;
         Ok(ArmFlow {
             cloud: cloud.clone(),
             cfg: cfg.clone(),
@@ -289,9 +284,9 @@ impl ArmFlow {
         let after = AttemptResult::Transport(err.clone());
         match err {
             // Nothing reached the server: safe to send again whatever the method.
-            TransportFailure::ConnectionRefused | TransportFailure::Unreachable => {
-                self.retry(unavailable, after, None, now)
-            }
+            TransportFailure::ConnectionRefused
+            | TransportFailure::Unreachable
+            | TransportFailure::ConnectTimeout => self.retry(unavailable, after, None, now),
             TransportFailure::BodyTooLarge => self
                 .fail(ArmErrorKind::InvalidResponse { problem: "body over the size cap".into() }),
             TransportFailure::Tls => self.finish(Err(unavailable)),
