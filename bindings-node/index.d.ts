@@ -182,7 +182,7 @@ export declare class TokenFlow {
  * Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
  * other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
  * cloud's). None: `AZMI_ARM_ENDPOINT` from the credential's environment, else the public
- * cloud.
+ * cloud. `deadlineMs` bounds each operation, polling included.
  */
 export interface ArmClientOptions {
   /** `public`, `us_government` or `china`. */
@@ -191,6 +191,11 @@ export interface ArmClientOptions {
   armEndpoint?: string
   /** The token audience for `armEndpoint`. */
   armResource?: string
+  /**
+   * Each operation's overall deadline in milliseconds, polling of a long-running one
+   * included (600,000 by default; at most a day).
+   */
+  deadlineMs?: number
 }
 
 /** Which source a configuration and environment choose, and why. */

@@ -15,7 +15,7 @@ use crate::thread::spawn_settled;
 /// Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
 /// other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
 /// cloud's). None: `AZMI_ARM_ENDPOINT` from the credential's environment, else the public
-/// cloud.
+/// cloud. `deadlineMs` bounds each operation, polling included.
 #[napi(object)]
 pub struct ArmClientOptions {
     /// `public`, `us_government` or `china`.
@@ -24,6 +24,9 @@ pub struct ArmClientOptions {
     pub arm_endpoint: Option<String>,
     /// The token audience for `armEndpoint`.
     pub arm_resource: Option<String>,
+    /// Each operation's overall deadline in milliseconds, polling of a long-running one
+    /// included (600,000 by default; at most a day).
+    pub deadline_ms: Option<f64>,
 }
 
 /// Calls Azure Resource Manager as a managed identity. Results are plain JSON values.
@@ -45,10 +48,11 @@ impl ArmClient {
         credential: &ManagedIdentityCredential,
         options: Option<Value>,
     ) -> Result<Self> {
-        let cloud = options::arm(options)
-            .and_then(|o| o.cloud(&credential.inner.snapshot()))
+        let (cloud, limits) = options::arm(options)
+            .and_then(|o| Ok((o.cloud(&credential.inner.snapshot())?, options::arm_limits(&o)?)))
             .map_err(|e| config_failure(&e).named("Error").into_error(&env))?;
-        Ok(ArmClient { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
+        let inner = azmi_host::ArmClient::new(credential.inner.clone(), cloud).with_config(limits);
+        Ok(ArmClient { inner })
     }
 
     /// Every subscription the identity can see.

@@ -36,6 +36,11 @@
 //! `GET /_emulator/requests` (the redacted log), `GET|POST /_emulator/faults`
 //! (`{"endpoint": "imds", "faults": ["drop", {"kind": "throttle", "retry_after_secs": 2}]}`),
 //! `POST /_emulator/reset`, `POST /_emulator/rotate-identity-header`.
+//!
+//! [`hostile`] is the opposite: endpoints that misbehave on purpose (silent, trickling, endless,
+//! oversized, redirecting, echoing secrets, HTML, bad expiry values), for testing that a client
+//! fails typed, in time and without leaking; the `azmi-hostile` binary serves them to tests in
+//! other languages.
 #![warn(missing_docs)]
 
 mod arc_keys;
@@ -46,6 +51,7 @@ mod control;
 mod emulator;
 mod env;
 mod fault;
+pub mod hostile;
 mod http_util;
 mod proxy;
 mod random;
