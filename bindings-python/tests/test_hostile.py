@@ -42,7 +42,9 @@ def test_hostile_case(hostile, case, clean_env, caplog):
     took = time.monotonic() - started
     err = raised.value
     assert err.code in case["codes"], f"{err.code!r} not one of {case['codes']}: {err}"
-    expected_class = azmi.ArmError if case["source"] == "arm" else azmi._error_class(err.code)
+    arm = case["source"] == "arm"
+    expected_class = azmi._error_class(f"arm:{err.code}" if arm else err.code)
+    assert isinstance(err, azmi.ArmError) == arm, f"{type(err).__name__} for {case['source']}"
     assert type(err) is expected_class, f"{type(err).__name__} for {err.code!r}"
     assert took < limit_s(case), f"took {took:.2f} s, limit {limit_s(case)} s: {err}"
     shown = {
