@@ -16,18 +16,20 @@ use crate::Failure;
 
 #[derive(ClapArgs)]
 pub(crate) struct Args {
-    /// The identity source to demonstrate (any of them works against the emulator).
-    #[arg(long, default_value = "imds")]
+    /// The identity source to demonstrate (any of them works against the emulator): imds,
+    /// app_service, app_service_2017, azure_ml, cloud_shell, azure_arc, service_fabric,
+    /// legacy_vm_extension.
+    #[arg(long, default_value = "imds", value_name = "NAME")]
     source: String,
     /// Location of the resource group the demo creates.
-    #[arg(long, default_value = "westeurope")]
+    #[arg(long, default_value = "westeurope", value_name = "LOCATION")]
     location: String,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let started = Instant::now();
-    let kind = SourceKind::from_name(&args.source)
-        .ok_or_else(|| Failure::new("config", format!("unknown source {:?}", args.source)))?;
+    // The core's parse: an unknown name is an error listing every source.
+    let kind: SourceKind = args.source.parse()?;
     let emu =
         Emulator::start(EmulatorConfig { legacy_port: Some(0), ..EmulatorConfig::default() })?;
     step(1, &format!("emulator listening on {} (loopback only)", emu.http_url()));
@@ -85,9 +87,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     );
 
     step(6, &format!("deleting {name} (a long-running operation)"));
-    arm.delete_resource_group(&sub, &name, |Progress::Waiting(until)| {
-        let secs = until.0.saturating_sub(now().0) as f64 / 1000.0;
-        println!("     … ARM says: poll again in {secs:.1} s");
+    arm.delete_resource_group(&sub, &name, |progress: Progress| {
+        let secs = progress.until.0.saturating_sub(now().0) as f64 / 1000.0;
+        match progress.reason {
+            Some(reason) => println!("     … {reason}"),
+            None => println!("     … waiting {secs:.1} s"),
+        }
     })?;
     println!("     deleted");
 

@@ -47,6 +47,7 @@ use crate::retry::Backoff;
 use crate::source::{arc, Detection, Endpoint, SourceKind};
 use crate::time::{Monotonic, UnixMillis};
 use crate::token::AccessToken;
+use crate::wait::{DelaySetBy, WaitCause, WaitReason};
 
 /// IMDS promises to be back within this long after a 410.
 const GONE_WINDOW: Duration = Duration::from_secs(70);
@@ -96,6 +97,8 @@ pub struct TokenFlow {
     next_id: u64,
     attempts: Vec<Attempt>,
     state: State,
+    /// Why the flow waits, while in `Backoff`.
+    waiting: Option<WaitReason>,
 }
 
 #[derive(Debug)]
@@ -180,12 +183,22 @@ impl TokenFlow {
             next_id: 0,
             attempts: Vec::new(),
             state: State::Ready,
+            waiting: None,
         })
     }
 
     /// Which source this flow talks to, and why.
     pub fn detection(&self) -> &Detection {
         &self.detection
+    }
+
+    /// Why the flow waits (the retry it is waiting for, its cause, and what set the wait's
+    /// length), while `poll` answers `WaitUntil` before another attempt; `None` otherwise.
+    pub fn wait_reason(&self) -> Option<&WaitReason> {
+        match self.state {
+            State::Backoff { .. } => self.waiting.as_ref(),
+            _ => None,
+        }
     }
 
     /// What the caller does next.
@@ -264,22 +277,18 @@ impl TokenFlow {
             TransportFailure::ConnectionRefused | TransportFailure::Unreachable
                 if kind == SourceKind::Imds =>
             {
-                self.fail(unavailable(format!("IMDS: {err}; {NO_IMDS}")))
+                self.fail(unavailable(format!("{err}; {NO_IMDS}")))
             }
-            TransportFailure::Timeout if probe_until.is_some_and(|until| now < until) => self
-                .fail(unavailable(format!("IMDS: no connection on the first contact; {NO_IMDS}"))),
-            TransportFailure::Tls => self.fail(unavailable(format!(
-                "{kind}: TLS failed (the certificate did not match the pinned thumbprint?)"
-            ))),
+            TransportFailure::Timeout if probe_until.is_some_and(|until| now < until) => {
+                self.fail(unavailable(format!("no connection on the first contact; {NO_IMDS}")))
+            }
+            TransportFailure::Tls => self.fail(unavailable(
+                "TLS failed (the certificate did not match the pinned thumbprint?)".to_owned(),
+            )),
             TransportFailure::BodyTooLarge => {
                 self.fail(ErrorKind::InvalidResponse { problem: "body over the size cap".into() })
             }
-            _ => self.retry(
-                unavailable(format!("{kind}: {err} on the last attempt")),
-                None,
-                false,
-                now,
-            ),
+            _ => self.retry(unavailable(format!("{err} on the last attempt")), None, false, now),
         }
     }
 
@@ -392,10 +401,10 @@ impl TokenFlow {
         let backoff = self.backoff.delay(n, cap);
         // Past max_retries (the 410 window) a server's tiny Retry-After must not turn the
         // retries into a busy loop: never wait less than the backoff there.
-        let delay = match server_delay {
-            Some(d) if n > self.limits.max_retries => d.max(backoff),
-            Some(d) => d,
-            None => backoff,
+        let (delay, set_by) = match server_delay {
+            Some(d) if n > self.limits.max_retries && d < backoff => (backoff, DelaySetBy::Backoff),
+            Some(d) => (d, DelaySetBy::RetryAfter),
+            None => (backoff, DelaySetBy::Backoff),
         };
         let until = now.plus(delay);
         if until >= self.deadline {
@@ -407,9 +416,16 @@ impl TokenFlow {
             return self
                 .fail(ErrorKind::DeadlineExceeded { deadline: self.deadline.since(self.started) });
         }
+        let mut after = None;
         if let Some(last) = self.attempts.last_mut() {
             last.waited = delay;
+            after = Some(last.result.clone());
         }
+        self.waiting = after.map(|after| WaitReason {
+            cause: WaitCause::Retry { retry: n, after },
+            delay,
+            set_by,
+        });
         self.retries = n;
         self.state = State::Backoff { until };
     }

@@ -52,14 +52,16 @@ mod retry;
 mod source;
 mod time;
 mod token;
+mod wait;
 pub mod wire;
 
 // Token flow: one acquisition, what it asks the caller to do, and what it gives back.
 pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
 pub use flow::TokenFlow;
-pub use source::{Detection, SourceKind};
+pub use source::{Detection, IncompleteSource, SourceKind};
 pub use time::UnixMillis;
-pub use token::AccessToken;
+pub use token::{AccessToken, IdentityClaims};
+pub use wait::{DelaySetBy, WaitCause, WaitReason};
 
 // Configuration: the one options record every surface fills, and what it becomes.
 pub use config::{

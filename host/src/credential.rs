@@ -131,6 +131,15 @@ impl ManagedIdentityCredential {
         engine: Engine,
         detection: Detection,
     ) -> Self {
+        let incomplete = detection.incomplete(&snapshot(&env));
+        let incomplete: Vec<String> = incomplete.iter().map(ToString::to_string).collect();
+        tracing::info!(
+            source = detection.source.as_str(),
+            why = %detection.explain(),
+            incomplete = %incomplete.join("; "),
+            engine = engine.name(),
+            "managed identity source chosen"
+        );
         let cache = Mutex::new(engine.cache(detection.source));
         let fetched = Condvar::new();
         let interest = Interest::default();
