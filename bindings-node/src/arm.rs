@@ -46,7 +46,7 @@ impl ArmClient {
     ) -> Result<Self> {
         let cloud = options::arm(options)
             .and_then(|o| o.cloud())
-            .map_err(|e| config_failure(&e).named("Error").into_error(&env))?;
+            .map_err(|e| config_failure(&e).into_error(&env))?;
         Ok(ArmClient { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
     }
 

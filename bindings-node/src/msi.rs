@@ -98,7 +98,7 @@ pub fn login_with_vm_msi<'env>(
         let cfg = nodeauth::vm_options(msi_endpoint.as_deref(), base)?.config()?;
         Ok((azmi_host::ManagedIdentityCredential::new(cfg), resource(&extra)?))
     })();
-    login(env, built.map_err(|e: ConfigError| config_failure(&e).named("Error")))
+    login(env, built.map_err(|e: ConfigError| config_failure(&e)))
 }
 
 /// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
@@ -127,7 +127,7 @@ pub fn login_with_app_service_msi<'env>(
         let credential = azmi_host::ManagedIdentityCredential::with_env(options.config()?, env);
         Ok((credential, resource(&extra)?))
     })();
-    let built = built.map_err(|e: ConfigError| config_failure(&e).named("Error"));
+    let built = built.map_err(|e: ConfigError| config_failure(&e));
     let checked = built.and_then(|(credential, resource)| {
         match nodeauth::check_app_service(&credential.detection()) {
             Ok(()) => Ok((credential, resource)),
