@@ -2,7 +2,8 @@
 // azmi for Node (CommonJS entry). The classes and functions are the native addon's (loaded by
 // the generated binding.js, typed by the generated index.d.ts); this file adds only what needs
 // JavaScript: `options.abortSignal`, ms-rest-nodeauth's callback forms, `util.inspect` output
-// that never shows a token, and classes that refuse to be called without `new`.
+// that never shows a token, classes that refuse to be called without `new`, and what an
+// `onProgress` callback throws.
 
 const { inspect } = require('node:util')
 const native = require('./binding.js')
@@ -84,6 +85,47 @@ Object.defineProperty(native.ArmClient.prototype, inspect.custom, {
   configurable: true,
   value: () => 'ArmClient {}',
 })
+
+/** `options` with `onProgress` wrapped so that it never throws into the addon: it answers
+ * whether the operation goes on, and keeps what the caller's callback threw. */
+function progressOptions(options) {
+  const onProgress = options && options.onProgress
+  if (typeof onProgress !== 'function') return { options, thrown: () => undefined }
+  let threw = false
+  let error
+  const wrapped = (progress) => {
+    try {
+      onProgress(progress)
+      return true
+    } catch (e) {
+      threw = true
+      error = e
+      return false
+    }
+  }
+  return { options: { ...options, onProgress: wrapped }, thrown: () => (threw ? { error } : undefined) }
+}
+
+/** An ARM method whose `options` (at `index`) may carry `onProgress`: what the callback throws
+ * stops the operation and is what the promise rejects with. */
+function withProgress(name, index) {
+  const proto = native.ArmClient.prototype
+  const method = proto[name]
+  Object.defineProperty(proto, name, {
+    configurable: true,
+    writable: true,
+    value: function (...args) {
+      const { options, thrown } = progressOptions(args[index])
+      if (args.length > index) args[index] = options
+      return method.apply(this, args).catch((e) => {
+        const t = thrown()
+        throw t ? t.error : e
+      })
+    },
+  })
+}
+withProgress('deleteResourceGroup', 2)
+withProgress('request', 4)
 
 /** A native class called without `new` would run its constructor on `globalThis` (napi does
  * not check `new.target`); the proxy refuses that call as JavaScript's own classes do. */
