@@ -2,11 +2,20 @@
 // azmi for Node (CommonJS entry). The classes and functions are the native addon's (loaded by
 // the generated binding.js, typed by the generated index.d.ts); this file adds only what needs
 // JavaScript: `options.abortSignal`, ms-rest-nodeauth's callback forms, `util.inspect` output
-// that never shows a token, classes that refuse to be called without `new`, and what an
-// `onProgress` callback throws.
+// that never shows a token, classes that refuse to be called without `new`, the logs'
+// @azure/logger and what an `onProgress` callback throws.
 
 const { inspect } = require('node:util')
+const { createClientLogger } = require('@azure/logger')
 const native = require('./binding.js')
+
+/** azmi's events (source decision, requests, retries and waits with their reason, ARM polls) on
+ * @azure/logger: shown as `azure:azmi:<level>` by AZURE_LOG_LEVEL or setLogLevel(). @azure/logger
+ * ships a CommonJS and an ES module build, each with its own level; index.mjs swaps in the ES
+ * module's logger (USE_LOGGER), so that the setLogLevel an importing program calls applies. */
+let logger = createClientLogger('azmi')
+native.setLogSink((level, line) => logger[level](line))
+const USE_LOGGER = Symbol.for('azmi.useLogger')
 
 /** @azure/abort-controller's error shape: `name` "AbortError". */
 function abortError() {
@@ -142,9 +151,16 @@ for (const [name, value] of Object.entries(native)) {
   if (typeof value === 'function' && value.prototype && /^[A-Z]/.test(name)) classes[name] = requireNew(value)
 }
 
+const { setLogSink, ...exported } = native
+
 module.exports = {
-  ...native,
+  ...exported,
   ...classes,
   loginWithVmMSI: withCallback(native.loginWithVmMSI),
   loginWithAppServiceMSI: withCallback(native.loginWithAppServiceMSI),
 }
+Object.defineProperty(module.exports, USE_LOGGER, {
+  value: (clientLogger) => {
+    logger = clientLogger
+  },
+})

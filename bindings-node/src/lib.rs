@@ -9,9 +9,10 @@
 //! the host credential's single-flight makes concurrent callers share one request, and an
 //! `AbortSignal` cancels it once every caller waiting on it has aborted. ARM operations run on
 //! threads of their own too; a long-running operation's `onProgress` hears each poll from
-//! there (`progress`). Panics are caught at every entry (`catch_unwind` on exports, `guard`
-//! around the work on those threads). A token's secret is only ever reachable through the
-//! `token` / `accessToken` getter: never in a message, an `inspect` or a `toJSON` output.
+//! there (`progress`), and the host's log events reach @azure/logger (`logs`). Panics are
+//! caught at every entry (`catch_unwind` on exports, `guard` around the work on those threads).
+//! A token's secret is only ever reachable through the `token` / `accessToken` getter: never in
+//! a message, an `inspect` or a `toJSON` output.
 #![warn(missing_docs)]
 #![deny(clippy::all)]
 
@@ -20,6 +21,7 @@ mod credential;
 #[doc(hidden)]
 pub mod errors;
 mod json;
+mod logs;
 mod msi;
 mod options;
 mod progress;
@@ -30,6 +32,7 @@ pub use arm::{ArmClient, ArmClientOptions, ArmOperationOptions, ArmRequestOption
 pub use credential::{
     AccessToken, GetTokenOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
 };
+pub use logs::set_log_sink;
 pub use msi::{
     login_with_app_service_msi, login_with_vm_msi, MsiAppServiceOptions, MsiTokenCredentials,
     MsiTokenResponse, MsiVmOptions,
