@@ -4,6 +4,8 @@
 //! form); the cloud comes from the core's options record.
 
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use azmi_core::{wire, ArmConfig, ArmOperationKind, Options, WaitCause};
@@ -82,12 +84,26 @@ impl Arm {
         let outcome = match progress.filter(|p| !p.is_none(py)) {
             None => interrupt::run(py, move || arm.execute(&request))?,
             Some(callback) => {
+                // A caller that stopped waiting (Ctrl-C) stops the operation at its next wait:
+                // the callback is not called after the call has returned.
+                let abandoned = Arc::new(AtomicBool::new(false));
+                let gone = Arc::clone(&abandoned);
                 let mut polls = 0;
-                let observed =
-                    move || arm.execute_observed(&request, |p| tell(&callback, p, &mut polls));
-                match interrupt::run(py, observed)? {
+                let observed = move || {
+                    arm.execute_observed(&request, |p| match gone.load(Ordering::Relaxed) {
+                        true => ControlFlow::Break(None),
+                        false => tell(&callback, p, &mut polls).map_break(Some),
+                    })
+                };
+                let run = interrupt::run(py, observed);
+                abandoned.store(run.is_err(), Ordering::Relaxed);
+                match run? {
                     ControlFlow::Continue(outcome) => outcome,
-                    ControlFlow::Break(raised) => return Err(raised),
+                    ControlFlow::Break(raised) => {
+                        return Err(raised.unwrap_or_else(|| {
+                            PyRuntimeError::new_err("the operation was abandoned")
+                        }))
+                    }
                 }
             }
         };

@@ -1,6 +1,9 @@
 """Progress callbacks of long-running ARM operations: one ArmProgress per poll, as the core
 reports it; a callback that raises stops the operation and its exception comes out as is."""
 
+import signal
+import time
+
 import pytest
 
 import azmi
@@ -70,3 +73,31 @@ def test_a_callback_that_raises_stops_the_operation(arm):
     # ARM goes on with what it accepted: the group is being deleted.
     with pytest.raises(azmi.ArmConflictError):
         client.create_resource_group(sub, "azmi-py-stop", "westeurope")
+
+
+def test_an_abandoned_call_calls_back_no_more(arm):
+    """A call given up by its caller (here a signal handler that raises, as Ctrl-C does) stops
+    the operation at its next wait: the callback is not called after the call has returned."""
+    emu, client, sub = arm
+    client.create_resource_group(sub, "azmi-py-abandon", "westeurope")
+    calls = []
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(signum, frame):
+        raise Interrupted()
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)  # during the first 1 s wait
+        with pytest.raises(Interrupted):
+            client.delete_resource_group(sub, "azmi-py-abandon", progress=calls.append)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(calls) == 1
+    time.sleep(2.5)  # two more polls, had the operation gone on
+    assert len(calls) == 1
+    polls = [r for r in emu.requests("arm") if "operationStatuses" in r["path"]]
+    assert len(polls) <= 1, polls  # the poll already due when the caller left, and no more

@@ -145,7 +145,7 @@ class _AccessTokenInfo:
     __str__ = __repr__
 
 
-_hidden: dict = {}
+_hidden: Dict[Any, Any] = {}
 
 
 def _hiding(base: Any) -> Any:

@@ -190,7 +190,7 @@ class MSIAuthentication(_azmi.Credential):
 
 
 def get_msi_token(
-    resource: str, port: int = _DEFAULT_PORT, msi_conf: Optional[dict] = None
+    resource: str, port: int = _DEFAULT_PORT, msi_conf: Optional[Dict[str, Any]] = None
 ) -> Tuple[str, str, Dict[str, Any]]:
     """msrestazure's ``get_msi_token``: ``(token_type, access_token, token_entry)``."""
     credential = _azmi.Credential(_azmi.msrestazure_options(port, None, msi_conf))
@@ -199,7 +199,7 @@ def get_msi_token(
 
 
 def get_msi_token_webapp(
-    resource: str, msi_conf: Optional[dict] = None
+    resource: str, msi_conf: Optional[Dict[str, Any]] = None
 ) -> Tuple[str, str, Dict[str, Any]]:
     """msrestazure's ``get_msi_token_webapp``: ``(token_type, access_token, token_entry)``."""
     return get_msi_token(resource, msi_conf=msi_conf)
