@@ -40,14 +40,16 @@ export declare class ArmClient {
   createResourceGroup(subscriptionId: string, name: string, location: string, tags?: Record<string, any> | undefined | null): Promise<any>
   /**
    * Deletes a resource group and waits until ARM says it is gone; resolves to ARM's last
-   * answer (the operation's final status, when ARM sends one).
+   * answer (the operation's final status, when ARM sends one). `onProgress` hears each poll.
    */
-  deleteResourceGroup(subscriptionId: string, name: string): Promise<any>
+  deleteResourceGroup(subscriptionId: string, name: string, options?: ArmOperationOptions): Promise<any>
   /**
-   * Any single ARM request: `method` on `path` (from `/subscriptions/...`) with
-   * `api-version`; resolves to the response body.
+   * Any ARM request: `method` on `path` (from `/subscriptions/...`, with a query if needed,
+   * or a full URL on the client's endpoint) with `api-version`; resolves to the response
+   * body, with `paged` to every item of every page (following `nextLink`), with `lro` to the
+   * end of a long-running operation (`onProgress` hears each poll).
    */
-  request(method: string, path: string, apiVersion: string, body?: any | undefined | null): Promise<any>
+  request(method: string, path: string, apiVersion: string, body?: any, options?: ArmRequestOptions): Promise<any>
 }
 
 /**
@@ -124,19 +126,25 @@ export declare class MsiTokenCredentials {
 }
 
 /**
- * ms-rest-nodeauth's token response. Only `accessToken` gives the secret; `toJSON` and
- * `util.inspect` leave it out.
+ * ms-rest-nodeauth's token response (`MSITokenResponse`): `tokenType`, `accessToken`,
+ * `expiresOn` (a `Date`: when the endpoint says the token expires), `expiresIn` (seconds left),
+ * `notBefore` (unix seconds, when the endpoint said) and `resource`. Only `accessToken` gives
+ * the secret; `toJSON` and `util.inspect` leave it out.
  */
 export declare class MsiTokenResponse {
   /** The bearer token itself. */
   get accessToken(): string
   /** `Bearer`. */
   get tokenType(): string
-  /** When the token stops working, unix seconds. */
-  get expiresOn(): number
+  /** When the token stops working, as the endpoint said. */
+  get expiresOn(): Date
+  /** Seconds until the token stops working (from now; 0 once it has). */
+  get expiresIn(): number
+  /** When the token starts working, unix seconds, if the endpoint said. */
+  get notBefore(): number | null
   /** The audience. */
   get resource(): string | null
-  /** Everything but the secret. */
+  /** Everything but the secret (`expiresOn` as `JSON.stringify` writes a `Date`). */
   toJSON(): any
 }
 
@@ -196,6 +204,46 @@ export interface ArmClientOptions {
    * included (600,000 by default; at most a day).
    */
   deadlineMs?: number
+}
+
+/** The options of a long-running operation (the TypeScript shape). */
+export interface ArmOperationOptions {
+  /**
+   * Called after each poll, before the wait for the next; what it throws stops the operation
+   * (no further request) and the call rejects with it.
+   */
+  onProgress?: (progress: ArmProgress) => void
+}
+
+/** Where a long-running operation stands after one of its polls (or its first answer). */
+export interface ArmProgress {
+  /** The HTTP status of the answer (202 while a `Location` poll runs, 200 with a status). */
+  statusCode: number
+  /**
+   * ARM's word for the state (`InProgress`, `Deleting`, ...): the operation's `status` or
+   * the resource's `provisioningState`; absent when the answer has none.
+   */
+  state?: string
+  /** Milliseconds until the next poll (ARM's `Retry-After`, or the poll interval). */
+  waitMs: number
+  /** Polls made so far (0 after the operation's first answer). */
+  polls: number
+}
+
+/** The options of `request` (the TypeScript shape). */
+export interface ArmRequestOptions {
+  /**
+   * A list: resolve to every item of every page (ARM's `value` arrays, following `nextLink`)
+   * instead of the first page's body.
+   */
+  paged?: boolean
+  /**
+   * A long-running operation (`PUT`, `PATCH`, `POST`, `DELETE` answered 201/202): poll it to
+   * its end and resolve to the final answer.
+   */
+  lro?: boolean
+  /** With `lro`: called after each poll, as for `deleteResourceGroup`. */
+  onProgress?: (progress: ArmProgress) => void
 }
 
 /** Which source a configuration and environment choose, and why. */

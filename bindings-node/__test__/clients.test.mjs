@@ -74,10 +74,10 @@ describe("azmi's ArmClient", () => {
     assert.equal((await arm.deleteResourceGroup(sub, 'azmi-arm-rg')).status, 'Succeeded')
     assert.ok(!(await arm.listResourceGroups(sub)).some((g) => g.name === 'azmi-arm-rg'))
     await assert.rejects(arm.request('GET', `/subscriptions/${sub}/resourcegroups/azmi-arm-rg`, '2021-04-01'), (e) => {
-      assert.equal(e.name, 'ArmError')
+      assert.equal(e.name, 'RestError')
       assert.equal(e.code, 'not_found')
       assert.equal(e.statusCode, 404)
-      assert.equal(e.armCode, 'ResourceGroupNotFound')
+      assert.equal(e.errorCode, 'ResourceGroupNotFound')
       return true
     })
     assert.equal(inspect(arm), 'ArmClient {}')

@@ -117,7 +117,7 @@ impl ManagedIdentityCredential {
         };
         let cfg = options::credential(first, options)
             .and_then(|o| o.config())
-            .map_err(|e| throw(&env, config_failure(&e).named("Error")))?;
+            .map_err(|e| throw(&env, config_failure(&e)))?;
         let inner = azmi_host::ManagedIdentityCredential::new(cfg);
         Ok(ManagedIdentityCredential {
             inner,

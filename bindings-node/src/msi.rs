@@ -98,7 +98,7 @@ pub fn login_with_vm_msi<'env>(
         let cfg = nodeauth::vm_options(msi_endpoint.as_deref(), base)?.config()?;
         Ok((azmi_host::ManagedIdentityCredential::new(cfg), resource(&extra)?))
     })();
-    login(env, built.map_err(|e: ConfigError| config_failure(&e).named("Error")))
+    login(env, built.map_err(|e: ConfigError| config_failure(&e)))
 }
 
 /// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
@@ -127,7 +127,7 @@ pub fn login_with_app_service_msi<'env>(
         let credential = azmi_host::ManagedIdentityCredential::with_env(options.config()?, env);
         Ok((credential, resource(&extra)?))
     })();
-    let built = built.map_err(|e: ConfigError| config_failure(&e).named("Error"));
+    let built = built.map_err(|e: ConfigError| config_failure(&e));
     let checked = built.and_then(|(credential, resource)| {
         match nodeauth::check_app_service(&credential.detection()) {
             Ok(()) => Ok((credential, resource)),
@@ -264,8 +264,10 @@ fn authorize(web_resource: &Object<'_>, token: &azmi_core::AccessToken) -> Resul
     Ok(())
 }
 
-/// ms-rest-nodeauth's token response. Only `accessToken` gives the secret; `toJSON` and
-/// `util.inspect` leave it out.
+/// ms-rest-nodeauth's token response (`MSITokenResponse`): `tokenType`, `accessToken`,
+/// `expiresOn` (a `Date`: when the endpoint says the token expires), `expiresIn` (seconds left),
+/// `notBefore` (unix seconds, when the endpoint said) and `resource`. Only `accessToken` gives
+/// the secret; `toJSON` and `util.inspect` leave it out.
 #[napi]
 pub struct MsiTokenResponse {
     inner: Arc<azmi_core::AccessToken>,
@@ -285,10 +287,22 @@ impl MsiTokenResponse {
         self.inner.token_type.clone()
     }
 
-    /// When the token stops working, unix seconds.
+    /// When the token stops working, as the endpoint said.
+    #[napi(getter, ts_return_type = "Date")]
+    pub fn expires_on<'env>(&self, env: &'env Env) -> Result<napi::JsDate<'env>> {
+        env.create_date(self.inner.expires_on.0 as f64)
+    }
+
+    /// Seconds until the token stops working (from now; 0 once it has).
     #[napi(getter)]
-    pub fn expires_on(&self) -> f64 {
-        (self.inner.expires_on.0 / 1000) as f64
+    pub fn expires_in(&self) -> f64 {
+        (self.inner.expires_on.0.saturating_sub(azmi_host::now().0) / 1000) as f64
+    }
+
+    /// When the token starts working, unix seconds, if the endpoint said.
+    #[napi(getter)]
+    pub fn not_before(&self) -> Option<f64> {
+        self.inner.not_before.map(|t| (t.0 / 1000) as f64)
     }
 
     /// The audience.
@@ -297,14 +311,22 @@ impl MsiTokenResponse {
         self.inner.resource.clone()
     }
 
-    /// Everything but the secret.
+    /// Everything but the secret (`expiresOn` as `JSON.stringify` writes a `Date`).
     #[napi(js_name = "toJSON")]
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "accessToken": "***",
             "tokenType": self.inner.token_type,
-            "expiresOn": self.inner.expires_on.0 / 1000,
+            "expiresOn": iso_8601(self.inner.expires_on.0),
+            "expiresIn": self.expires_in(),
+            "notBefore": self.not_before(),
             "resource": self.inner.resource,
         })
     }
+}
+
+/// `Date.prototype.toISOString`'s form of unix milliseconds (`2026-12-06T10:14:06.000Z`).
+fn iso_8601(millis: u64) -> Option<String> {
+    let at = chrono::DateTime::from_timestamp_millis(i64::try_from(millis).ok()?)?;
+    Some(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
