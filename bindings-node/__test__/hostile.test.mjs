@@ -26,7 +26,7 @@ describe('hostile endpoints', () => {
       const { err, took } = await rejection(run)
       assert.ok(err instanceof Error, util.inspect(err))
       assert.ok(c.codes.includes(err.code), `${err.code} not one of ${c.codes}: ${err.message}`)
-      const name = c.source === 'arm' ? 'ArmError'
+      const name = c.source === 'arm' ? 'RestError'
         : ['unavailable', 'identity_not_found'].includes(err.code) ? 'CredentialUnavailableError' : 'AuthenticationError'
       assert.equal(err.name, name, err.message)
       const limit = c.source === 'arm' ? TABLE.arm_limit_ms : TABLE.limit_ms
