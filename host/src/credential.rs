@@ -321,7 +321,8 @@ impl Owed {
         );
         let _entered = span.enter();
         tracing::info!(why = %detection.explain(), "fetching a managed identity token");
-        let result = drive(&mut TokenRun::new(steps), &self.inner.transport, &mut |_| {});
+        let result =
+            drive(&mut TokenRun::new(steps, detection.source), &self.inner.transport, &mut |_| {});
         if let Err(e) = &result {
             tracing::warn!(code = e.code(), error = %e, "token request failed");
         }

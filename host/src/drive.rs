@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use azmi_core::{
     AccessToken, Action, ArmAction, ArmError, ArmErrorKind, ArmOutcome, AttemptResult, ErrorKind,
-    FileFailure, Outgoing, RequestId, TokenError, TransportFailure, UnixMillis, WaitCause,
-    WaitReason,
+    FileFailure, Outgoing, RequestId, SourceKind, TokenError, TransportFailure, UnixMillis,
+    WaitCause, WaitReason,
 };
 
 use crate::credential::ManagedIdentityCredential;
@@ -82,6 +82,8 @@ pub(crate) enum Step<T> {
 /// A flow the loop can drive.
 pub(crate) trait Drivable {
     type Output;
+    /// What the flow talks to, for its events: the identity source's name, or `arm`.
+    fn endpoint(&self) -> &'static str;
     fn step(&mut self, now: UnixMillis) -> Step<Self::Output>;
     fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis);
     fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis);
@@ -89,8 +91,9 @@ pub(crate) trait Drivable {
 
 /// Runs `flow` to its end; `progress` hears about waits.
 ///
-/// Events (`tracing`, target `azmi_host::drive`): each request at DEBUG (its number in the flow,
-/// method, host and path: never the query, whose values may be ids, nor any header), each answer
+/// Events (`tracing`, target `azmi_host::drive`): each request at DEBUG (the endpoint: the
+/// identity source or `arm`; its number in the flow, method, host and path: never the query,
+/// nor any header), each answer
 /// at DEBUG (status or transport failure, time taken), and each wait with the core's reason at
 /// INFO: a retry (which one, what the failed attempt got, and whether Retry-After or the
 /// backoff set the wait) or another poll of a long-running operation (ARM's status and state).
@@ -107,6 +110,7 @@ pub(crate) fn drive<F: Drivable>(
                 requests += 1;
                 let uri = out.request.uri();
                 tracing::debug!(
+                    endpoint = flow.endpoint(),
                     request = requests,
                     method = %out.request.method(),
                     host = uri.host().unwrap_or_default(),
@@ -140,17 +144,23 @@ pub(crate) fn drive<F: Drivable>(
 /// A token flow in the loop.
 pub(crate) struct TokenRun<'a> {
     steps: Box<dyn TokenSteps + 'a>,
+    source: SourceKind,
     failed: Option<TokenError>,
 }
 
 impl<'a> TokenRun<'a> {
-    pub(crate) fn new(steps: Box<dyn TokenSteps + 'a>) -> Self {
-        TokenRun { steps, failed: None }
+    /// `source`: the flow's source, named in its events (a log bridge may drop span fields).
+    pub(crate) fn new(steps: Box<dyn TokenSteps + 'a>, source: SourceKind) -> Self {
+        TokenRun { steps, source, failed: None }
     }
 }
 
 impl Drivable for TokenRun<'_> {
     type Output = Result<AccessToken, TokenError>;
+
+    fn endpoint(&self) -> &'static str {
+        self.source.as_str()
+    }
 
     fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
         if let Some(e) = self.failed.take() {
@@ -208,6 +218,10 @@ impl<'a> ArmRun<'a> {
 
 impl Drivable for ArmRun<'_> {
     type Output = Result<ArmOutcome, ArmError>;
+
+    fn endpoint(&self) -> &'static str {
+        "arm"
+    }
 
     fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
         loop {
