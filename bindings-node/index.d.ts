@@ -181,7 +181,8 @@ export declare class TokenFlow {
 /**
  * Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
  * other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
- * cloud's). None: the public cloud.
+ * cloud's). None: `AZMI_ARM_ENDPOINT` from the credential's environment, else the public
+ * cloud.
  */
 export interface ArmClientOptions {
   /** `public`, `us_government` or `china`. */
@@ -197,7 +198,10 @@ export declare function detect(config: any, vars: any, arcAgentInstalled?: boole
 
 /** @azure/core-auth's `GetTokenOptions` (the parts a managed identity uses). */
 export interface GetTokenOptions {
-  /** Abandons the wait: the promise rejects with an `AbortError`. */
+  /**
+   * Abandons the wait: the promise rejects with an `AbortError`, and the request stops
+   * (before its next attempt or during a wait) unless other calls still wait for it.
+   */
   abortSignal?: { readonly aborted: boolean; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }
   /** Claims from a challenge: the cached token was refused, so a new one is fetched. */
   claims?: string

@@ -7,13 +7,15 @@ use napi_derive::napi;
 use serde_json::{Map, Value};
 
 use crate::credential::ManagedIdentityCredential;
-use crate::errors::{arm_failure, config_failure, guard};
+use crate::errors::{arm_failure, config_failure};
 use crate::json::{from_js, Json};
 use crate::options;
+use crate::thread::spawn_settled;
 
 /// Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
 /// other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
-/// cloud's). None: the public cloud.
+/// cloud's). None: `AZMI_ARM_ENDPOINT` from the credential's environment, else the public
+/// cloud.
 #[napi(object)]
 pub struct ArmClientOptions {
     /// `public`, `us_government` or `china`.
@@ -44,7 +46,7 @@ impl ArmClient {
         options: Option<Value>,
     ) -> Result<Self> {
         let cloud = options::arm(options)
-            .and_then(|o| o.cloud())
+            .and_then(|o| o.cloud(&credential.inner.snapshot()))
             .map_err(|e| config_failure(&e).named("Error").into_error(&env))?;
         Ok(ArmClient { inner: azmi_host::ArmClient::new(credential.inner.clone(), cloud) })
     }
@@ -120,27 +122,20 @@ impl ArmClient {
         self.call(env, operation)
     }
 
-    /// Runs `operation` on a thread of its own (ARM operations are few and may poll for long, so
-    /// they do not hold libuv's small worker pool); the promise settles on the event loop with
-    /// the outcome's natural value (`ArmOutcome::into_value`, the same on every surface).
+    /// Runs `operation` on a thread of its own (ARM operations may poll for long); the promise
+    /// settles on the event loop with the outcome's natural value (`ArmOutcome::into_value`,
+    /// the same on every surface).
     fn call<'env>(&self, env: &'env Env, operation: ArmOperation) -> Result<Object<'env>> {
-        let (deferred, promise) = env.create_deferred::<Json, Settle>()?;
         let client = self.inner.clone();
-        std::thread::Builder::new()
-            .name("azmi-arm".into())
-            .spawn(move || {
-                let result = guard(|| {
-                    ArmRequest::new(operation)
-                        .and_then(|request| client.execute(&request))
-                        .map(ArmOutcome::into_value)
-                        .map_err(|e| arm_failure(&e))
-                });
-                deferred
-                    .resolve(Box::new(move |env| result.map(Json).map_err(|f| f.into_error(&env))));
-            })
-            .map_err(|e| Error::from_reason(format!("cannot start a thread for ARM: {e}")))?;
-        Ok(promise)
+        let work = move || {
+            ArmRequest::new(operation)
+                .and_then(|request| client.execute(&request))
+                .map(ArmOutcome::into_value)
+                .map_err(|e| arm_failure(&e))
+        };
+        let promise = spawn_settled(env, "azmi-arm", "ARM", work, |env, outcome| {
+            outcome.map(Json).map_err(|f| f.into_error(env))
+        })?;
+        Ok(Object::from_raw(env.raw(), promise.raw()))
     }
 }
-
-type Settle = Box<dyn FnOnce(Env) -> Result<Json> + Send>;

@@ -9,7 +9,7 @@ use napi::bindgen_prelude::*;
 
 use crate::json::Json;
 
-/// What a failed operation tells JavaScript; built on a pool thread, turned into an `Error` on
+/// What a failed operation tells JavaScript; built on a fetch thread, turned into an `Error` on
 /// the event loop.
 #[derive(Debug, Clone)]
 #[doc(hidden)]
@@ -86,6 +86,11 @@ pub(crate) fn token_failure(e: &TokenError) -> Failure {
         .with("source", e.source_kind.as_str().into())
         .with("statusCode", e.status().into())
         .with("attempts", attempts.into())
+}
+
+/// @azure/abort-controller's error: the caller's `AbortSignal` fired.
+pub(crate) fn aborted() -> Failure {
+    Failure::new("AbortError", "aborted", "The operation was aborted.".into())
 }
 
 pub(crate) fn config_failure(e: &ConfigError) -> Failure {

@@ -4,9 +4,12 @@
 //!
 //! Theory of operation: a cached token is served on the event loop thread through
 //! `ManagedIdentityCredential::cached`, which never blocks on I/O; anything that needs a request
-//! or waits for one runs as an `AsyncTask` on libuv's thread pool, where the host credential's
-//! single-flight makes concurrent callers share one request. Panics are caught at every entry
-//! (`catch_unwind` on exports, `guard` around the work on pool threads). A token's secret is
+//! or waits for one runs on a detached thread of its own (`credential::fetch`, one path for
+//! every token call) and settles its promise on the event loop, never on libuv's thread pool;
+//! the host credential's single-flight makes concurrent callers share one request, and an
+//! `AbortSignal` cancels it once every caller waiting on it has aborted. ARM operations run on
+//! threads of their own too. Panics are caught at every entry
+//! (`catch_unwind` on exports, `guard` around the work on those threads). A token's secret is
 //! only ever reachable through the `token` / `accessToken` getter: never in a message, an
 //! `inspect` or a `toJSON` output.
 #![warn(missing_docs)]
@@ -20,6 +23,7 @@ mod json;
 mod msi;
 mod options;
 mod sansio;
+mod thread;
 
 pub use arm::{ArmClient, ArmClientOptions};
 pub use credential::{

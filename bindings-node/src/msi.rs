@@ -9,11 +9,10 @@ use azmi_core::compat::nodeauth;
 use azmi_core::{ConfigError, Naming, Options, Resource};
 use azmi_host::EnvSource;
 use napi::bindgen_prelude::*;
-use napi::ScopedTask;
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
-use crate::credential::{fetch, fetch_blocking};
+use crate::credential::fetch;
 use crate::errors::{config_failure, token_failure, Failure};
 use crate::json::from_js;
 use crate::options::{only, text};
@@ -178,33 +177,15 @@ fn login<'env>(
     built: std::result::Result<(azmi_host::ManagedIdentityCredential, Resource), Failure>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
     match built {
+        // The first token is fetched now; the credentials come with it.
         Ok((credential, resource)) => {
-            Ok(env.spawn(Login { credential, resource })?.promise_object())
+            let credentials =
+                MsiTokenCredentials { credential: credential.clone(), resource: resource.clone() };
+            fetch(env, &credential, resource, None, move |env, outcome| {
+                outcome.map(|_| credentials).map_err(|f| f.into_error(env))
+            })
         }
         Err(f) => PromiseRaw::reject(env, f.into_error(env)),
-    }
-}
-
-/// The first token of a login, on a worker thread.
-struct Login {
-    credential: azmi_host::ManagedIdentityCredential,
-    resource: Resource,
-}
-
-impl Task for Login {
-    type Output = std::result::Result<(), Failure>;
-    type JsValue = MsiTokenCredentials;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(fetch_blocking(&self.credential, &self.resource).map(|_| ()))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<MsiTokenCredentials> {
-        output.map_err(|f| f.into_error(&env))?;
-        Ok(MsiTokenCredentials {
-            credential: self.credential.clone(),
-            resource: self.resource.clone(),
-        })
     }
 }
 
@@ -227,7 +208,9 @@ impl MsiTokenCredentials {
     /// when it is fresh.
     #[napi(catch_unwind, ts_return_type = "Promise<MsiTokenResponse>")]
     pub fn get_token<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, MsiTokenResponse>> {
-        fetch(env, &self.credential, self.resource.clone(), |inner| MsiTokenResponse { inner })
+        fetch(env, &self.credential, self.resource.clone(), None, |env, outcome| {
+            outcome.map(|inner| MsiTokenResponse { inner }).map_err(|f| f.into_error(env))
+        })
     }
 
     /// Sets `authorization: <tokenType> <accessToken>` on an ms-rest-js `WebResource` (anything
@@ -241,17 +224,26 @@ impl MsiTokenCredentials {
         &self,
         env: &'env Env,
         web_resource: Object<'env>,
-    ) -> Result<PromiseRaw<'env, Object<'env>>> {
+    ) -> Result<PromiseRaw<'env, ObjectRef<false>>> {
         if let Some(token) = self.credential.cached(&self.resource) {
             authorize(&web_resource, &token)?;
-            return PromiseRaw::resolve(env, web_resource);
+            let promise = PromiseRaw::resolve(env, web_resource)?;
+            return Ok(PromiseRaw::new(env.raw(), promise.raw()));
         }
-        let task = Sign {
-            credential: self.credential.clone(),
-            resource: self.resource.clone(),
-            web_resource: web_resource.create_ref()?,
-        };
-        Ok(env.spawn(task)?.promise_object())
+        // Held until the request settles, then handed back (or released) on the event loop.
+        let held: ObjectRef<false> = web_resource.create_ref()?;
+        fetch(env, &self.credential, self.resource.clone(), None, move |env, outcome| {
+            let signed = outcome
+                .map_err(|f| f.into_error(env))
+                .and_then(|token| authorize(&held.get_value(env)?, &token));
+            match signed {
+                Ok(()) => Ok(held),
+                Err(e) => {
+                    held.unref(env)?;
+                    Err(e)
+                }
+            }
+        })
     }
 
     /// What `JSON.stringify` shows: no secret.
@@ -270,28 +262,6 @@ fn authorize(web_resource: &Object<'_>, token: &azmi_core::AccessToken) -> Resul
     let value = format!("{} {}", token.token_type, token.secret());
     set.apply(headers, ("authorization".to_owned(), value).into())?;
     Ok(())
-}
-
-struct Sign {
-    credential: azmi_host::ManagedIdentityCredential,
-    resource: Resource,
-    web_resource: ObjectRef,
-}
-
-impl<'task> ScopedTask<'task> for Sign {
-    type Output = std::result::Result<Arc<azmi_core::AccessToken>, Failure>;
-    type JsValue = Object<'task>;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(fetch_blocking(&self.credential, &self.resource))
-    }
-
-    fn resolve(&mut self, env: &'task Env, output: Self::Output) -> Result<Object<'task>> {
-        let token = output.map_err(|f| f.into_error(env))?;
-        let web_resource = self.web_resource.get_value(env)?;
-        authorize(&web_resource, &token)?;
-        Ok(web_resource)
-    }
 }
 
 /// ms-rest-nodeauth's token response. Only `accessToken` gives the secret; `toJSON` and

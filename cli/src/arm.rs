@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use azmi_core::{ArmConfig, ArmOperation, ArmOperationKind, ArmRequest, Cloud};
+use azmi_core::{ArmConfig, ArmOperation, ArmOperationKind, ArmRequest, Cloud, Options};
 use azmi_host::{ArmClient, Progress};
 use clap::{Args as ClapArgs, Subcommand};
 use serde_json::Value;
@@ -14,9 +14,10 @@ use crate::Failure;
 
 #[derive(ClapArgs)]
 pub(crate) struct Args {
-    /// public, us_government, china, or an ARM endpoint URL (https, or loopback).
-    #[arg(long, default_value = "public", global = true, value_name = "CLOUD")]
-    cloud: String,
+    /// public, us_government, china, or an ARM endpoint URL (https, or loopback); default:
+    /// $AZMI_ARM_ENDPOINT, else public.
+    #[arg(long, global = true, value_name = "CLOUD")]
+    cloud: Option<String>,
     /// Token resource (audience) for a custom --cloud URL.
     #[arg(long, default_value = "https://management.azure.com/", global = true, value_name = "R")]
     cloud_resource: String,
@@ -123,12 +124,16 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         print!("{}", operations_table());
         return Ok(());
     }
-    let cloud = cloud(&args.cloud, &args.cloud_resource)?;
     let cfg = args.identity.config()?;
     let mut limits = ArmConfig::default();
     limits.deadline = Duration::from_millis(seconds_as_ms("--arm-timeout", args.arm_timeout)?);
     let request = request(args.command)?;
     let credential = args.engine.credential(cfg)?;
+    // No --cloud: the core decides from the credential's environment (AZMI_ARM_ENDPOINT).
+    let cloud = match &args.cloud {
+        Some(name) => cloud(name, &args.cloud_resource)?,
+        None => Options::default().cloud(&credential.snapshot())?,
+    };
     let client = ArmClient::new(credential, cloud).with_config(limits);
     let outcome = client.execute_with_progress(&request, report_wait)?;
     if args.full {

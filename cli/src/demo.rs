@@ -4,11 +4,12 @@
 //! delete it (polling the long-running operation), list again.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use azmi_core::{ArmConfig, Cloud, Config, EnvSnapshot, SourceKind};
+use azmi_core::{ArmConfig, Config, EnvSnapshot, Options, SourceKind, ARM_ENDPOINT_VARIABLE};
 use azmi_emulator::{Emulator, EmulatorConfig};
-use azmi_host::{now, ArmClient, EnvSource, ManagedIdentityCredential, Progress};
+use azmi_host::{now, ArmClient, EnvSource, ManagedIdentityCredential, Progress, Transport};
 use clap::Args as ClapArgs;
 use serde_json::Value;
 
@@ -34,7 +35,9 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         Emulator::start(EmulatorConfig { legacy_port: Some(0), ..EmulatorConfig::default() })?;
     step(1, &format!("emulator listening on {} (loopback only)", emu.http_url()));
 
-    let vars = emu.env_for(kind.as_str());
+    let mut vars = emu.env_for(kind.as_str());
+    // ARM over https, named the way a user's shell would name it; the core reads it.
+    vars.push((ARM_ENDPOINT_VARIABLE.to_owned(), emu.arm_https_endpoint()));
     for (name, value) in &vars {
         println!(
             "     {name}={}",
@@ -44,11 +47,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let mut cfg = Config::default();
     cfg.source = Some(kind);
     cfg.legacy_port = emu.legacy_port().unwrap_or(cfg.legacy_port);
+    // Trusts the emulator's CA, as SSL_CERT_FILE makes a user's azmi do.
+    let transport = Transport::with_extra_roots_pem(emu.ca_pem().as_bytes())?;
+    let env = EnvSnapshot::from_vars(vars);
     let credential =
-        ManagedIdentityCredential::with_env(cfg, EnvSource::Fixed(EnvSnapshot::from_vars(vars)));
+        ManagedIdentityCredential::with_transport(cfg, EnvSource::Fixed(env), Arc::new(transport));
 
     // The token the ARM calls will use: for the cloud's own resource, so the cache serves them.
-    let cloud = Cloud::custom(&emu.arm_endpoint(), "https://management.azure.com/")?;
+    let cloud = Options::default().cloud(&credential.snapshot())?;
     let token = credential.get_token_for(cloud.resource())?;
     let minutes = token.expires_on.0.saturating_sub(now().0) / 60_000;
     let source = credential.detection().explain();

@@ -69,7 +69,7 @@ pub use config::{
     MAX_RETRIES,
 };
 pub use env::{EnvSnapshot, VARIABLES};
-pub use options::{Naming, Options};
+pub use options::{arm_endpoint_from_env, Naming, Options, ARM_ENDPOINT_VARIABLE};
 
 // Cache: refresh-ahead and single-flight, decided here for every host.
 pub use cache::{CacheKey, FetchTicket, Lookup, TokenCache, WaitOutcome, WaitTicket};

@@ -87,15 +87,19 @@ pub(crate) trait Drivable {
     fn step(&mut self, now: UnixMillis) -> Step<Self::Output>;
     fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis);
     fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis);
+    /// Whether nobody wants the output any more: a wait ends early, and the next `step` says
+    /// `Done`.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// Runs `flow` to its end; `progress` hears about waits.
 ///
 /// Events (`tracing`, target `azmi_host::drive`): each request at DEBUG (the endpoint: the
 /// identity source or `arm`; its number in the flow, method, host and path: never the query,
-/// nor any header), each answer
-/// at DEBUG (status or transport failure, time taken), and each wait with the core's reason at
-/// INFO: a retry (which one, what the failed attempt got, and whether Retry-After or the
+/// nor any header), each answer at DEBUG (status or transport failure, time taken), and each
+/// wait with the core's reason at INFO: a retry (which one, what the failed attempt got, and whether Retry-After or the
 /// backoff set the wait) or another poll of a long-running operation (ARM's status and state).
 pub(crate) fn drive<F: Drivable>(
     flow: &mut F,
@@ -131,7 +135,7 @@ pub(crate) fn drive<F: Drivable>(
             Step::Wait(until, reason) => {
                 log_wait(until, reason.as_ref());
                 progress(Progress { until, reason });
-                sleep_until(until);
+                sleep_until(until, &|| flow.stopped());
             }
             Step::ReadFile { id, path, max_bytes } => {
                 flow.file(id, read_capped(&path, max_bytes), now())
@@ -141,22 +145,28 @@ pub(crate) fn drive<F: Drivable>(
     }
 }
 
-/// A token flow in the loop.
+/// A token flow in the loop; `None` when it was stopped before it ended (no caller wants it).
 pub(crate) struct TokenRun<'a> {
     steps: Box<dyn TokenSteps + 'a>,
     source: SourceKind,
     failed: Option<TokenError>,
+    stop: &'a dyn Fn() -> bool,
 }
 
 impl<'a> TokenRun<'a> {
-    /// `source`: the flow's source, named in its events (a log bridge may drop span fields).
-    pub(crate) fn new(steps: Box<dyn TokenSteps + 'a>, source: SourceKind) -> Self {
-        TokenRun { steps, source, failed: None }
+    /// `source`: the flow's source, named in its events (a log bridge may drop span fields);
+    /// `stop` is asked before each step and during waits.
+    pub(crate) fn new(
+        steps: Box<dyn TokenSteps + 'a>,
+        source: SourceKind,
+        stop: &'a dyn Fn() -> bool,
+    ) -> Self {
+        TokenRun { steps, source, failed: None, stop }
     }
 }
 
 impl Drivable for TokenRun<'_> {
-    type Output = Result<AccessToken, TokenError>;
+    type Output = Option<Result<AccessToken, TokenError>>;
 
     fn endpoint(&self) -> &'static str {
         self.source.as_str()
@@ -164,15 +174,22 @@ impl Drivable for TokenRun<'_> {
 
     fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
         if let Some(e) = self.failed.take() {
-            return Step::Done(Err(e));
+            return Step::Done(Some(Err(e)));
+        }
+        if (self.stop)() {
+            return Step::Done(None);
         }
         match self.steps.poll(now) {
             Ok(Action::Send(out)) => Step::Send(out),
             Ok(Action::WaitUntil(t)) => Step::Wait(t, self.steps.wait_reason()),
             Ok(Action::ReadFile { id, path, max_bytes }) => Step::ReadFile { id, path, max_bytes },
-            Ok(Action::Done(result)) => Step::Done(result),
-            Err(e) => Step::Done(Err(e)),
+            Ok(Action::Done(result)) => Step::Done(Some(result)),
+            Err(e) => Step::Done(Some(Err(e))),
         }
+    }
+
+    fn stopped(&self) -> bool {
+        (self.stop)()
     }
 
     fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
@@ -288,9 +305,16 @@ fn log_wait(until: UnixMillis, reason: Option<&WaitReason>) {
     }
 }
 
-fn sleep_until(until: UnixMillis) {
-    let left = until.0.saturating_sub(now().0);
-    if left > 0 {
-        std::thread::sleep(Duration::from_millis(left));
+/// How often a wait asks whether its flow was stopped.
+const STOP_CHECK: Duration = Duration::from_millis(50);
+
+/// Sleeps until `until`, or until `stopped` says so (asked every [`STOP_CHECK`]).
+fn sleep_until(until: UnixMillis, stopped: &dyn Fn() -> bool) {
+    loop {
+        let left = Duration::from_millis(until.0.saturating_sub(now().0));
+        if left.is_zero() || stopped() {
+            return;
+        }
+        std::thread::sleep(left.min(STOP_CHECK));
     }
 }

@@ -4,6 +4,7 @@
 mod arc;
 mod arm;
 mod faults;
+mod https_arm;
 mod identity;
 mod lifecycle;
 mod request_log;
