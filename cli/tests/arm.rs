@@ -47,6 +47,17 @@ fn every_arm_command_prints_one_shape() {
     assert!(ok && table.lines().next().unwrap().contains("name"), "{table}");
     let (ok, none, _) = arm(&emu, &["groups", "list", "--subscription", SUB, "-o", "none"]);
     assert!(ok && none.is_empty(), "{none}");
+
+    // A long-running delete: each poll is logged with ARM's status and the wait.
+    let mut cmd = azmi();
+    cmd.args(["arm", "--cloud", &emu.arm_endpoint(), "groups", "delete", "--subscription", SUB])
+        .args(["--name", "rg-a", "-o", "none"])
+        .env("AZMI_LOG", "azmi_host=info")
+        .envs(emu.env_for("imds"));
+    let (ok, stdout, log) = run(&mut cmd);
+    assert!(ok && stdout.is_empty(), "{stdout}\n{log}");
+    assert!(log.contains("operation still running; polling again status=202"), "{log}");
+    assert!(log.contains("set_by=\"retry_after\""), "{log}");
 }
 
 /// A path may carry a query (`$top`), or be a full URL on the configured endpoint; a URL on

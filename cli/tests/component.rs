@@ -100,14 +100,17 @@ fn arm_through_the_component() {
         assert!(ok, "{args:?}: {stdout}\n{stderr}");
         serde_json::from_str::<Value>(&stdout).unwrap()
     };
+    // Lists print ARM's own shape, {"value": [...]}, every page's items.
     let subs = arm(&["subscriptions"]);
-    let sub = subs[0]["subscriptionId"].as_str().unwrap().to_owned();
-    let before = arm(&["groups", "list", "--subscription", &sub]).as_array().unwrap().len();
+    let sub = subs["value"][0]["subscriptionId"].as_str().unwrap().to_owned();
+    let before =
+        arm(&["groups", "list", "--subscription", &sub])["value"].as_array().unwrap().len();
     let create = ["groups", "create", "--subscription", &sub, "--name", "cli-wasm-rg"];
     let created = arm(&[&create[..], &["--location", "westeurope"]].concat());
     // The natural value of a response: its body.
     assert_eq!(created["name"], "cli-wasm-rg", "{created}");
     let groups = arm(&["groups", "list", "--subscription", &sub]);
-    assert_eq!(groups.as_array().unwrap().len(), before + 1);
-    assert!(groups.as_array().unwrap().iter().any(|g| g["name"] == "cli-wasm-rg"), "{groups}");
+    let groups = groups["value"].as_array().unwrap();
+    assert_eq!(groups.len(), before + 1);
+    assert!(groups.iter().any(|g| g["name"] == "cli-wasm-rg"), "{groups:?}");
 }

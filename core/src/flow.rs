@@ -418,9 +418,10 @@ impl TokenFlow {
             last.waited = delay;
             after = Some(last.result.clone());
         }
+        // The wait as it is kept (whole milliseconds), so every engine reports the same.
         self.waiting = after.map(|after| WaitReason {
             cause: WaitCause::Retry { retry: n, after },
-            delay,
+            delay: until.since(now),
             set_by,
         });
         self.retries = n;

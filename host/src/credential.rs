@@ -386,9 +386,8 @@ impl Owed {
         let _entered = span.enter();
         tracing::info!(why = %detection.explain(), "fetching a managed identity token");
         let abandoned = || self.inner.interest.abandoned(key);
-        let Some(result) =
-            drive(&mut TokenRun::new(steps, &abandoned), &self.inner.transport, &mut |_| {})
-        else {
+        let mut run = TokenRun::new(steps, detection.source, &abandoned);
+        let Some(result) = drive(&mut run, &self.inner.transport, &mut |_| {}) else {
             tracing::info!("token request stopped: every caller gave up");
             return None;
         };

@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use azmi_core::{
     AccessToken, Action, ArmAction, ArmError, ArmErrorKind, ArmOutcome, AttemptResult, ErrorKind,
-    FileFailure, Outgoing, RequestId, TokenError, TransportFailure, UnixMillis, WaitCause,
-    WaitReason,
+    FileFailure, Outgoing, RequestId, SourceKind, TokenError, TransportFailure, UnixMillis,
+    WaitCause, WaitReason,
 };
 
 use crate::credential::ManagedIdentityCredential;
@@ -82,6 +82,8 @@ pub(crate) enum Step<T> {
 /// A flow the loop can drive.
 pub(crate) trait Drivable {
     type Output;
+    /// What the flow talks to, for its events: the identity source's name, or `arm`.
+    fn endpoint(&self) -> &'static str;
     fn step(&mut self, now: UnixMillis) -> Step<Self::Output>;
     fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis);
     fn file(&mut self, id: RequestId, contents: Result<Vec<u8>, FileFailure>, now: UnixMillis);
@@ -94,10 +96,10 @@ pub(crate) trait Drivable {
 
 /// Runs `flow` to its end; `progress` hears about waits.
 ///
-/// Events (`tracing`, target `azmi_host::drive`): each request at DEBUG (its number in the flow,
-/// method, host and path: never the query, whose values may be ids, nor any header), each answer
-/// at DEBUG (status or transport failure, time taken), and each wait with the core's reason at
-/// INFO: a retry (which one, what the failed attempt got, and whether Retry-After or the
+/// Events (`tracing`, target `azmi_host::drive`): each request at DEBUG (the endpoint: the
+/// identity source or `arm`; its number in the flow, method, host and path: never the query,
+/// nor any header), each answer at DEBUG (status or transport failure, time taken), and each
+/// wait with the core's reason at INFO: a retry (which one, what the failed attempt got, and whether Retry-After or the
 /// backoff set the wait) or another poll of a long-running operation (ARM's status and state).
 pub(crate) fn drive<F: Drivable>(
     flow: &mut F,
@@ -112,6 +114,7 @@ pub(crate) fn drive<F: Drivable>(
                 requests += 1;
                 let uri = out.request.uri();
                 tracing::debug!(
+                    endpoint = flow.endpoint(),
                     request = requests,
                     method = %out.request.method(),
                     host = uri.host().unwrap_or_default(),
@@ -145,19 +148,29 @@ pub(crate) fn drive<F: Drivable>(
 /// A token flow in the loop; `None` when it was stopped before it ended (no caller wants it).
 pub(crate) struct TokenRun<'a> {
     steps: Box<dyn TokenSteps + 'a>,
+    source: SourceKind,
     failed: Option<TokenError>,
     stop: &'a dyn Fn() -> bool,
 }
 
 impl<'a> TokenRun<'a> {
+    /// `source`: the flow's source, named in its events (a log bridge may drop span fields);
     /// `stop` is asked before each step and during waits.
-    pub(crate) fn new(steps: Box<dyn TokenSteps + 'a>, stop: &'a dyn Fn() -> bool) -> Self {
-        TokenRun { steps, failed: None, stop }
+    pub(crate) fn new(
+        steps: Box<dyn TokenSteps + 'a>,
+        source: SourceKind,
+        stop: &'a dyn Fn() -> bool,
+    ) -> Self {
+        TokenRun { steps, source, failed: None, stop }
     }
 }
 
 impl Drivable for TokenRun<'_> {
     type Output = Option<Result<AccessToken, TokenError>>;
+
+    fn endpoint(&self) -> &'static str {
+        self.source.as_str()
+    }
 
     fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
         if let Some(e) = self.failed.take() {
@@ -222,6 +235,10 @@ impl<'a> ArmRun<'a> {
 
 impl Drivable for ArmRun<'_> {
     type Output = Result<ArmOutcome, ArmError>;
+
+    fn endpoint(&self) -> &'static str {
+        "arm"
+    }
 
     fn step(&mut self, now: UnixMillis) -> Step<Self::Output> {
         loop {

@@ -445,7 +445,8 @@ impl ArmFlow {
             });
         }
         self.step = Step::Backoff { until };
-        self.waiting = Some(reason);
+        // The wait as it is kept (whole milliseconds), so every engine reports the same.
+        self.waiting = Some(WaitReason { delay: until.since(now), ..reason });
     }
 
     fn send(&mut self, now: UnixMillis) -> ArmAction {

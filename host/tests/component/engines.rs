@@ -10,7 +10,7 @@ use azmi_core::{
     AccessToken, Action, ArmAction, ArmConfig, ArmError, ArmFlow, ArmOutcome, CacheKey, Cloud,
     Config, ConfigError, Detection, EnvSnapshot, FileFailure, Lookup, Outgoing, RequestId,
     Resource, SourceKind, TokenCache, TokenError, TokenFlow, TransportFailure, UnixMillis,
-    WaitOutcome,
+    WaitOutcome, WaitReason,
 };
 use azmi_host::component::wit::identity as wi;
 use azmi_host::component::{
@@ -28,6 +28,7 @@ pub(crate) enum Seen {
     Detected(Detection),
     Send(Req),
     Wait(UnixMillis),
+    WaitReason(Option<WaitReason>),
     ReadFile(RequestId, String, u64),
     Done(Result<Tok, TokenError>),
     Lookup(&'static str, Option<Tok>, Option<UnixMillis>),
@@ -238,6 +239,13 @@ impl TokenFlows {
         }
     }
 
+    pub(crate) fn wait_reason(&self) -> Option<WaitReason> {
+        match self {
+            TokenFlows::Native(f) => f.wait_reason().cloned(),
+            TokenFlows::Wasm(f) => ok(f.wait_reason()),
+        }
+    }
+
     pub(crate) fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) {
         match (self, answer) {
             (TokenFlows::Native(f), Ok(resp)) => f.handle_response(id, resp, now),
@@ -272,6 +280,13 @@ impl ArmFlows {
         match self {
             ArmFlows::Native(f) => f.poll(now),
             ArmFlows::Wasm(f) => ok(f.poll(now)),
+        }
+    }
+
+    pub(crate) fn wait_reason(&self) -> Option<WaitReason> {
+        match self {
+            ArmFlows::Native(f) => f.wait_reason().cloned(),
+            ArmFlows::Wasm(f) => ok(f.wait_reason()),
         }
     }
 

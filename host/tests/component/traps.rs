@@ -99,7 +99,7 @@ fn a_trap_under_an_arm_call_is_an_engine_error_and_the_next_call_works() {
     cred.get_token_for(&arm()).unwrap();
     let client = ArmClient::new(cred, Cloud::custom(&emu.arm_endpoint(), ARM).unwrap());
     // Just before ARM's request goes out, the instance traps (through another flow).
-    let hook = Hook::new("request", move || trap(&instance));
+    let hook = Hook::new("sending", move || trap(&instance));
     let err = tracing::subscriber::with_default(hook, || client.list_subscriptions()).unwrap_err();
     assert_eq!(err.code(), "engine", "{err}");
     let text = err.to_string();

@@ -122,7 +122,11 @@ fn run_flow(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
                 now = now.plus(Duration::from_millis(step["elapsed_ms"].as_u64().unwrap_or(0)));
                 flow.answer(id, answer(step)?, now);
             }
-            (Action::WaitUntil(until), _) if step.get("wait_ms").is_some() => now = *until,
+            (Action::WaitUntil(until), _) if step.get("wait_ms").is_some() => {
+                // Why it waits crosses the boundary too, and must match.
+                seen.push(Seen::WaitReason(flow.wait_reason()));
+                now = *until
+            }
             (Action::ReadFile { id, .. }, _) if step.get("read_file").is_some() => {
                 let contents = match (step["file"].as_str(), step["file_error"].as_str()) {
                     (Some(text), _) => Ok(text.as_bytes().to_vec()),
@@ -237,7 +241,10 @@ fn run_arm(engine: &Engine, case: &Value) -> Result<Vec<Seen>, String> {
                 now = now.plus(Duration::from_millis(step["elapsed_ms"].as_u64().unwrap_or(0)));
                 flow.answer(id, answer(step)?, now);
             }
-            ArmAction::WaitUntil(until) if step.get("wait_ms").is_some() => now = *until,
+            ArmAction::WaitUntil(until) if step.get("wait_ms").is_some() => {
+                seen.push(Seen::WaitReason(flow.wait_reason()));
+                now = *until
+            }
             _ => return Err(format!("step {i}: {step} met {action:?}")),
         }
         seen.push(seen_arm_action(action));
