@@ -40,14 +40,16 @@ export declare class ArmClient {
   createResourceGroup(subscriptionId: string, name: string, location: string, tags?: Record<string, any> | undefined | null): Promise<any>
   /**
    * Deletes a resource group and waits until ARM says it is gone; resolves to ARM's last
-   * answer (the operation's final status, when ARM sends one).
+   * answer (the operation's final status, when ARM sends one). `onProgress` hears each poll.
    */
-  deleteResourceGroup(subscriptionId: string, name: string): Promise<any>
+  deleteResourceGroup(subscriptionId: string, name: string, options?: ArmOperationOptions): Promise<any>
   /**
-   * Any single ARM request: `method` on `path` (from `/subscriptions/...`) with
-   * `api-version`; resolves to the response body.
+   * Any ARM request: `method` on `path` (from `/subscriptions/...`, with a query if needed,
+   * or a full URL on the client's endpoint) with `api-version`; resolves to the response
+   * body, with `paged` to every item of every page (following `nextLink`), with `lro` to the
+   * end of a long-running operation (`onProgress` hears each poll).
    */
-  request(method: string, path: string, apiVersion: string, body?: any | undefined | null): Promise<any>
+  request(method: string, path: string, apiVersion: string, body?: any, options?: ArmRequestOptions): Promise<any>
 }
 
 /**
@@ -124,19 +126,25 @@ export declare class MsiTokenCredentials {
 }
 
 /**
- * ms-rest-nodeauth's token response. Only `accessToken` gives the secret; `toJSON` and
- * `util.inspect` leave it out.
+ * ms-rest-nodeauth's token response (`MSITokenResponse`): `tokenType`, `accessToken`,
+ * `expiresOn` (a `Date`: when the endpoint says the token expires), `expiresIn` (seconds left),
+ * `notBefore` (unix seconds, when the endpoint said) and `resource`. Only `accessToken` gives
+ * the secret; `toJSON` and `util.inspect` leave it out.
  */
 export declare class MsiTokenResponse {
   /** The bearer token itself. */
   get accessToken(): string
   /** `Bearer`. */
   get tokenType(): string
-  /** When the token stops working, unix seconds. */
-  get expiresOn(): number
+  /** When the token stops working, as the endpoint said. */
+  get expiresOn(): Date
+  /** Seconds until the token stops working (from now; 0 once it has). */
+  get expiresIn(): number
+  /** When the token starts working, unix seconds, if the endpoint said. */
+  get notBefore(): number | null
   /** The audience. */
   get resource(): string | null
-  /** Everything but the secret. */
+  /** Everything but the secret (`expiresOn` as `JSON.stringify` writes a `Date`). */
   toJSON(): any
 }
 
@@ -181,7 +189,8 @@ export declare class TokenFlow {
 /**
  * Which Resource Manager (the TypeScript shape; the core's `Options` reads it and refuses any
  * other key): a cloud by name, or an endpoint with its token audience (the emulator's, a private
- * cloud's). None: the public cloud.
+ * cloud's). None: `AZMI_ARM_ENDPOINT` from the credential's environment, else the public
+ * cloud. `deadlineMs` bounds each operation, polling included.
  */
 export interface ArmClientOptions {
   /** `public`, `us_government` or `china`. */
@@ -190,6 +199,51 @@ export interface ArmClientOptions {
   armEndpoint?: string
   /** The token audience for `armEndpoint`. */
   armResource?: string
+  /**
+   * Each operation's overall deadline in milliseconds, polling of a long-running one
+   * included (600,000 by default; at most a day).
+   */
+  deadlineMs?: number
+}
+
+/** The options of a long-running operation (the TypeScript shape). */
+export interface ArmOperationOptions {
+  /**
+   * Called after each poll, before the wait for the next; what it throws stops the operation
+   * (no further request) and the call rejects with it.
+   */
+  onProgress?: (progress: ArmProgress) => void
+}
+
+/** Where a long-running operation stands after one of its polls (or its first answer). */
+export interface ArmProgress {
+  /** The HTTP status of the answer (202 while a `Location` poll runs, 200 with a status). */
+  statusCode: number
+  /**
+   * ARM's word for the state (`InProgress`, `Deleting`, ...): the operation's `status` or
+   * the resource's `provisioningState`; absent when the answer has none.
+   */
+  state?: string
+  /** Milliseconds until the next poll (ARM's `Retry-After`, or the poll interval). */
+  waitMs: number
+  /** Polls made so far (0 after the operation's first answer). */
+  polls: number
+}
+
+/** The options of `request` (the TypeScript shape). */
+export interface ArmRequestOptions {
+  /**
+   * A list: resolve to every item of every page (ARM's `value` arrays, following `nextLink`)
+   * instead of the first page's body.
+   */
+  paged?: boolean
+  /**
+   * A long-running operation (`PUT`, `PATCH`, `POST`, `DELETE` answered 201/202): poll it to
+   * its end and resolve to the final answer.
+   */
+  lro?: boolean
+  /** With `lro`: called after each poll, as for `deleteResourceGroup`. */
+  onProgress?: (progress: ArmProgress) => void
 }
 
 /** Which source a configuration and environment choose, and why. */
@@ -197,7 +251,10 @@ export declare function detect(config: any, vars: any, arcAgentInstalled?: boole
 
 /** @azure/core-auth's `GetTokenOptions` (the parts a managed identity uses). */
 export interface GetTokenOptions {
-  /** Abandons the wait: the promise rejects with an `AbortError`. */
+  /**
+   * Abandons the wait: the promise rejects with an `AbortError`, and the request stops
+   * (before its next attempt or during a wait) unless other calls still wait for it.
+   */
   abortSignal?: { readonly aborted: boolean; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }
   /** Claims from a challenge: the cached token was refused, so a new one is fetched. */
   claims?: string
@@ -235,6 +292,8 @@ export interface ManagedIdentityCredentialOptions {
   attemptTimeoutMs?: number
   /** The budget of connecting, in milliseconds. */
   connectTimeoutMs?: number
+  /** The budget of connecting on the first contact with IMDS, in milliseconds. */
+  probeTimeoutMs?: number
   /** Retries after the first attempt. */
   maxRetries?: number
   /** The backoff before the first retry, in milliseconds. */

@@ -2,10 +2,20 @@
 // azmi for Node (CommonJS entry). The classes and functions are the native addon's (loaded by
 // the generated binding.js, typed by the generated index.d.ts); this file adds only what needs
 // JavaScript: `options.abortSignal`, ms-rest-nodeauth's callback forms, `util.inspect` output
-// that never shows a token, and classes that refuse to be called without `new`.
+// that never shows a token, classes that refuse to be called without `new`, the logs'
+// @azure/logger and what an `onProgress` callback throws.
 
 const { inspect } = require('node:util')
+const { createClientLogger } = require('@azure/logger')
 const native = require('./binding.js')
+
+/** azmi's events (source decision, requests, retries and waits with their reason, ARM polls) on
+ * @azure/logger: shown as `azure:azmi:<level>` by AZURE_LOG_LEVEL or setLogLevel(). @azure/logger
+ * ships a CommonJS and an ES module build, each with its own level; index.mjs swaps in the ES
+ * module's logger (USE_LOGGER), so that the setLogLevel an importing program calls applies. */
+let logger = createClientLogger('azmi')
+native.setLogSink((level, line) => logger[level](line))
+const USE_LOGGER = Symbol.for('azmi.useLogger')
 
 /** @azure/abort-controller's error shape: `name` "AbortError". */
 function abortError() {
@@ -85,6 +95,47 @@ Object.defineProperty(native.ArmClient.prototype, inspect.custom, {
   value: () => 'ArmClient {}',
 })
 
+/** `options` with `onProgress` wrapped so that it never throws into the addon: it answers
+ * whether the operation goes on, and keeps what the caller's callback threw. */
+function progressOptions(options) {
+  const onProgress = options && options.onProgress
+  if (typeof onProgress !== 'function') return { options, thrown: () => undefined }
+  let threw = false
+  let error
+  const wrapped = (progress) => {
+    try {
+      onProgress(progress)
+      return true
+    } catch (e) {
+      threw = true
+      error = e
+      return false
+    }
+  }
+  return { options: { ...options, onProgress: wrapped }, thrown: () => (threw ? { error } : undefined) }
+}
+
+/** An ARM method whose `options` (at `index`) may carry `onProgress`: what the callback throws
+ * stops the operation and is what the promise rejects with. */
+function withProgress(name, index) {
+  const proto = native.ArmClient.prototype
+  const method = proto[name]
+  Object.defineProperty(proto, name, {
+    configurable: true,
+    writable: true,
+    value: function (...args) {
+      const { options, thrown } = progressOptions(args[index])
+      if (args.length > index) args[index] = options
+      return method.apply(this, args).catch((e) => {
+        const t = thrown()
+        throw t ? t.error : e
+      })
+    },
+  })
+}
+withProgress('deleteResourceGroup', 2)
+withProgress('request', 4)
+
 /** A native class called without `new` would run its constructor on `globalThis` (napi does
  * not check `new.target`); the proxy refuses that call as JavaScript's own classes do. */
 function requireNew(cls) {
@@ -100,9 +151,16 @@ for (const [name, value] of Object.entries(native)) {
   if (typeof value === 'function' && value.prototype && /^[A-Z]/.test(name)) classes[name] = requireNew(value)
 }
 
+const { setLogSink, ...exported } = native
+
 module.exports = {
-  ...native,
+  ...exported,
   ...classes,
   loginWithVmMSI: withCallback(native.loginWithVmMSI),
   loginWithAppServiceMSI: withCallback(native.loginWithAppServiceMSI),
 }
+Object.defineProperty(module.exports, USE_LOGGER, {
+  value: (clientLogger) => {
+    logger = clientLogger
+  },
+})

@@ -1,99 +1,60 @@
 // Real Azure SDK clients, unchanged, with an azmi credential against the emulator's ARM; azmi's
 // own ArmClient; and ms-rest-nodeauth-style logins with ms-rest-js's WebResource and ServiceClient.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import http from 'node:http'
-import https from 'node:https'
-import { after, describe, test } from 'node:test'
+import { execFile } from 'node:child_process'
+import { describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
-import { ResourceManagementClient } from '@azure/arm-resources'
-import { SubscriptionClient } from '@azure/arm-resources-subscriptions'
 import msRest from '@azure/ms-rest-js'
 
 import { ArmClient, ManagedIdentityCredential, loginWithAppServiceMSI, loginWithVmMSI } from '../index.mjs'
 import { cleanEnv } from './emulator.mjs'
 import { claims, emulatorPerFile } from './setup.mjs'
 
-const CERT = readFileSync(new URL('./fixtures/loopback-cert.pem', import.meta.url))
-const KEY = readFileSync(new URL('./fixtures/loopback-key.pem', import.meta.url))
 const ARM_RESOURCE = 'https://management.azure.com/'
 
-let tls // the emulator's ARM behind TLS on loopback, as the SDKs send bearer tokens over https only
 let sub
 const emu = emulatorPerFile(async () => {
   sub = emu.info.subscriptions[0].subscription_id
-  tls = await tlsFront(emu.url)
-})
-after(() => {
-  tls.server.close()
-  tls.server.closeAllConnections()
 })
 
-/** A TLS front on 127.0.0.1 for the emulator: forwards each request, and rewrites the emulator's
- * own http links (nextLink, Location, Azure-AsyncOperation) to the front's https URL. */
-async function tlsFront(target) {
-  const server = https.createServer({ cert: CERT, key: KEY }, (req, res) => {
-    const chunks = []
-    req.on('data', (c) => chunks.push(c))
-    req.on('end', () => {
-      const headers = { ...req.headers }
-      delete headers['content-length']
-      const body = Buffer.concat(chunks)
-      if (body.length) headers['content-length'] = String(body.length)
-      const up = http.request(target + req.url, { method: req.method, headers, timeout: 30_000 }, (r) => {
-        const out = []
-        r.on('data', (c) => out.push(c))
-        r.on('end', () => {
-          const front = `https://${req.headers.host}`
-          const rewrite = (v) => (typeof v === 'string' ? v.split(`http://${req.headers.host}`).join(front) : v)
-          const text = rewrite(Buffer.concat(out).toString('utf8'))
-          const h = {}
-          for (const [k, v] of Object.entries(r.headers)) if (k !== 'content-length' && k !== 'transfer-encoding') h[k] = rewrite(v)
-          h['content-length'] = String(Buffer.byteLength(text))
-          res.writeHead(r.statusCode, h)
-          res.end(text)
-        })
-      })
-      up.on('error', () => { res.writeHead(502); res.end() })
-      up.end(body)
+/** Runs fixtures/arm-handler.mjs in a fresh Node whose environment is the source's variables and
+ * the ARM ones `azmi emulate --print-env` prints; resolves to its JSON line. */
+function armHandler(source) {
+  const env = { ...process.env, ...emu.info.env[source], ...emu.info.arm_env }
+  if (source !== 'imds') delete env.AZURE_POD_IDENTITY_AUTHORITY_HOST
+  const script = new URL('./fixtures/arm-handler.mjs', import.meta.url).pathname
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [script], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`))
+      else resolve(JSON.parse(stdout))
     })
   })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, url: `https://127.0.0.1:${server.address().port}` }
 }
 
-const clientOptions = () => ({ endpoint: tls.url, tlsOptions: { ca: CERT } })
-
 describe('Azure SDK clients with an azmi credential', () => {
-  test('@azure/arm-resources lists, creates and deletes resource groups', async () => {
+  test('@azure/arm-resources, unmodified, reaches the emulator through the printed variables only', async () => {
     await emu.use('imds')
-    const credential = new ManagedIdentityCredential()
-    const client = new ResourceManagementClient(credential, sub, clientOptions())
-    const names = async () => {
-      const all = []
-      for await (const g of client.resourceGroups.list()) all.push(g.name)
-      return all
-    }
-    const before = await names()
-    assert.ok(!before.includes('azmi-node-rg'))
-    const created = await client.resourceGroups.createOrUpdate('azmi-node-rg', { location: 'westeurope', tags: { by: 'azmi' } })
-    assert.equal(created.name, 'azmi-node-rg')
-    assert.equal(created.location, 'westeurope')
-    assert.ok((await names()).includes('azmi-node-rg'))
-    await client.resourceGroups.delete('azmi-node-rg', { updateIntervalInMs: 10 })
-    assert.deepEqual(await names(), before)
-    // Every ARM call used azmi's token, fetched once.
+    const seen = await armHandler('imds')
+    assert.deepEqual(seen.subscriptions, emu.info.subscriptions.map((s) => s.subscription_id))
+    assert.ok(!seen.before.includes('azmi-node-rg'))
+    assert.deepEqual(seen.created, { name: 'azmi-node-rg', location: 'westeurope' })
+    assert.ok(seen.during.includes('azmi-node-rg'))
+    assert.deepEqual(seen.after, seen.before)
+    // Every ARM call used azmi's token, fetched once, and went to management.azure.com through
+    // the emulator's proxy (polls of the delete included).
     assert.equal((await emu.requests('imds')).length, 1)
-    assert.ok((await emu.requests('arm')).every((r) => r.status < 400), JSON.stringify(await emu.requests('arm')))
+    const arm = await emu.requests('arm')
+    assert.ok(arm.length >= 6 && arm.every((r) => r.status < 400), JSON.stringify(arm))
+    const tunnels = await emu.requests('proxy')
+    assert.ok(tunnels.length >= 1, 'the SDK used HTTPS_PROXY')
+    assert.ok(tunnels.every((t) => t.path === 'management.azure.com:443' && t.status === 200), JSON.stringify(tunnels))
   })
 
-  test('@azure/arm-resources-subscriptions lists subscriptions', async () => {
+  test('with App Service variables too', async () => {
     await emu.use('app_service')
-    const client = new SubscriptionClient(new ManagedIdentityCredential(), clientOptions())
-    const found = []
-    for await (const s of client.subscriptions.list()) found.push(s.subscriptionId)
-    assert.deepEqual(found, emu.info.subscriptions.map((s) => s.subscription_id))
+    const seen = await armHandler('app_service')
+    assert.deepEqual(seen.after, seen.before)
     assert.equal((await emu.requests('app_service')).length, 1)
   })
 })
@@ -113,13 +74,22 @@ describe("azmi's ArmClient", () => {
     assert.equal((await arm.deleteResourceGroup(sub, 'azmi-arm-rg')).status, 'Succeeded')
     assert.ok(!(await arm.listResourceGroups(sub)).some((g) => g.name === 'azmi-arm-rg'))
     await assert.rejects(arm.request('GET', `/subscriptions/${sub}/resourcegroups/azmi-arm-rg`, '2021-04-01'), (e) => {
-      assert.equal(e.name, 'ArmError')
+      assert.equal(e.name, 'RestError')
       assert.equal(e.code, 'not_found')
       assert.equal(e.statusCode, 404)
-      assert.equal(e.armCode, 'ResourceGroupNotFound')
+      assert.equal(e.errorCode, 'ResourceGroupNotFound')
       return true
     })
     assert.equal(inspect(arm), 'ArmClient {}')
+  })
+
+  test('AZMI_ARM_ENDPOINT is the default cloud (https, the CA through SSL_CERT_FILE)', async () => {
+    await emu.use('imds')
+    for (const [k, v] of Object.entries(emu.info.arm_env)) process.env[k] = v
+    const arm = new ArmClient(new ManagedIdentityCredential())
+    assert.deepEqual((await arm.listSubscriptions()).map((s) => s.subscriptionId), [sub])
+    assert.equal((await emu.requests('arm')).length, 1)
+    assert.equal((await emu.requests('proxy')).length, 0, 'azmi went to AZMI_ARM_ENDPOINT directly')
   })
 
   test('a throttled ARM answer is retried', async () => {

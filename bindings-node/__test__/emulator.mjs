@@ -14,6 +14,8 @@ export const IDENTITY_VARS = [
   'APPSETTING_WEBSITE_SITE_NAME', 'DEFAULT_IDENTITY_CLIENT_ID', 'AZMI_ARC_KEY_DIR',
   'AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_FEDERATED_TOKEN_FILE', 'AZURE_AUTHORITY_HOST',
   'IDENTITY_SECRET', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy',
+  // What `azmi emulate --print-env` adds for ARM: none may leak in from the shell.
+  'AZMI_ARM_ENDPOINT', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'NODE_EXTRA_CA_CERTS', 'no_proxy',
 ]
 export const ARM = 'https://management.azure.com/.default'
 export const CLOSED_IMDS = 'http://127.0.0.1:9'

@@ -90,7 +90,7 @@ describe('ManagedIdentityCredential options', () => {
 })
 
 describe('ArmClient options', () => {
-  test('cloud, armEndpoint and armResource; any other key throws naming it', () => {
+  test('cloud, armEndpoint, armResource and deadlineMs; any other key throws naming it', () => {
     const cred = new ManagedIdentityCredential()
     assert.throws(() => new ArmClient(cred, { endpoint: emu.url, resource: 'https://management.azure.com/' }),
       configError('endpoint', /unknown option/))
@@ -101,6 +101,11 @@ describe('ArmClient options', () => {
     assert.throws(() => new ArmClient(cred, { cloud: 'china', armEndpoint: emu.url, armResource: 'https://r/' }), { code: 'config' })
     new ArmClient(cred, { cloud: 'us_government' })
     new ArmClient(cred)
+    // Each operation's deadline: range-checked as every deadline (hostile.test.mjs shows it bounds
+    // a call against a silent ARM).
+    new ArmClient(cred, { deadlineMs: 5000 })
+    assert.throws(() => new ArmClient(cred, { deadlineMs: -1 }), configError('deadlineMs'))
+    assert.throws(() => new ArmClient(cred, { deadlineMs: 1e20 }), { code: 'config' })
     let message
     try { new ArmClient(cred, { nope: 1 }) } catch (e) { message = e.message }
     assert.deepEqual(acceptedKeys(message), interfaceKeys('ArmClientOptions'))

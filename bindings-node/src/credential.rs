@@ -7,8 +7,9 @@ use azmi_core::{Naming, Resource};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::errors::{config_failure, guard, throw, token_failure, Failure};
+use crate::errors::{aborted, config_failure, throw, token_failure, Failure};
 use crate::options;
+use crate::thread::spawn_settled;
 
 /// The options a credential takes, camelCase (the TypeScript shape; the core's `Options` reads
 /// them and refuses any other key). At most one identity selector.
@@ -30,6 +31,8 @@ pub struct ManagedIdentityCredentialOptions {
     pub attempt_timeout_ms: Option<f64>,
     /// The budget of connecting, in milliseconds.
     pub connect_timeout_ms: Option<f64>,
+    /// The budget of connecting on the first contact with IMDS, in milliseconds.
+    pub probe_timeout_ms: Option<f64>,
     /// Retries after the first attempt.
     pub max_retries: Option<u32>,
     /// The backoff before the first retry, in milliseconds.
@@ -45,7 +48,8 @@ pub struct ManagedIdentityCredentialOptions {
 /// @azure/core-auth's `GetTokenOptions` (the parts a managed identity uses).
 #[napi(object)]
 pub struct GetTokenOptions {
-    /// Abandons the wait: the promise rejects with an `AbortError`.
+    /// Abandons the wait: the promise rejects with an `AbortError`, and the request stops
+    /// (before its next attempt or during a wait) unless other calls still wait for it.
     #[napi(
         ts_type = "{ readonly aborted: boolean; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }"
     )]
@@ -113,7 +117,7 @@ impl ManagedIdentityCredential {
         };
         let cfg = options::credential(first, options)
             .and_then(|o| o.config())
-            .map_err(|e| throw(&env, config_failure(&e).named("Error")))?;
+            .map_err(|e| throw(&env, config_failure(&e)))?;
         let inner = azmi_host::ManagedIdentityCredential::new(cfg);
         Ok(ManagedIdentityCredential {
             inner,
@@ -139,6 +143,10 @@ impl ManagedIdentityCredential {
             Some(o) => o.get_named_property::<Option<String>>("claims").unwrap_or(None),
             None => None,
         };
+        let signal = match &options {
+            Some(o) => o.get_named_property::<Option<Object>>("abortSignal").unwrap_or(None),
+            None => None,
+        };
         let resource = match scopes {
             Either::A(scope) => match self.resource_for(&scope) {
                 Ok(r) => r,
@@ -150,7 +158,7 @@ impl ManagedIdentityCredential {
             },
         };
         self.inner.apply_claims(&resource, claims.as_deref());
-        self.served_or_fetch(env, resource)
+        self.served_or_fetch(env, resource, signal)
     }
 
     /// A token for a resource (audience), such as `https://management.azure.com/`.
@@ -161,7 +169,7 @@ impl ManagedIdentityCredential {
         resource: String,
     ) -> Result<PromiseRaw<'env, AccessToken>> {
         match Resource::new(&resource) {
-            Ok(r) => self.served_or_fetch(env, r),
+            Ok(r) => self.served_or_fetch(env, r, None),
             Err(e) => PromiseRaw::reject(env, config_failure(&e).into_error(env)),
         }
     }
@@ -217,14 +225,18 @@ impl ManagedIdentityCredential {
     }
 
     /// The settled promise already handed out for the cached token of `resource`, a new one
-    /// when the cache now gives another token, or a fetch when it has none.
+    /// when the cache now gives another token, or a fetch (cancelled by `signal`) when it has
+    /// none.
     fn served_or_fetch<'env>(
         &self,
         env: &'env Env,
         resource: Resource,
+        signal: Option<Object<'env>>,
     ) -> Result<PromiseRaw<'env, AccessToken>> {
         let Some(token) = self.inner.cached(&resource) else {
-            return fetch(env, &self.inner, resource, wrap);
+            return fetch(env, &self.inner, resource, signal, |env, outcome| {
+                outcome.map(|inner| AccessToken { inner }).map_err(|f| f.into_error(env))
+            });
         };
         let mut served = self.served.borrow_mut();
         let at = served.iter().position(|s| s.resource == resource);
@@ -246,47 +258,82 @@ impl ManagedIdentityCredential {
     }
 }
 
-/// A cached token at once, else a request on a thread of its own; `wrap` gives it to JavaScript
-/// (as an `AccessToken`, or as ms-rest-nodeauth's token response). Not on libuv's worker pool:
-/// a fetch may wait for long (a silent endpoint, a `Retry-After`), and the pool's few threads
-/// also serve `fs`, `crypto` and `dns`.
-pub(crate) fn fetch<'env, T: ToNapiValue + 'static>(
+/// What a token request came to, as JavaScript will hear it: the token, or why not (an
+/// `AbortError` when its signal fired).
+pub(crate) type Outcome = std::result::Result<Arc<azmi_core::AccessToken>, Failure>;
+
+/// The one way a token request reaches JavaScript: a cached token settles at once, else the
+/// request runs on a thread of its own (`spawn_settled`: not libuv's pool, never joined at
+/// exit) and settles on the event loop. `settle` turns the outcome into the promise's value
+/// there (an `AccessToken`, ms-rest-nodeauth's token response or credentials, a signed
+/// `WebResource`); `signal`, an `AbortSignal`, cancels the request.
+pub(crate) fn fetch<'env, T, S>(
     env: &'env Env,
     credential: &azmi_host::ManagedIdentityCredential,
     resource: Resource,
-    wrap: fn(Arc<azmi_core::AccessToken>) -> T,
-) -> Result<PromiseRaw<'env, T>> {
+    signal: Option<Object<'env>>,
+    settle: S,
+) -> Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + 'static,
+    S: FnOnce(&Env, Outcome) -> Result<T> + Send + 'static,
+{
     if let Some(token) = credential.cached(&resource) {
-        return PromiseRaw::resolve(env, wrap(token));
+        return match settle(env, Ok(token)) {
+            Ok(value) => PromiseRaw::resolve(env, value),
+            Err(e) => PromiseRaw::reject(env, e),
+        };
     }
-    let (deferred, promise) = env.create_deferred::<T, Settle<T>>()?;
+    let cancel = azmi_host::Cancel::new();
+    let hook = signal.map(|s| AbortHook::attach(env, &s, &cancel)).transpose()?;
     let credential = credential.clone();
-    std::thread::Builder::new()
-        .name("azmi-token".into())
-        .spawn(move || {
-            let result = fetch_blocking(&credential, &resource);
-            deferred.resolve(Box::new(move |env| result.map(wrap).map_err(|f| f.into_error(&env))));
-        })
-        .map_err(|e| {
-            Error::from_reason(format!("cannot start a thread for a token request: {e}"))
+    let work = move || match credential.get_token_cancellable(&resource, &cancel) {
+        Some(result) => result.map_err(|e| token_failure(&e)),
+        None => Err(aborted()),
+    };
+    spawn_settled(env, "azmi-token", "a token request", work, move |env, outcome| {
+        if let Some(hook) = hook {
+            hook.detach(env);
+        }
+        settle(env, outcome)
+    })
+}
+
+/// An `abort` listener on a request's `AbortSignal` that cancels it; removed when the request
+/// settles (a long-lived signal must not collect one listener per request).
+struct AbortHook {
+    signal: ObjectRef<false>,
+    listener: ObjectRef<false>,
+}
+
+impl AbortHook {
+    fn attach(env: &Env, signal: &Object<'_>, cancel: &azmi_host::Cancel) -> Result<Self> {
+        let cancel = cancel.clone();
+        let listener = env.create_function_from_closure::<(), (), _>("cancel", move |_| {
+            cancel.cancel();
+            Ok(())
         })?;
-    Ok(PromiseRaw::new(env.raw(), promise.raw()))
-}
+        let listener = Object::from_raw(env.raw(), listener.raw());
+        let add: Function<FnArgs<(&str, Object)>, Unknown> =
+            signal.get_named_property("addEventListener")?;
+        add.apply(signal, ("abort", listener).into())?;
+        Ok(AbortHook { signal: signal.create_ref()?, listener: listener.create_ref()? })
+    }
 
-/// How a fetch's outcome becomes the promise's value, on the event loop.
-type Settle<T> = Box<dyn FnOnce(Env) -> Result<T> + Send>;
-
-/// A token for `resource` from the host credential (it may block: call it off the event loop),
-/// its failure or panic as a [`Failure`].
-pub(crate) fn fetch_blocking(
-    credential: &azmi_host::ManagedIdentityCredential,
-    resource: &Resource,
-) -> std::result::Result<Arc<azmi_core::AccessToken>, Failure> {
-    guard(|| credential.get_token_for(resource).map_err(|e| token_failure(&e)))
-}
-
-fn wrap(inner: Arc<azmi_core::AccessToken>) -> AccessToken {
-    AccessToken { inner }
+    /// Removes the listener (as far as the signal lets it) and releases both references.
+    fn detach(self, env: &Env) {
+        let removed = (|| {
+            let signal = self.signal.get_value(env)?;
+            let listener = self.listener.get_value(env)?;
+            let remove: Function<FnArgs<(&str, Object)>, Unknown> =
+                signal.get_named_property("removeEventListener")?;
+            remove.apply(signal, ("abort", listener).into()).map(|_| ())
+        })();
+        // A signal whose removeEventListener throws keeps a listener that only sets a flag.
+        drop(removed);
+        let _ = self.signal.unref(env);
+        let _ = self.listener.unref(env);
+    }
 }
 
 /// An access token (@azure/core-auth's `AccessToken`). Only the `token` getter gives the secret;

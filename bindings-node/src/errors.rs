@@ -4,12 +4,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use azmi_core::{ArmError, AttemptResult, ConfigError, TokenError};
+use azmi_core::{ArmError, ArmErrorKind, AttemptResult, ConfigError, TokenError};
 use napi::bindgen_prelude::*;
 
 use crate::json::Json;
 
-/// What a failed operation tells JavaScript; built on a pool thread, turned into an `Error` on
+/// What a failed operation tells JavaScript; built on a fetch thread, turned into an `Error` on
 /// the event loop.
 #[derive(Debug, Clone)]
 #[doc(hidden)]
@@ -23,12 +23,6 @@ pub struct Failure {
 impl Failure {
     pub(crate) fn new(name: &'static str, code: &str, message: String) -> Self {
         Failure { name, code: code.to_owned(), message, fields: Default::default() }
-    }
-
-    /// The same failure under another `name` (a constructor's plain `Error`).
-    pub(crate) fn named(mut self, name: &'static str) -> Self {
-        self.name = name;
-        self
     }
 
     fn with(mut self, key: &str, value: serde_json::Value) -> Self {
@@ -67,8 +61,15 @@ fn token_error_name(code: &str) -> &'static str {
 }
 
 pub(crate) fn token_failure(e: &TokenError) -> Failure {
-    let attempts: Vec<serde_json::Value> = e
-        .attempts
+    Failure::new(token_error_name(e.code()), e.code(), e.to_string())
+        .with("source", e.source_kind.as_str().into())
+        .with("statusCode", e.status().into())
+        .with("attempts", attempts(e).into())
+}
+
+/// A token request's attempt history: when each started, what it got, how long it waited.
+fn attempts(e: &TokenError) -> Vec<serde_json::Value> {
+    e.attempts
         .iter()
         .map(|a| {
             let result = match &a.result {
@@ -81,26 +82,39 @@ pub(crate) fn token_failure(e: &TokenError) -> Failure {
                 "waitedMs": a.waited.as_millis() as u64,
             })
         })
-        .collect();
-    Failure::new(token_error_name(e.code()), e.code(), e.to_string())
-        .with("source", e.source_kind.as_str().into())
-        .with("statusCode", e.status().into())
-        .with("attempts", attempts.into())
+        .collect()
 }
 
+/// @azure/abort-controller's error: the caller's `AbortSignal` fired.
+pub(crate) fn aborted() -> Failure {
+    Failure::new("AbortError", "aborted", "The operation was aborted.".into())
+}
+
+/// A wrong option, argument or environment found before any request (a constructor throws it):
+/// @azure/identity's `CredentialUnavailableError`, with `code` `config`.
 pub(crate) fn config_failure(e: &ConfigError) -> Failure {
     Failure::new("CredentialUnavailableError", e.code(), e.to_string())
 }
 
+/// @azure/core-rest-pipeline's `RestError` shape: `statusCode`, `code` (azmi's stable code),
+/// `errorCode` (ARM's own, such as `ResourceGroupNotFound`), `requestId`, `correlationId`,
+/// `target`, `details`, and `attempts` (the token request's, when no token could be had; empty
+/// otherwise). No `request` or `response`: they would carry the bearer token's header.
 pub(crate) fn arm_failure(e: &ArmError) -> Failure {
     let body = e.body.as_deref();
-    Failure::new("ArmError", e.code(), e.to_string())
+    let token = match &e.kind {
+        ArmErrorKind::Token(t) => Some(t.as_ref()),
+        _ => None,
+    };
+    Failure::new("RestError", e.code(), e.to_string())
         .with("statusCode", e.status.into())
-        .with("armCode", body.and_then(|b| b.code.clone()).into())
+        .with("errorCode", body.and_then(|b| b.code.clone()).into())
         .with("target", body.and_then(|b| b.target.clone()).into())
         .with("details", body.map(|b| b.details.clone()).unwrap_or_default().into())
         .with("requestId", e.request_id.clone().into())
         .with("correlationId", e.correlation_id.clone().into())
+        .with("source", token.map(|t| t.source_kind.as_str()).into())
+        .with("attempts", token.map(attempts).unwrap_or_default().into())
 }
 
 /// A synchronous error with name and code, thrown to JavaScript.

@@ -9,11 +9,10 @@ use azmi_core::compat::nodeauth;
 use azmi_core::{ConfigError, Naming, Options, Resource};
 use azmi_host::EnvSource;
 use napi::bindgen_prelude::*;
-use napi::ScopedTask;
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
-use crate::credential::{fetch, fetch_blocking};
+use crate::credential::fetch;
 use crate::errors::{config_failure, token_failure, Failure};
 use crate::json::from_js;
 use crate::options::{only, text};
@@ -99,7 +98,7 @@ pub fn login_with_vm_msi<'env>(
         let cfg = nodeauth::vm_options(msi_endpoint.as_deref(), base)?.config()?;
         Ok((azmi_host::ManagedIdentityCredential::new(cfg), resource(&extra)?))
     })();
-    login(env, built.map_err(|e: ConfigError| config_failure(&e).named("Error")))
+    login(env, built.map_err(|e: ConfigError| config_failure(&e)))
 }
 
 /// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
@@ -128,7 +127,7 @@ pub fn login_with_app_service_msi<'env>(
         let credential = azmi_host::ManagedIdentityCredential::with_env(options.config()?, env);
         Ok((credential, resource(&extra)?))
     })();
-    let built = built.map_err(|e: ConfigError| config_failure(&e).named("Error"));
+    let built = built.map_err(|e: ConfigError| config_failure(&e));
     let checked = built.and_then(|(credential, resource)| {
         match nodeauth::check_app_service(&credential.detection()) {
             Ok(()) => Ok((credential, resource)),
@@ -178,33 +177,15 @@ fn login<'env>(
     built: std::result::Result<(azmi_host::ManagedIdentityCredential, Resource), Failure>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
     match built {
+        // The first token is fetched now; the credentials come with it.
         Ok((credential, resource)) => {
-            Ok(env.spawn(Login { credential, resource })?.promise_object())
+            let credentials =
+                MsiTokenCredentials { credential: credential.clone(), resource: resource.clone() };
+            fetch(env, &credential, resource, None, move |env, outcome| {
+                outcome.map(|_| credentials).map_err(|f| f.into_error(env))
+            })
         }
         Err(f) => PromiseRaw::reject(env, f.into_error(env)),
-    }
-}
-
-/// The first token of a login, on a worker thread.
-struct Login {
-    credential: azmi_host::ManagedIdentityCredential,
-    resource: Resource,
-}
-
-impl Task for Login {
-    type Output = std::result::Result<(), Failure>;
-    type JsValue = MsiTokenCredentials;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(fetch_blocking(&self.credential, &self.resource).map(|_| ()))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<MsiTokenCredentials> {
-        output.map_err(|f| f.into_error(&env))?;
-        Ok(MsiTokenCredentials {
-            credential: self.credential.clone(),
-            resource: self.resource.clone(),
-        })
     }
 }
 
@@ -227,7 +208,9 @@ impl MsiTokenCredentials {
     /// when it is fresh.
     #[napi(catch_unwind, ts_return_type = "Promise<MsiTokenResponse>")]
     pub fn get_token<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, MsiTokenResponse>> {
-        fetch(env, &self.credential, self.resource.clone(), |inner| MsiTokenResponse { inner })
+        fetch(env, &self.credential, self.resource.clone(), None, |env, outcome| {
+            outcome.map(|inner| MsiTokenResponse { inner }).map_err(|f| f.into_error(env))
+        })
     }
 
     /// Sets `authorization: <tokenType> <accessToken>` on an ms-rest-js `WebResource` (anything
@@ -241,17 +224,26 @@ impl MsiTokenCredentials {
         &self,
         env: &'env Env,
         web_resource: Object<'env>,
-    ) -> Result<PromiseRaw<'env, Object<'env>>> {
+    ) -> Result<PromiseRaw<'env, ObjectRef<false>>> {
         if let Some(token) = self.credential.cached(&self.resource) {
             authorize(&web_resource, &token)?;
-            return PromiseRaw::resolve(env, web_resource);
+            let promise = PromiseRaw::resolve(env, web_resource)?;
+            return Ok(PromiseRaw::new(env.raw(), promise.raw()));
         }
-        let task = Sign {
-            credential: self.credential.clone(),
-            resource: self.resource.clone(),
-            web_resource: web_resource.create_ref()?,
-        };
-        Ok(env.spawn(task)?.promise_object())
+        // Held until the request settles, then handed back (or released) on the event loop.
+        let held: ObjectRef<false> = web_resource.create_ref()?;
+        fetch(env, &self.credential, self.resource.clone(), None, move |env, outcome| {
+            let signed = outcome
+                .map_err(|f| f.into_error(env))
+                .and_then(|token| authorize(&held.get_value(env)?, &token));
+            match signed {
+                Ok(()) => Ok(held),
+                Err(e) => {
+                    held.unref(env)?;
+                    Err(e)
+                }
+            }
+        })
     }
 
     /// What `JSON.stringify` shows: no secret.
@@ -272,30 +264,10 @@ fn authorize(web_resource: &Object<'_>, token: &azmi_core::AccessToken) -> Resul
     Ok(())
 }
 
-struct Sign {
-    credential: azmi_host::ManagedIdentityCredential,
-    resource: Resource,
-    web_resource: ObjectRef,
-}
-
-impl<'task> ScopedTask<'task> for Sign {
-    type Output = std::result::Result<Arc<azmi_core::AccessToken>, Failure>;
-    type JsValue = Object<'task>;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(fetch_blocking(&self.credential, &self.resource))
-    }
-
-    fn resolve(&mut self, env: &'task Env, output: Self::Output) -> Result<Object<'task>> {
-        let token = output.map_err(|f| f.into_error(env))?;
-        let web_resource = self.web_resource.get_value(env)?;
-        authorize(&web_resource, &token)?;
-        Ok(web_resource)
-    }
-}
-
-/// ms-rest-nodeauth's token response. Only `accessToken` gives the secret; `toJSON` and
-/// `util.inspect` leave it out.
+/// ms-rest-nodeauth's token response (`MSITokenResponse`): `tokenType`, `accessToken`,
+/// `expiresOn` (a `Date`: when the endpoint says the token expires), `expiresIn` (seconds left),
+/// `notBefore` (unix seconds, when the endpoint said) and `resource`. Only `accessToken` gives
+/// the secret; `toJSON` and `util.inspect` leave it out.
 #[napi]
 pub struct MsiTokenResponse {
     inner: Arc<azmi_core::AccessToken>,
@@ -315,10 +287,22 @@ impl MsiTokenResponse {
         self.inner.token_type.clone()
     }
 
-    /// When the token stops working, unix seconds.
+    /// When the token stops working, as the endpoint said.
+    #[napi(getter, ts_return_type = "Date")]
+    pub fn expires_on<'env>(&self, env: &'env Env) -> Result<napi::JsDate<'env>> {
+        env.create_date(self.inner.expires_on.0 as f64)
+    }
+
+    /// Seconds until the token stops working (from now; 0 once it has).
     #[napi(getter)]
-    pub fn expires_on(&self) -> f64 {
-        (self.inner.expires_on.0 / 1000) as f64
+    pub fn expires_in(&self) -> f64 {
+        (self.inner.expires_on.0.saturating_sub(azmi_host::now().0) / 1000) as f64
+    }
+
+    /// When the token starts working, unix seconds, if the endpoint said.
+    #[napi(getter)]
+    pub fn not_before(&self) -> Option<f64> {
+        self.inner.not_before.map(|t| (t.0 / 1000) as f64)
     }
 
     /// The audience.
@@ -327,14 +311,22 @@ impl MsiTokenResponse {
         self.inner.resource.clone()
     }
 
-    /// Everything but the secret.
+    /// Everything but the secret (`expiresOn` as `JSON.stringify` writes a `Date`).
     #[napi(js_name = "toJSON")]
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "accessToken": "***",
             "tokenType": self.inner.token_type,
-            "expiresOn": self.inner.expires_on.0 / 1000,
+            "expiresOn": iso_8601(self.inner.expires_on.0),
+            "expiresIn": self.expires_in(),
+            "notBefore": self.not_before(),
             "resource": self.inner.resource,
         })
     }
+}
+
+/// `Date.prototype.toISOString`'s form of unix milliseconds (`2026-12-06T10:14:06.000Z`).
+fn iso_8601(millis: u64) -> Option<String> {
+    let at = chrono::DateTime::from_timestamp_millis(i64::try_from(millis).ok()?)?;
+    Some(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }

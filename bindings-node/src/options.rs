@@ -4,7 +4,7 @@
 //! cloud; an `ArmClient` takes its identity from its credential) and carries ms-rest-nodeauth's
 //! own argument names to the core's.
 
-use azmi_core::{ConfigError, Naming, Options};
+use azmi_core::{ArmConfig, ConfigError, Naming, Options};
 use napi::bindgen_prelude::Either;
 use serde_json::{Map, Value};
 
@@ -12,6 +12,8 @@ use crate::json::from_js;
 
 /// The keys naming a Resource Manager, which an `ArmClient` takes.
 pub(crate) const ARM_KEYS: &[&str] = &["cloud", "arm_endpoint", "arm_resource"];
+/// What an `ArmClient` takes: its Resource Manager and its operations' deadline.
+const ARM_CLIENT_KEYS: &[&str] = &["cloud", "arm_endpoint", "arm_resource", "deadline_ms"];
 
 /// `new ManagedIdentityCredential(clientIdOrOptions?, options?)`: the options object, or a client
 /// id merged into the options that follow it (so a second selector there is the core's "several
@@ -62,8 +64,18 @@ fn with_client_id(client_id: String, options: Option<Value>) -> Result<Value, Co
 /// `armResource`).
 pub(crate) fn arm(options: Option<Value>) -> Result<Options, ConfigError> {
     let object = from_js(options.unwrap_or(Value::Null));
-    only(&object, ARM_KEYS)?;
+    only(&object, ARM_CLIENT_KEYS)?;
     Options::from_json(object, Naming::Camel)
+}
+
+/// An `ArmClient`'s limits: the default ones, with `deadlineMs` as each operation's deadline,
+/// range-checked by the core as every deadline is.
+pub(crate) fn arm_limits(options: &Options) -> Result<ArmConfig, ConfigError> {
+    let mut limits = ArmConfig::default();
+    if options.deadline_ms.is_some() {
+        limits.deadline = options.config()?.deadline.unwrap_or(limits.deadline);
+    }
+    Ok(limits)
 }
 
 /// Refuses any key of `object` outside `accepted` (snake_case), with the core's error for an

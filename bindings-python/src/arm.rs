@@ -3,9 +3,13 @@
 //! each outcome through the core's one conversion (`ArmOutcome::into_value`, or its full serde
 //! form); the cloud comes from the core's options record.
 
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use azmi_core::{wire, ArmConfig, ArmOperationKind, Options};
+use azmi_core::{wire, ArmConfig, ArmOperationKind, Options, WaitCause};
+use azmi_host::Progress;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -13,7 +17,7 @@ use pyo3::types::PyList;
 use crate::credential::Credential;
 use crate::errors::py_err;
 use crate::options::{self, not_json};
-use crate::{interrupt, value};
+use crate::{interrupt, logs, value};
 
 /// The native ARM client.
 #[pyclass(frozen, module = "azmi._azmi")]
@@ -51,7 +55,7 @@ impl Arm {
             let mut options = Options::default();
             (options.cloud, options.arm_endpoint, options.arm_resource) =
                 (cloud, arm_endpoint, arm_resource);
-            options.cloud().map_err(|e| py_err(py, &e))?
+            options.cloud(&credential.inner.snapshot()).map_err(|e| py_err(py, &e))?
         };
         let inner = azmi_host::ArmClient::new(credential.inner.clone(), cloud).with_config(limits);
         Ok(Arm { inner })
@@ -61,18 +65,48 @@ impl Arm {
     /// "list_resource_groups", "subscription_id": ...}`, `{"op": "request", "method", "path",
     /// "api_version", ...}`); returns the outcome's natural value (a body, the list of items, a
     /// bool), or with `full` the whole outcome (`{"response": ...}`, `{"items", "last"}`, ...).
-    #[pyo3(signature = (operation, *, full=false))]
+    /// `progress(status, state, wait_s, polls)` is called after each answer that leaves a
+    /// long-running operation running (the core's poll reason); an exception it raises stops
+    /// the operation and is raised here as it is.
+    #[pyo3(signature = (operation, *, full=false, progress=None))]
     fn run<'py>(
         &self,
         py: Python<'py>,
         operation: &Bound<'py, PyAny>,
         full: bool,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let operation =
             value::to_value(operation, String::new()).map_err(|e| e.type_error("operation"))?;
         let request = wire::arm_request(&operation).map_err(|e| py_err(py, &e))?;
+        logs::ensure(py);
         let arm = self.inner.clone();
-        let outcome = interrupt::run(py, move || arm.execute(&request))?;
+        let outcome = match progress.filter(|p| !p.is_none(py)) {
+            None => interrupt::run(py, move || arm.execute(&request))?,
+            Some(callback) => {
+                // A caller that stopped waiting (Ctrl-C) stops the operation at its next wait:
+                // the callback is not called after the call has returned.
+                let abandoned = Arc::new(AtomicBool::new(false));
+                let gone = Arc::clone(&abandoned);
+                let mut polls = 0;
+                let observed = move || {
+                    arm.execute_observed(&request, |p| match gone.load(Ordering::Relaxed) {
+                        true => ControlFlow::Break(None),
+                        false => tell(&callback, p, &mut polls).map_break(Some),
+                    })
+                };
+                let run = interrupt::run(py, observed);
+                abandoned.store(run.is_err(), Ordering::Relaxed);
+                match run? {
+                    ControlFlow::Continue(outcome) => outcome,
+                    ControlFlow::Break(raised) => {
+                        return Err(raised.unwrap_or_else(|| {
+                            PyRuntimeError::new_err("the operation was abandoned")
+                        }))
+                    }
+                }
+            }
+        };
         let outcome = outcome.map_err(|e| py_err(py, &e))?;
         let result = if full {
             serde_json::to_value(&outcome).map_err(|e| {
@@ -86,6 +120,21 @@ impl Arm {
 
     fn __repr__(&self) -> String {
         format!("Arm(endpoint={:?})", self.inner.cloud().endpoint())
+    }
+}
+
+/// Calls the progress callback for a wait before another poll (other waits are retries), from
+/// the call's thread, taking the GIL; what it raises stops the operation.
+fn tell(callback: &Py<PyAny>, progress: &Progress, polls: &mut u32) -> ControlFlow<PyErr> {
+    let Some(WaitCause::Poll { status, state }) = progress.reason.as_ref().map(|r| &r.cause) else {
+        return ControlFlow::Continue(());
+    };
+    let wait_s = progress.until.0.saturating_sub(azmi_host::now().0) as f64 / 1000.0;
+    let fields = (*status, state.as_deref(), wait_s, *polls);
+    *polls += 1;
+    match Python::attach(|py| callback.call1(py, fields).map(drop)) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(raised) => ControlFlow::Break(raised),
     }
 }
 

@@ -13,7 +13,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::errors::{py_err, registered};
-use crate::{interrupt, options};
+use crate::{interrupt, logs, options};
 
 /// An access token. Its repr never shows the secret.
 #[pyclass(frozen, module = "azmi._azmi")]
@@ -87,11 +87,13 @@ impl Credential {
         options: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        logs::ensure(py);
         let options = options::from_py(options, kwargs)?.map_err(|e| py_err(py, &e))?;
         let cfg = options.config().map_err(|e| py_err(py, &e))?;
-        let cloud = options.cloud().map_err(|e| py_err(py, &e))?;
         // Source detection reads the process environment (no request is made).
         let inner = py.detach(|| azmi_host::ManagedIdentityCredential::new(cfg));
+        // The default cloud (AZMI_ARM_ENDPOINT) comes from the same snapshot as the source.
+        let cloud = options.cloud(&inner.snapshot()).map_err(|e| py_err(py, &e))?;
         Ok(Credential { inner, cloud, last: Mutex::new(None) })
     }
 
@@ -239,6 +241,7 @@ impl Credential {
     /// Fetches (or awaits another caller's fetch of) the token for `resource`, with the GIL
     /// released; Ctrl-C interrupts the wait. Callers first try `cached`, which serves a token without releasing the GIL.
     fn fetch(&self, py: Python<'_>, resource: &Resource) -> PyResult<Arc<AccessToken>> {
+        logs::ensure(py);
         let (inner, resource) = (self.inner.clone(), resource.clone());
         interrupt::run(py, move || inner.get_token_for(&resource))?.map_err(|e| py_err(py, &e))
     }

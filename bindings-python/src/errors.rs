@@ -1,15 +1,19 @@
 //! Errors: the one mapping from the core's errors to Python exceptions.
 //!
 //! Every failure the core or host reports becomes a [`Failure`] (its stable code, message,
-//! source, HTTP status and attempt history, exactly as the core has them) and is raised as the
-//! class `azmi/__init__.py` registered for its code. The hierarchy is built in Python, on the
-//! first error, because it depends on which Azure packages are installed.
+//! source, HTTP status and attempt history, and for ARM the error body and ids, exactly as the
+//! core has them) and is raised as the class `azmi/__init__.py` names for its code (for ARM, for
+//! the kind of failure: `arm:not_found`, ...). The classes are declared in `azmi/_errors.py`,
+//! loaded on the first error because their bases depend on which Azure packages are installed.
 
-use azmi_core::{ArmError, ArmErrorKind, AttemptResult, ConfigError, TokenError};
+use azmi_core::{ArmError, ArmErrorKind, AttemptResult, ConfigError, ErrorBody, TokenError};
 use pyo3::exceptions::{PyException, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
+use serde_json::Value;
+
+use crate::value;
 
 /// What `azmi/__init__.py` registers: the exception class for a stable code, the token types
 /// to return when azure-core is not in use, and the function that derives from azure-core's
@@ -43,9 +47,9 @@ pub(crate) fn registered(py: Python<'_>) -> PyResult<&Registered> {
 
 /// One failure, as every azmi binding reports it.
 pub(crate) struct Failure {
-    /// The code whose registered class is raised: the error's code, or `arm` for every ARM
-    /// error (Python's `ArmError` carries the precise code).
-    class: &'static str,
+    /// What names the class raised: the error's code, or `arm:<kind>` for an ARM error (the
+    /// core's `ArmErrorKind` name; `code` is still the precise stable code).
+    class: String,
     /// The stable code shared by every binding.
     code: &'static str,
     message: String,
@@ -55,12 +59,34 @@ pub(crate) struct Failure {
     status: Option<u16>,
     /// `(started_ms, result, waited_ms)` for every HTTP attempt.
     attempts: Vec<(u64, String, u64)>,
+    /// What ARM said, for an ARM failure.
+    arm: Option<ArmFacts>,
+}
+
+/// ARM's error body and the response's ids (the keywords of Python's `ArmError`).
+struct ArmFacts {
+    error_code: Option<String>,
+    error_message: Option<String>,
+    target: Option<String>,
+    details: Vec<Value>,
+    request_id: Option<String>,
+    correlation_id: Option<String>,
+    /// The status's reason phrase (azure-core's `reason`).
+    reason: Option<&'static str>,
 }
 
 impl Failure {
     /// A failure with only a code and a message (the JSON layer's errors).
     pub(crate) fn coded(code: &'static str, message: String) -> Self {
-        Failure { class: code, code, message, source: None, status: None, attempts: Vec::new() }
+        Failure {
+            class: code.to_owned(),
+            code,
+            message,
+            source: None,
+            status: None,
+            attempts: Vec::new(),
+            arm: None,
+        }
     }
 
     /// The registered exception (a `RuntimeError` if the package registered none).
@@ -71,12 +97,21 @@ impl Failure {
             return interrupt;
         }
         let built = (|| -> PyResult<Bound<'_, PyAny>> {
-            let class = registered(py)?.error_class.bind(py).call1((self.class,))?;
+            let class = registered(py)?.error_class.bind(py).call1((self.class.as_str(),))?;
             let kwargs = PyDict::new(py);
             kwargs.set_item("code", self.code)?;
             kwargs.set_item("source", self.source)?;
             kwargs.set_item("status", self.status)?;
             kwargs.set_item("attempts", &self.attempts)?;
+            if let Some(arm) = &self.arm {
+                kwargs.set_item("error_code", &arm.error_code)?;
+                kwargs.set_item("error_message", &arm.error_message)?;
+                kwargs.set_item("target", &arm.target)?;
+                kwargs.set_item("details", value::to_py(py, &Value::from(arm.details.clone()))?)?;
+                kwargs.set_item("request_id", &arm.request_id)?;
+                kwargs.set_item("correlation_id", &arm.correlation_id)?;
+                kwargs.set_item("reason", arm.reason)?;
+            }
             class.call((self.message.as_str(),), Some(&kwargs))
         })();
         match built {
@@ -108,12 +143,13 @@ impl From<&TokenError> for Failure {
             })
             .collect();
         Failure {
-            class: e.code(),
+            class: e.code().to_owned(),
             code: e.code(),
             message: e.to_string(),
             source: Some(e.source_kind.as_str()),
             status: e.status(),
             attempts,
+            arm: None,
         }
     }
 }
@@ -126,13 +162,28 @@ impl From<&ArmError> for Failure {
             _ => None,
         };
         let (source, attempts) = token.map_or((None, Vec::new()), |t| (t.source, t.attempts));
+        let body = e.body.as_deref();
+        let text = |field: fn(&ErrorBody) -> &Option<String>| body.and_then(|b| field(b).clone());
+        let arm = ArmFacts {
+            error_code: text(|b| &b.code),
+            error_message: text(|b| &b.message),
+            target: text(|b| &b.target),
+            details: body.map(|b| b.details.clone()).unwrap_or_default(),
+            request_id: e.request_id.clone(),
+            correlation_id: e.correlation_id.clone(),
+            reason: e
+                .status
+                .and_then(|s| http::StatusCode::from_u16(s).ok())
+                .and_then(|s| s.canonical_reason()),
+        };
         Failure {
-            class: "arm",
+            class: format!("arm:{}", e.kind.name()),
             code: e.code(),
             message: e.to_string(),
             source,
             status: e.status,
             attempts,
+            arm: Some(arm),
         }
     }
 }

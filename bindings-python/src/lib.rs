@@ -18,8 +18,9 @@ mod options;
 mod value;
 // ARM.
 mod arm;
-// Errors.
+// Errors and logs.
 mod errors;
+mod logs;
 // The sans-IO state machines (`azmi.sansio`).
 mod sansio;
 

@@ -67,8 +67,13 @@ def emulator_proc():
     emu = Emulator(url, None)
     emu.info = emu._call("GET", "/_emulator/info")
     yield emu
-    proc.kill()
-    proc.wait(timeout=10)
+    # SIGTERM: the emulator removes its temp dirs (CA files, Arc keys) as it stops.
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -85,6 +90,18 @@ def clean_env(monkeypatch):
 def emulator(emulator_proc, clean_env):
     emulator_proc.reset()
     return emulator_proc
+
+
+@pytest.fixture
+def use_arm_env(use_source, clean_env):
+    """use_arm_env("imds"): that source's variables and the ARM ones `azmi emulate --print-env`
+    prints (AZMI_ARM_ENDPOINT, HTTPS_PROXY to the emulator, NO_PROXY, the CA bundle variables)."""
+    def use(source):
+        emulator = use_source(source)
+        for name, value in emulator.info["arm_env"].items():
+            clean_env.setenv(name, value)
+        return emulator
+    return use
 
 
 @pytest.fixture

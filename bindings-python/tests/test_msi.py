@@ -202,26 +202,48 @@ def test_module_functions(use_source):
     del emu
 
 
-@pytest.mark.parametrize("kind", ["msi", "credential"])
-def test_seeds_sample_with_azure_mgmt_resource(use_source, kind):
+@pytest.mark.parametrize("kind", ["msi", "credential", "azure_identity"])
+def test_seeds_sample_with_azure_mgmt_resource(use_arm_env, kind):
+    """The seeds' sample as users write it: no base_url, enforce_https or credential_scopes.
+    Only the variables `azmi emulate --print-env imds` prints send it to the emulator: the SDK
+    calls https://management.azure.com through HTTPS_PROXY (the emulator, which serves its own
+    ARM under its CA for that name) and trusts the CA through REQUESTS_CA_BUNDLE."""
     from azure.mgmt.resource.resources import ResourceManagementClient
     from azure.mgmt.resource.subscriptions import SubscriptionClient
 
-    emu = use_source("imds")
+    emu = use_arm_env("imds")
     if kind == "msi":
         credential = azmi.MSIAuthentication()
-    else:
+    elif kind == "credential":
         credential = azmi.ManagedIdentityCredential()
-    kwargs = dict(base_url=emu.url, credential_scopes=[ARM])
-    # The emulator's ARM is plain http on loopback: azure-core wants enforce_https=False per call.
-    http = dict(enforce_https=False)
-    subs = list(SubscriptionClient(credential, **kwargs).subscriptions.list(**http))
+    else:
+        from azure.identity import ManagedIdentityCredential
+        credential = ManagedIdentityCredential()
+    subs = list(SubscriptionClient(credential).subscriptions.list())
     assert subs
     sub_id = subs[0].subscription_id
-    client = ResourceManagementClient(credential, sub_id, **kwargs)
+    client = ResourceManagementClient(credential, sub_id)
     name = f"azmi-seed-{kind}"
-    client.resource_groups.create_or_update(name, {"location": "westeurope"}, **http)
-    assert name in [g.name for g in client.resource_groups.list(**http)]
-    poller = client.resource_groups.begin_delete(name, polling_interval=0, **http)
+    client.resource_groups.create_or_update(name, {"location": "westeurope"})
+    assert name in [g.name for g in client.resource_groups.list()]
+    poller = client.resource_groups.begin_delete(name, polling_interval=0)
     poller.result()
-    assert name not in [g.name for g in client.resource_groups.list(**http)]
+    assert name not in [g.name for g in client.resource_groups.list()]
+    # Every ARM call went through the proxy to management.azure.com (polls included).
+    tunnels = emu.requests("proxy")
+    assert tunnels and {t["path"] for t in tunnels} == {"management.azure.com:443"}
+    assert all(t["status"] == 200 for t in tunnels)
+    assert len(emu.requests("arm")) >= 6
+
+
+def test_arm_client_follows_azmi_arm_endpoint(use_arm_env):
+    """AZMI_ARM_ENDPOINT (https, the emulator's CA through SSL_CERT_FILE) is the default cloud of
+    azmi's ArmClient; an explicit cloud still wins."""
+    emu = use_arm_env("imds")
+    cred = azmi.ManagedIdentityCredential()
+    arm = azmi.ArmClient(cred)
+    assert emu.info["arm_env"]["AZMI_ARM_ENDPOINT"] in repr(arm._arm)
+    assert arm.list_subscriptions()
+    assert emu.requests("arm") and not emu.requests("proxy")
+    china = azmi.ArmClient(cred, cloud="china")
+    assert "chinacloudapi" in repr(china._arm)

@@ -4,11 +4,12 @@
 //! delete it (polling the long-running operation), list again.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use azmi_core::{ArmConfig, Cloud, Config, EnvSnapshot, SourceKind};
+use azmi_core::{ArmConfig, Config, EnvSnapshot, Options, SourceKind, ARM_ENDPOINT_VARIABLE};
 use azmi_emulator::{Emulator, EmulatorConfig};
-use azmi_host::{now, ArmClient, EnvSource, ManagedIdentityCredential, Progress};
+use azmi_host::{now, ArmClient, EnvSource, ManagedIdentityCredential, Progress, Transport};
 use clap::Args as ClapArgs;
 use serde_json::Value;
 
@@ -16,23 +17,27 @@ use crate::Failure;
 
 #[derive(ClapArgs)]
 pub(crate) struct Args {
-    /// The identity source to demonstrate (any of them works against the emulator).
-    #[arg(long, default_value = "imds")]
+    /// The identity source to demonstrate (any of them works against the emulator): imds,
+    /// app_service, app_service_2017, azure_ml, cloud_shell, azure_arc, service_fabric,
+    /// legacy_vm_extension.
+    #[arg(long, default_value = "imds", value_name = "NAME")]
     source: String,
     /// Location of the resource group the demo creates.
-    #[arg(long, default_value = "westeurope")]
+    #[arg(long, default_value = "westeurope", value_name = "LOCATION")]
     location: String,
 }
 
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let started = Instant::now();
-    let kind = SourceKind::from_name(&args.source)
-        .ok_or_else(|| Failure::new("config", format!("unknown source {:?}", args.source)))?;
+    // The core's parse: an unknown name is an error listing every source.
+    let kind: SourceKind = args.source.parse()?;
     let emu =
         Emulator::start(EmulatorConfig { legacy_port: Some(0), ..EmulatorConfig::default() })?;
     step(1, &format!("emulator listening on {} (loopback only)", emu.http_url()));
 
-    let vars = emu.env_for(kind.as_str());
+    let mut vars = emu.env_for(kind.as_str());
+    // ARM over https, named the way a user's shell would name it; the core reads it.
+    vars.push((ARM_ENDPOINT_VARIABLE.to_owned(), emu.arm_https_endpoint()));
     for (name, value) in &vars {
         println!(
             "     {name}={}",
@@ -42,11 +47,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let mut cfg = Config::default();
     cfg.source = Some(kind);
     cfg.legacy_port = emu.legacy_port().unwrap_or(cfg.legacy_port);
+    // Trusts the emulator's CA, as SSL_CERT_FILE makes a user's azmi do.
+    let transport = Transport::with_extra_roots_pem(emu.ca_pem().as_bytes())?;
+    let env = EnvSnapshot::from_vars(vars);
     let credential =
-        ManagedIdentityCredential::with_env(cfg, EnvSource::Fixed(EnvSnapshot::from_vars(vars)));
+        ManagedIdentityCredential::with_transport(cfg, EnvSource::Fixed(env), Arc::new(transport));
 
     // The token the ARM calls will use: for the cloud's own resource, so the cache serves them.
-    let cloud = Cloud::custom(&emu.arm_endpoint(), "https://management.azure.com/")?;
+    let cloud = Options::default().cloud(&credential.snapshot())?;
     let token = credential.get_token_for(cloud.resource())?;
     let minutes = token.expires_on.0.saturating_sub(now().0) / 60_000;
     let source = credential.detection().explain();
@@ -85,9 +93,12 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     );
 
     step(6, &format!("deleting {name} (a long-running operation)"));
-    arm.delete_resource_group(&sub, &name, |Progress::Waiting(until)| {
-        let secs = until.0.saturating_sub(now().0) as f64 / 1000.0;
-        println!("     … ARM says: poll again in {secs:.1} s");
+    arm.delete_resource_group(&sub, &name, |progress: Progress| {
+        let secs = progress.until.0.saturating_sub(now().0) as f64 / 1000.0;
+        match progress.reason {
+            Some(reason) => println!("     … {reason}"),
+            None => println!("     … waiting {secs:.1} s"),
+        }
     })?;
     println!("     deleted");
 

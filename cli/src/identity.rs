@@ -6,29 +6,35 @@ use clap::Args as ClapArgs;
 
 use crate::Failure;
 
-/// Which identity, from which source, within what time.
+/// Which identity, from which source, within what time. Global: accepted anywhere after the
+/// command that takes them (`azmi arm --client-id X groups list` and
+/// `azmi arm groups list --client-id X` alike).
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub(crate) struct IdentityArgs {
-    /// User-assigned identity by client id.
-    #[arg(long)]
+    /// User-assigned identity by client id (default: the system-assigned identity).
+    #[arg(long, global = true, value_name = "ID", help_heading = IDENTITY)]
     pub client_id: Option<String>,
     /// User-assigned identity by object (principal) id.
-    #[arg(long)]
+    #[arg(long, global = true, value_name = "ID", help_heading = IDENTITY)]
     pub object_id: Option<String>,
     /// User-assigned identity by ARM resource id.
-    #[arg(long)]
+    #[arg(long, global = true, value_name = "ID", help_heading = IDENTITY)]
     pub resource_id: Option<String>,
     /// Use this source instead of detecting one: imds, app_service, app_service_2017, azure_ml,
     /// cloud_shell, azure_arc, service_fabric, legacy_vm_extension.
-    #[arg(long)]
+    #[arg(long, global = true, value_name = "NAME", help_heading = IDENTITY)]
     pub source: Option<String>,
-    /// Port of the legacy VM extension (with --source legacy_vm_extension).
-    #[arg(long)]
+    /// Port of the legacy VM extension (with --source legacy_vm_extension; default 50342).
+    #[arg(long, global = true, value_name = "PORT", help_heading = IDENTITY)]
     pub legacy_port: Option<u16>,
-    /// Overall deadline for one token, in seconds.
-    #[arg(long)]
+    /// Overall deadline for one token, retries included, in seconds (default 30; 90 while
+    /// IMDS answers 410).
+    #[arg(long, global = true, value_name = "SECS", help_heading = IDENTITY)]
     pub timeout: Option<f64>,
 }
+
+/// The help section of the identity options.
+const IDENTITY: &str = "Identity options";
 
 impl IdentityArgs {
     /// The options these flags give (seconds become the core's milliseconds).

@@ -7,6 +7,8 @@ mod doctor;
 mod emulate;
 mod engine;
 mod identity;
+mod logging;
+mod output;
 mod token;
 
 use std::process::ExitCode;
@@ -20,7 +22,9 @@ use clap::{Parser, Subcommand};
     about = "Azure managed identity tokens and ARM calls, fast and predictable"
 )]
 struct Cli {
-    /// Log what azmi decides (source, attempts, waits) to stderr; never tokens.
+    /// Log what azmi decides to stderr at debug level: the source and why, each request, each
+    /// retry and wait with its reason, each poll; never tokens or secrets. AZMI_LOG (else
+    /// RUST_LOG) sets any filter, e.g. AZMI_LOG=azmi_host=info.
     #[arg(long, short, global = true)]
     verbose: bool,
     #[command(subcommand)]
@@ -43,12 +47,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.verbose {
-        tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_env_filter("azmi_host=debug,azmi_emulator=info")
-            .init();
-    }
+    logging::init(cli.verbose);
     let result = match cli.command {
         Command::Token(args) => token::run(args),
         Command::Doctor(args) => doctor::run(args),

@@ -69,6 +69,10 @@ impl wa::GuestArmFlow for ArmFlow {
         convert::arm_action_to_wit(&self.0.borrow_mut().poll(UnixMillis(now)))
     }
 
+    fn wait_reason(&self) -> Option<wt::WaitReason> {
+        self.0.borrow().wait_reason().map(convert::wait_reason_to_wit)
+    }
+
     fn handle_token(&self, token: Result<wt::AccessToken, wt::TokenError>, now: u64) {
         let token = convert::token_result_from_wit(token);
         self.0.borrow_mut().handle_token(token, UnixMillis(now));

@@ -68,6 +68,10 @@ impl wi::GuestTokenFlow for TokenFlow {
         convert::action_to_wit(&self.0.borrow_mut().poll(UnixMillis(now)))
     }
 
+    fn wait_reason(&self) -> Option<wt::WaitReason> {
+        self.0.borrow().wait_reason().map(convert::wait_reason_to_wit)
+    }
+
     answers!();
 
     fn handle_file(&self, id: u64, contents: Result<Vec<u8>, wt::FileError>, now: u64) {

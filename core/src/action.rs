@@ -44,7 +44,7 @@ pub struct Outgoing {
     pub request: http::Request<Vec<u8>>,
     /// Abort the whole exchange after this long and report `TransportFailure::Timeout`.
     pub timeout: Duration,
-    /// Abort connecting after this long.
+    /// Abort connecting after this long and report `TransportFailure::ConnectTimeout`.
     pub connect_timeout: Duration,
     /// Refuse response bodies larger than this (`TransportFailure::BodyTooLarge`).
     pub max_response_bytes: usize,
@@ -66,6 +66,10 @@ pub enum TransportFailure {
     Unreachable,
     /// The timeout given with the request passed.
     Timeout,
+    /// No connection within the request's `connect_timeout`: nothing was sent. (A transport
+    /// that cannot tell may report `Timeout`, which the core treats as the request possibly
+    /// having been received.)
+    ConnectTimeout,
     /// The connection was reset or closed mid-exchange.
     ConnectionReset,
     /// TLS failed, including a thumbprint mismatch.
@@ -83,6 +87,7 @@ impl fmt::Display for TransportFailure {
             TransportFailure::ConnectionRefused => f.write_str("connection refused"),
             TransportFailure::Unreachable => f.write_str("network unreachable"),
             TransportFailure::Timeout => f.write_str("timed out"),
+            TransportFailure::ConnectTimeout => f.write_str("timed out connecting"),
             TransportFailure::ConnectionReset => f.write_str("connection reset"),
             TransportFailure::Tls => f.write_str("TLS failure"),
             TransportFailure::BodyTooLarge => f.write_str("response body too large"),

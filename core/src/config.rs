@@ -189,41 +189,69 @@ impl Default for Config {
 impl Config {
     /// Checks every setting against its range (the same ranges for every surface).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |name: &str, problem: String| {
-            Err(ConfigError::InvalidSetting { name: name.to_owned(), problem })
-        };
-        if !(0.0..=1.0).contains(&self.retry.jitter) {
-            return bad("jitter", "must be between 0 and 1".into());
-        }
-        let durations = [
-            ("deadline", self.deadline.unwrap_or(DEFAULT_DEADLINE), MAX_DEADLINE),
-            ("attempt_timeout", self.attempt_timeout, MAX_DEADLINE),
-            ("connect_timeout", self.connect_timeout, MAX_DEADLINE),
-            ("probe_timeout", self.probe_timeout, MAX_DEADLINE),
-        ];
-        for (name, value, max) in durations {
-            if value.is_zero() || value > max {
-                return bad(
-                    name,
-                    format!("must be more than zero and at most {} s", max.as_secs()),
-                );
-            }
-        }
-        for (name, value) in
-            [("initial_delay", self.retry.initial_delay), ("max_delay", self.retry.max_delay)]
-        {
-            if value > MAX_DEADLINE {
-                return bad(name, format!("must be at most {} s", MAX_DEADLINE.as_secs()));
-            }
-        }
-        if self.retry.max_retries > MAX_RETRIES {
-            return bad("max_retries", format!("must be at most {MAX_RETRIES}"));
-        }
-        if self.legacy_port == 0 {
-            return bad("legacy_port", "must be a TCP port (1-65535)".into());
-        }
-        Ok(())
+        let deadline = self.deadline.unwrap_or(DEFAULT_DEADLINE);
+        check(&[
+            ("deadline", Setting::Budget(deadline)),
+            ("attempt_timeout", Setting::Budget(self.attempt_timeout)),
+            ("connect_timeout", Setting::Budget(self.connect_timeout)),
+            ("probe_timeout", Setting::Budget(self.probe_timeout)),
+            ("max_response_bytes", Setting::Bytes(self.max_response_bytes)),
+            ("legacy_port", Setting::Port(self.legacy_port)),
+        ])?;
+        check(&self.retry.settings())
     }
+}
+
+impl RetryPolicy {
+    /// The policy's settings by name, for [`check`].
+    pub(crate) fn settings(&self) -> [(&'static str, Setting); 4] {
+        [
+            ("max_retries", Setting::Retries(self.max_retries)),
+            ("initial_delay", Setting::Wait(self.initial_delay)),
+            ("max_delay", Setting::Wait(self.max_delay)),
+            ("jitter", Setting::Fraction(self.jitter)),
+        ]
+    }
+}
+
+/// A setting's value with the kind of range it must be in. The ranges live in [`check`] only:
+/// token and ARM configurations both list their settings and are checked by the same rules.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Setting {
+    /// A time budget: more than zero, at most [`MAX_DEADLINE`].
+    Budget(Duration),
+    /// A wait: zero (no wait) up to [`MAX_DEADLINE`].
+    Wait(Duration),
+    /// A number of retries: at most [`MAX_RETRIES`].
+    Retries(u32),
+    /// A fraction in `[0, 1]`.
+    Fraction(f64),
+    /// A size cap in bytes: at least one, at most [`MAX_RESPONSE_BYTES`].
+    Bytes(usize),
+    /// A TCP port (not zero).
+    Port(u16),
+}
+
+/// Checks each named setting against its range; the first out of range is an error naming it.
+pub(crate) fn check(settings: &[(&str, Setting)]) -> Result<(), ConfigError> {
+    let max_s = MAX_DEADLINE.as_secs();
+    for &(name, setting) in settings {
+        let problem = match setting {
+            Setting::Budget(d) if d.is_zero() || d > MAX_DEADLINE => {
+                format!("must be more than zero and at most {max_s} s")
+            }
+            Setting::Wait(d) if d > MAX_DEADLINE => format!("must be at most {max_s} s"),
+            Setting::Retries(n) if n > MAX_RETRIES => format!("must be at most {MAX_RETRIES}"),
+            Setting::Fraction(f) if !(0.0..=1.0).contains(&f) => "must be between 0 and 1".into(),
+            Setting::Bytes(b) if b == 0 || b > MAX_RESPONSE_BYTES => {
+                format!("must be at least 1 and at most {MAX_RESPONSE_BYTES} bytes")
+            }
+            Setting::Port(0) => "must be a TCP port (1-65535)".into(),
+            _ => continue,
+        };
+        return Err(ConfigError::InvalidSetting { name: name.to_owned(), problem });
+    }
+    Ok(())
 }
 
 /// The longest deadline (or timeout, or backoff) any setting accepts: one day. Longer values are
@@ -231,6 +259,8 @@ impl Config {
 pub const MAX_DEADLINE: Duration = Duration::from_secs(24 * 60 * 60);
 /// The most retries a policy may ask for.
 pub const MAX_RETRIES: u32 = 100;
+/// The largest response body cap any setting accepts (1 GiB): a bigger one is no cap at all.
+pub const MAX_RESPONSE_BYTES: usize = 1 << 30;
 
 #[cfg(test)]
 mod tests {

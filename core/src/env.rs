@@ -14,6 +14,7 @@ pub const VARIABLES: &[&str] = &[
     "DEFAULT_IDENTITY_CLIENT_ID",
     "AZURE_POD_IDENTITY_AUTHORITY_HOST",
     "AZMI_ARC_KEY_DIR",
+    "AZMI_ARM_ENDPOINT",
 ];
 
 /// A snapshot of environment variables and host facts, taken by the caller.

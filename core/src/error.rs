@@ -159,7 +159,15 @@ impl TokenError {
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.source_kind, self.kind)?;
+        // Some kinds name the source themselves ("App Service needs IDENTITY_HEADER"): the
+        // source is said once.
+        let kind = self.kind.to_string();
+        let source = self.source_kind.to_string();
+        if kind.starts_with(&source) {
+            f.write_str(&kind)?;
+        } else {
+            write!(f, "{source}: {kind}")?;
+        }
         if !self.attempts.is_empty() {
             f.write_str(" [attempts:")?;
             for a in &self.attempts {

@@ -31,10 +31,11 @@
 //! Later attempts are never probes: once IMDS has been reached, a time-out is retried as before
 //! (refused or unreachable IMDS stays `unavailable` on any attempt).
 //!
-//! The transport reports a connect time-out and a whole-attempt time-out alike
-//! (`TransportFailure::Timeout`); the flow tells them apart by when it came: the probe's
-//! connect budget is shorter than the attempt's, and a time-out nearer the first than the
-//! second is the connect one.
+//! Only a connect time-out counts: the transport reports it apart
+//! (`TransportFailure::ConnectTimeout`: no connection within the connect budget, nothing sent)
+//! from a whole-attempt time-out (`TransportFailure::Timeout`: IMDS was reached but did not answer
+//! in time, which is retried). A first request whose connect budget the deadline cut below
+//! `probe_timeout` is no probe either: its connect time-out is retried, and the deadline ends it.
 
 use std::time::Duration;
 
@@ -47,6 +48,7 @@ use crate::retry::Backoff;
 use crate::source::{arc, Detection, Endpoint, SourceKind};
 use crate::time::{Monotonic, UnixMillis};
 use crate::token::AccessToken;
+use crate::wait::{DelaySetBy, WaitCause, WaitReason};
 
 /// IMDS promises to be back within this long after a 410.
 const GONE_WINDOW: Duration = Duration::from_secs(70);
@@ -96,6 +98,8 @@ pub struct TokenFlow {
     next_id: u64,
     attempts: Vec<Attempt>,
     state: State,
+    /// Why the flow waits, while in `Backoff`.
+    waiting: Option<WaitReason>,
 }
 
 #[derive(Debug)]
@@ -113,11 +117,11 @@ struct Limits {
 #[derive(Debug)]
 enum State {
     Ready,
-    /// `probe_until`: a time-out before this instant, on a probe, was the connect time-out.
+    /// `probe`: the request is the IMDS probe, connecting within the whole probe budget.
     Sending {
         id: RequestId,
         since: UnixMillis,
-        probe_until: Option<UnixMillis>,
+        probe: bool,
     },
     Backoff {
         until: UnixMillis,
@@ -180,12 +184,22 @@ impl TokenFlow {
             next_id: 0,
             attempts: Vec::new(),
             state: State::Ready,
+            waiting: None,
         })
     }
 
     /// Which source this flow talks to, and why.
     pub fn detection(&self) -> &Detection {
         &self.detection
+    }
+
+    /// Why the flow waits (the retry it is waiting for, its cause, and what set the wait's
+    /// length), while `poll` answers `WaitUntil` before another attempt; `None` otherwise.
+    pub fn wait_reason(&self) -> Option<&WaitReason> {
+        match self.state {
+            State::Backoff { .. } => self.waiting.as_ref(),
+            _ => None,
+        }
     }
 
     /// What the caller does next.
@@ -251,10 +265,7 @@ impl TokenFlow {
         now: UnixMillis,
     ) {
         let now = self.clock.advance(now);
-        let probe_until = match self.state {
-            State::Sending { probe_until, .. } => probe_until,
-            _ => None,
-        };
+        let probe = matches!(self.state, State::Sending { probe: true, .. });
         if !self.record(id, AttemptResult::Transport(err.clone())) {
             return;
         }
@@ -264,22 +275,18 @@ impl TokenFlow {
             TransportFailure::ConnectionRefused | TransportFailure::Unreachable
                 if kind == SourceKind::Imds =>
             {
-                self.fail(unavailable(format!("IMDS: {err}; {NO_IMDS}")))
+                self.fail(unavailable(format!("{err}; {NO_IMDS}")))
             }
-            TransportFailure::Timeout if probe_until.is_some_and(|until| now < until) => self
-                .fail(unavailable(format!("IMDS: no connection on the first contact; {NO_IMDS}"))),
-            TransportFailure::Tls => self.fail(unavailable(format!(
-                "{kind}: TLS failed (the certificate did not match the pinned thumbprint?)"
-            ))),
+            TransportFailure::ConnectTimeout if probe => {
+                self.fail(unavailable(format!("no connection on the first contact; {NO_IMDS}")))
+            }
+            TransportFailure::Tls => self.fail(unavailable(
+                "TLS failed (the certificate did not match the pinned thumbprint?)".to_owned(),
+            )),
             TransportFailure::BodyTooLarge => {
                 self.fail(ErrorKind::InvalidResponse { problem: "body over the size cap".into() })
             }
-            _ => self.retry(
-                unavailable(format!("{kind}: {err} on the last attempt")),
-                None,
-                false,
-                now,
-            ),
+            _ => self.retry(unavailable(format!("{err} on the last attempt")), None, false, now),
         }
     }
 
@@ -339,12 +346,11 @@ impl TokenFlow {
         };
         let id = self.fresh_id();
         let timeout = self.limits.attempt_timeout.min(self.deadline.since(now));
-        let probe = self.limits.probe.filter(|_| self.first_attempt.is_none());
-        let connect_timeout = probe.unwrap_or(self.limits.connect_timeout).min(timeout);
-        // Halfway between the two budgets: a transport's timers are not exact.
-        let probe_until = probe.filter(|p| *p < timeout).map(|p| now.plus(p + (timeout - p) / 2));
+        let probe_budget = self.limits.probe.filter(|_| self.first_attempt.is_none());
+        let connect_timeout = probe_budget.unwrap_or(self.limits.connect_timeout).min(timeout);
+        let probe = probe_budget.is_some_and(|p| p <= timeout);
         self.first_attempt.get_or_insert(now);
-        self.state = State::Sending { id, since: now, probe_until };
+        self.state = State::Sending { id, since: now, probe };
         Action::Send(Outgoing {
             id,
             request,
@@ -392,10 +398,10 @@ impl TokenFlow {
         let backoff = self.backoff.delay(n, cap);
         // Past max_retries (the 410 window) a server's tiny Retry-After must not turn the
         // retries into a busy loop: never wait less than the backoff there.
-        let delay = match server_delay {
-            Some(d) if n > self.limits.max_retries => d.max(backoff),
-            Some(d) => d,
-            None => backoff,
+        let (delay, set_by) = match server_delay {
+            Some(d) if n > self.limits.max_retries && d < backoff => (backoff, DelaySetBy::Backoff),
+            Some(d) => (d, DelaySetBy::RetryAfter),
+            None => (backoff, DelaySetBy::Backoff),
         };
         let until = now.plus(delay);
         if until >= self.deadline {
@@ -407,9 +413,16 @@ impl TokenFlow {
             return self
                 .fail(ErrorKind::DeadlineExceeded { deadline: self.deadline.since(self.started) });
         }
+        let mut after = None;
         if let Some(last) = self.attempts.last_mut() {
             last.waited = delay;
+            after = Some(last.result.clone());
         }
+        self.waiting = after.map(|after| WaitReason {
+            cause: WaitCause::Retry { retry: n, after },
+            delay,
+            set_by,
+        });
         self.retries = n;
         self.state = State::Backoff { until };
     }

@@ -22,6 +22,10 @@ pub(crate) struct Claims {
     pub(crate) oid: Option<String>,
     /// ARM resource id of a managed identity.
     pub(crate) xms_mirid: Option<String>,
+    /// Tenant id.
+    pub(crate) tid: Option<String>,
+    /// Audience: a string, or (rarely) an array of them.
+    pub(crate) aud: Option<serde_json::Value>,
 }
 
 const URL_SAFE_ANY_PAD: GeneralPurpose = GeneralPurpose::new(

@@ -52,22 +52,24 @@ mod retry;
 mod source;
 mod time;
 mod token;
+mod wait;
 pub mod wire;
 
 // Token flow: one acquisition, what it asks the caller to do, and what it gives back.
 pub use action::{Action, FileFailure, Outgoing, RequestId, TransportFailure};
 pub use flow::TokenFlow;
-pub use source::{Detection, SourceKind};
+pub use source::{Detection, IncompleteSource, SourceKind};
 pub use time::UnixMillis;
-pub use token::AccessToken;
+pub use token::{AccessToken, IdentityClaims};
+pub use wait::{DelaySetBy, WaitCause, WaitReason};
 
 // Configuration: the one options record every surface fills, and what it becomes.
 pub use config::{
     Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFAULT_LEGACY_PORT, MAX_DEADLINE,
-    MAX_RETRIES,
+    MAX_RESPONSE_BYTES, MAX_RETRIES,
 };
 pub use env::{EnvSnapshot, VARIABLES};
-pub use options::{Naming, Options};
+pub use options::{arm_endpoint_from_env, Naming, Options, ARM_ENDPOINT_VARIABLE};
 
 // Cache: refresh-ahead and single-flight, decided here for every host.
 pub use cache::{CacheKey, FetchTicket, Lookup, TokenCache, WaitOutcome, WaitTicket};

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::arm::Cloud;
 use crate::config::{Config, Identity};
+use crate::env::EnvSnapshot;
 use crate::error::ConfigError;
 use crate::source::SourceKind;
 
@@ -42,6 +43,10 @@ pub struct Options {
     /// Budget of connecting, in milliseconds.
     #[serde(default, deserialize_with = "millis")]
     pub connect_timeout_ms: Option<u64>,
+    /// Budget of connecting on the first contact with IMDS, in milliseconds: when nothing
+    /// answers within it, there is no managed identity here (`unavailable`).
+    #[serde(default, deserialize_with = "millis")]
+    pub probe_timeout_ms: Option<u64>,
     /// Retries after the first attempt.
     pub max_retries: Option<u32>,
     /// Backoff before the first retry, in milliseconds.
@@ -121,6 +126,7 @@ impl Options {
         "deadline_ms",
         "attempt_timeout_ms",
         "connect_timeout_ms",
+        "probe_timeout_ms",
         "max_retries",
         "initial_delay_ms",
         "max_delay_ms",
@@ -202,6 +208,7 @@ impl Options {
         cfg.deadline = self.deadline_ms.map(ms).or(cfg.deadline);
         cfg.attempt_timeout = self.attempt_timeout_ms.map_or(cfg.attempt_timeout, ms);
         cfg.connect_timeout = self.connect_timeout_ms.map_or(cfg.connect_timeout, ms);
+        cfg.probe_timeout = self.probe_timeout_ms.map_or(cfg.probe_timeout, ms);
         let retry = &mut cfg.retry;
         retry.max_retries = self.max_retries.unwrap_or(retry.max_retries);
         retry.initial_delay = self.initial_delay_ms.map_or(retry.initial_delay, ms);
@@ -213,9 +220,15 @@ impl Options {
     }
 
     /// The Resource Manager these options name: `arm_endpoint` with `arm_resource`, else the
-    /// named `cloud`, else the public cloud.
-    pub fn cloud(&self) -> Result<Cloud, ConfigError> {
-        self.checked_cloud().map_err(|e| e.spelt(self.spelling.0))
+    /// named `cloud`, else `AZMI_ARM_ENDPOINT` from `env` (see [`arm_endpoint_from_env`]), else
+    /// the public cloud.
+    pub fn cloud(&self, env: &EnvSnapshot) -> Result<Cloud, ConfigError> {
+        let explicit =
+            self.arm_endpoint.is_some() || self.arm_resource.is_some() || self.cloud.is_some();
+        if explicit {
+            return self.checked_cloud().map_err(|e| e.spelt(self.spelling.0));
+        }
+        Ok(arm_endpoint_from_env(env)?.unwrap_or_else(Cloud::public))
     }
 
     fn checked_cloud(&self) -> Result<Cloud, ConfigError> {
@@ -243,6 +256,31 @@ impl Options {
             (None, None, None) => Ok(Cloud::public()),
         }
     }
+}
+
+/// The variable that names the default Resource Manager (the emulator prints it); an explicit
+/// cloud or endpoint option wins over it.
+pub const ARM_ENDPOINT_VARIABLE: &str = "AZMI_ARM_ENDPOINT";
+
+/// The Resource Manager `AZMI_ARM_ENDPOINT` names, if set: a known cloud's endpoint is that
+/// cloud (with its token audience); any other URL (https, or http on loopback) takes the public
+/// cloud's audience, as Azure Stack and the emulator accept it.
+pub fn arm_endpoint_from_env(env: &EnvSnapshot) -> Result<Option<Cloud>, ConfigError> {
+    let Some(value) = env.get(ARM_ENDPOINT_VARIABLE) else { return Ok(None) };
+    let trimmed = value.trim().trim_end_matches('/');
+    let known = [Cloud::public(), Cloud::us_government(), Cloud::china()]
+        .into_iter()
+        .find(|c| c.endpoint().eq_ignore_ascii_case(trimmed));
+    if let Some(cloud) = known {
+        return Ok(Some(cloud));
+    }
+    Cloud::custom(trimmed, Cloud::public().resource().as_str()).map(Some).map_err(|e| {
+        ConfigError::InvalidEndpoint {
+            variable: ARM_ENDPOINT_VARIABLE.to_owned(),
+            value: crate::redact::userinfo(value).into_owned(),
+            problem: e.to_string(),
+        }
+    })
 }
 
 impl ConfigError {
@@ -346,12 +384,35 @@ mod tests {
     }
 
     #[test]
+    fn the_probe_budget_is_an_option_in_both_namings() {
+        let cfg = snake(json!({"probe_timeout_ms": 250})).unwrap().config().unwrap();
+        assert_eq!(cfg.probe_timeout, Duration::from_millis(250));
+        let camel = Options::from_json(json!({"probeTimeoutMs": 2500.5}), Naming::Camel).unwrap();
+        assert_eq!(camel.config().unwrap().probe_timeout, Duration::from_millis(2501));
+        let default = Options::default().config().unwrap().probe_timeout;
+        assert_eq!(default, Config::default().probe_timeout);
+        let zero = Options::from_json(json!({"probeTimeoutMs": 0}), Naming::Camel).unwrap();
+        let err = zero.config().unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::InvalidSetting { name, .. } if name == "probeTimeout"),
+            "{err:?}"
+        );
+        let err = snake(json!({"probe_timeout_ms": -5})).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::InvalidOption { key, .. } if key == "probe_timeout_ms")
+        );
+    }
+
+    #[test]
     fn later_errors_name_keys_the_callers_way() {
         let two = json!({"clientId": "a", "resourceId": "b"});
         let err = Options::from_json(two, Naming::Camel).unwrap().config().unwrap_err();
         assert!(err.to_string().contains("(clientId, resourceId)"), "{err}");
         let half = json!({"armEndpoint": "http://127.0.0.1:1"});
-        let err = Options::from_json(half, Naming::Camel).unwrap().cloud().unwrap_err();
+        let err = Options::from_json(half, Naming::Camel)
+            .unwrap()
+            .cloud(&EnvSnapshot::new())
+            .unwrap_err();
         assert!(matches!(&err, ConfigError::InvalidOption { key, .. } if key == "armResource"));
     }
 
@@ -376,12 +437,49 @@ mod tests {
 
     #[test]
     fn the_cloud_by_name_or_endpoint() {
-        assert_eq!(Options::default().cloud().unwrap(), Cloud::public());
-        let china = snake(json!({"cloud": "china"})).unwrap().cloud().unwrap();
+        let none = EnvSnapshot::new();
+        assert_eq!(Options::default().cloud(&none).unwrap(), Cloud::public());
+        let china = snake(json!({"cloud": "china"})).unwrap().cloud(&none).unwrap();
         assert_eq!(china, Cloud::china());
         let custom = json!({"arm_endpoint": "http://127.0.0.1:1", "arm_resource": "https://r/"});
-        assert_eq!(snake(custom).unwrap().cloud().unwrap().endpoint(), "http://127.0.0.1:1");
-        assert!(snake(json!({"arm_endpoint": "http://127.0.0.1:1"})).unwrap().cloud().is_err());
-        assert!(snake(json!({"cloud": "mars"})).unwrap().cloud().is_err());
+        assert_eq!(snake(custom).unwrap().cloud(&none).unwrap().endpoint(), "http://127.0.0.1:1");
+        assert!(snake(json!({"arm_endpoint": "http://127.0.0.1:1"}))
+            .unwrap()
+            .cloud(&none)
+            .is_err());
+        assert!(snake(json!({"cloud": "mars"})).unwrap().cloud(&none).is_err());
+    }
+
+    #[test]
+    fn the_arm_endpoint_variable_comes_between_options_and_the_public_cloud() {
+        let env = |v: &str| EnvSnapshot::from_vars([(ARM_ENDPOINT_VARIABLE, v)]);
+        let emulator = env("https://127.0.0.1:8443/");
+        let cloud = Options::default().cloud(&emulator).unwrap();
+        assert_eq!(cloud.endpoint(), "https://127.0.0.1:8443");
+        assert_eq!(cloud.resource(), Cloud::public().resource());
+        // An explicit option wins over the variable.
+        let china = snake(json!({"cloud": "china"})).unwrap().cloud(&emulator).unwrap();
+        assert_eq!(china, Cloud::china());
+        let custom = json!({"arm_endpoint": "http://127.0.0.1:1", "arm_resource": "https://r/"});
+        assert_eq!(
+            snake(custom).unwrap().cloud(&emulator).unwrap().endpoint(),
+            "http://127.0.0.1:1"
+        );
+        // A known cloud's endpoint is that cloud, with its audience.
+        let gov = Options::default().cloud(&env("https://management.usgovcloudapi.net/")).unwrap();
+        assert_eq!(gov, Cloud::us_government());
+        // Empty counts as unset.
+        assert_eq!(Options::default().cloud(&env(" ")).unwrap(), Cloud::public());
+    }
+
+    #[test]
+    fn a_bad_arm_endpoint_variable_is_named_and_its_userinfo_hidden() {
+        let plain = EnvSnapshot::from_vars([(ARM_ENDPOINT_VARIABLE, "http://arm.example.com")]);
+        let err = Options::default().cloud(&plain).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(ARM_ENDPOINT_VARIABLE) && text.contains("https"), "{text}");
+        let secret = EnvSnapshot::from_vars([(ARM_ENDPOINT_VARIABLE, "https://u:hunter2@h")]);
+        let text = Options::default().cloud(&secret).unwrap_err().to_string();
+        assert!(text.contains(ARM_ENDPOINT_VARIABLE) && !text.contains("hunter2"), "{text}");
     }
 }

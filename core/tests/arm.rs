@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, ArmAction, ArmConfig, ArmFlow, ArmOperation, ArmOutcome, ArmRequest, Cloud,
-    TransportFailure, UnixMillis,
+    AccessToken, ArmAction, ArmConfig, ArmFlow, ArmOperation, ArmOutcome, ArmRequest,
+    AttemptResult, Cloud, DelaySetBy, TransportFailure, UnixMillis, WaitCause, WaitReason,
 };
 use proptest::prelude::*;
 
@@ -30,6 +30,65 @@ fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> http::Response<Ve
         b = b.header(*k, *v);
     }
     b.body(body.as_bytes().to_vec()).unwrap()
+}
+
+/// Issue 14 item 5: every wait of an ARM flow comes with the core's reason: a retry (the status
+/// and whether Retry-After set the wait) or another poll (ARM's status and provisioning state).
+#[test]
+fn each_wait_has_its_reason() {
+    let mut cfg = ArmConfig::default();
+    cfg.retry.jitter = 0.0;
+    cfg.lro_poll_delay = Duration::from_millis(700);
+    let req = ArmRequest::create_or_update_resource_group("sub-1", "rg1", "westeurope", None);
+    let mut flow = ArmFlow::new(&cfg, &cloud(), &req.unwrap(), UnixMillis(START)).unwrap();
+    let op = [("azure-asyncoperation", "http://127.0.0.1:8443/op/1")];
+    let mut answers = vec![
+        reply(201, &op, r#"{"properties":{"provisioningState":"Creating"}}"#),
+        reply(429, &[("retry-after", "2")], "{}"),
+        reply(200, &[], r#"{"status":"InProgress"}"#),
+        reply(200, &[], r#"{"status":"Succeeded"}"#),
+        reply(200, &[], r#"{"name":"rg1"}"#),
+    ]
+    .into_iter();
+    let (mut now, mut reasons) = (START, Vec::new());
+    for _ in 0..50 {
+        match flow.poll(UnixMillis(now)) {
+            ArmAction::NeedToken { .. } => {
+                flow.handle_token(Ok(token("t", now, 3600)), UnixMillis(now))
+            }
+            ArmAction::Send(out) => {
+                let answer = answers.next().expect("no request after the final read");
+                flow.handle_response(out.id, answer, UnixMillis(now));
+            }
+            ArmAction::WaitUntil(t) => {
+                let reason = flow.wait_reason().cloned().expect("a wait between requests");
+                assert_eq!(t.0 - now, reason.delay.as_millis() as u64);
+                reasons.push(reason);
+                now = t.0;
+            }
+            ArmAction::Done(result) => {
+                assert!(result.is_ok(), "{result:?}");
+                break;
+            }
+        }
+    }
+    let poll = |status, state: &str, delay| WaitReason {
+        cause: WaitCause::Poll { status, state: Some(state.to_owned()) },
+        delay: Duration::from_millis(delay),
+        set_by: DelaySetBy::PollInterval,
+    };
+    assert_eq!(
+        reasons,
+        vec![
+            poll(201, "Creating", 700),
+            WaitReason {
+                cause: WaitCause::Retry { retry: 1, after: AttemptResult::Status(429) },
+                delay: Duration::from_secs(2),
+                set_by: DelaySetBy::RetryAfter,
+            },
+            poll(200, "InProgress", 700),
+        ]
+    );
 }
 
 /// A delete polled for longer than its first token lives asks for a new token mid-way, and the
@@ -216,4 +275,32 @@ fn echoed_bearer_tokens_never_reach_the_error() {
         }
     }
     panic!("did not finish");
+}
+
+/// Issue 14 item 9: a generic request given as a full URL goes out on the cloud's endpoint only;
+/// another host (or userinfo, or another port) is refused before any token is asked for.
+#[test]
+fn full_urls_stay_on_the_arm_endpoint() {
+    let cfg = ArmConfig::default();
+    let start = |url: &str| {
+        let req = ArmRequest::generic("GET", url, "2022-01-01", None).unwrap();
+        ArmFlow::new(&cfg, &cloud(), &req, UnixMillis(START))
+    };
+    let mut flow = start("http://127.0.0.1:8443/subscriptions?$top=1").unwrap();
+    let ArmAction::NeedToken { .. } = flow.poll(UnixMillis(START)) else { panic!("no token ask") };
+    flow.handle_token(Ok(token("t", START, 3600)), UnixMillis(START));
+    let ArmAction::Send(out) = flow.poll(UnixMillis(START)) else { panic!("no request") };
+    assert_eq!(
+        out.request.uri().to_string(),
+        "http://127.0.0.1:8443/subscriptions?api-version=2022-01-01&%24top=1"
+    );
+    for foreign in [
+        "https://evil.example/subscriptions",
+        "http://127.0.0.1:8444/subscriptions",
+        "http://user:pa55@127.0.0.1:8443/subscriptions",
+    ] {
+        let err = start(foreign).unwrap_err();
+        assert_eq!(err.code(), "foreign_host", "{foreign}: {err}");
+        assert!(!err.to_string().contains("pa55"), "{err}");
+    }
 }

@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, Action, CacheKey, Config, EnvSnapshot, ErrorKind, Identity, Lookup, Outgoing,
-    Resource, SourceKind, TokenCache, TokenError, TokenFlow, TransportFailure, UnixMillis,
+    AccessToken, Action, AttemptResult, CacheKey, Config, DelaySetBy, EnvSnapshot, ErrorKind,
+    Identity, Lookup, Outgoing, Resource, SourceKind, TokenCache, TokenError, TokenFlow,
+    TransportFailure, UnixMillis, WaitCause, WaitReason,
 };
 use proptest::prelude::*;
 
@@ -34,6 +35,8 @@ struct Scenario {
 struct Run {
     requests: Vec<(u64, http::Request<Vec<u8>>)>,
     waits: Vec<u64>,
+    /// What the flow said about each wait.
+    reasons: Vec<Option<WaitReason>>,
     result: Result<AccessToken, TokenError>,
     end: u64,
 }
@@ -71,7 +74,7 @@ impl Scenario {
         let resource = Resource::new("https://management.azure.com/").unwrap();
         let mut now = START;
         let mut flow = TokenFlow::new(&self.cfg, &self.env, &resource, UnixMillis(now)).unwrap();
-        let (mut requests, mut waits) = (Vec::new(), Vec::new());
+        let (mut requests, mut waits, mut reasons) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..STEP_BOUND {
             match flow.poll(UnixMillis(now)) {
                 Action::Send(out) => {
@@ -98,10 +101,14 @@ impl Scenario {
                 }
                 Action::WaitUntil(t) => {
                     waits.push(t.0 - now);
+                    reasons.push(flow.wait_reason().cloned());
                     now = t.0;
                 }
                 Action::ReadFile { .. } => panic!("no file reads in these scenarios"),
-                Action::Done(result) => return Run { requests, waits, result, end: now - START },
+                Action::Done(result) => {
+                    assert_eq!(flow.wait_reason(), None, "a finished flow waits for nothing");
+                    return Run { requests, waits, reasons, result, end: now - START };
+                }
             }
         }
         panic!("flow did not end within {STEP_BOUND} steps");
@@ -159,10 +166,48 @@ fn imds_410_keeps_trying_for_70_seconds_and_stops() {
     assert!(run.requests.len() > 6, "410 retries go past max_retries");
 }
 
+/// Issue 14 item 5: each wait comes with the core's reason: which retry, what the failed attempt
+/// got, how long, and whether the server's Retry-After or the backoff set the length.
+#[test]
+fn each_wait_has_its_reason() {
+    let run = Scenario::imds()
+        .status(410, r#"{"error":"gone"}"#)
+        .status_with(429, ("retry-after", "1"), "{}")
+        .transport(TransportFailure::Timeout)
+        .status(200, OK_BODY)
+        .run();
+    assert!(run.result.is_ok());
+    let retry = |retry, after, delay, set_by| {
+        Some(WaitReason {
+            cause: WaitCause::Retry { retry, after },
+            delay: Duration::from_millis(delay),
+            set_by,
+        })
+    };
+    assert_eq!(
+        run.reasons,
+        vec![
+            retry(1, AttemptResult::Status(410), 800, DelaySetBy::Backoff),
+            retry(2, AttemptResult::Status(429), 1_000, DelaySetBy::RetryAfter),
+            retry(
+                3,
+                AttemptResult::Transport(TransportFailure::Timeout),
+                3_200,
+                DelaySetBy::Backoff
+            ),
+        ]
+    );
+    assert_eq!(run.waits, vec![800, 1_000, 3_200], "each reason names the wait it explains");
+}
+
 #[test]
 fn connection_refused_on_imds_fails_fast() {
     let run = Scenario::imds().transport(TransportFailure::ConnectionRefused).run();
-    assert_eq!(run.result.unwrap_err().code(), "unavailable");
+    let err = run.result.unwrap_err();
+    assert_eq!(err.code(), "unavailable");
+    // Issue 14 item 9: the source is named once, not "IMDS: … IMDS: …".
+    let message = err.to_string();
+    assert!(message.starts_with("IMDS: ") && message.matches("IMDS").count() == 1, "{message}");
     assert_eq!(run.requests.len(), 1);
     assert!(run.waits.is_empty());
 }
@@ -280,6 +325,7 @@ fn any_answer() -> impl Strategy<Value = Answer> {
         Just(Answer::Http(200, Vec::new(), OK_BODY.into())),
         prop_oneof![
             Just(TransportFailure::Timeout),
+            Just(TransportFailure::ConnectTimeout),
             Just(TransportFailure::ConnectionReset),
             Just(TransportFailure::ConnectionRefused),
         ]

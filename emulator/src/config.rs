@@ -114,6 +114,17 @@ pub struct EmulatorConfig {
     /// keys only from `/var/opt/azcmagent/tokens`; point this there (as root) to test them;
     /// azmi reads `AZMI_ARC_KEY_DIR` and works with either.
     pub arc_key_dir: Option<PathBuf>,
+    /// Port of the main listener (identity endpoints, ARM over http, the control API and the
+    /// `CONNECT` proxy) on 127.0.0.1; `0` picks a free one.
+    pub http_port: u16,
+    /// Port of ARM over https (the emulator's CA); `0` picks a free one.
+    pub arm_https_port: u16,
+    /// Port of the Service Fabric endpoint (https, self-signed); `0` picks a free one.
+    pub service_fabric_port: u16,
+    /// Where to write the emulator CA's certificate (PEM); the bundle of the system roots and
+    /// it goes beside it as `NAME-bundle.pem`. Both are rewritten at every start (the CA is new
+    /// each time) and kept. `None`: a private temp dir, removed on drop.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for EmulatorConfig {
@@ -155,6 +166,10 @@ impl Default for EmulatorConfig {
             }],
             app_service_2017_date_format: DateFormat::Windows,
             arc_key_dir: None,
+            http_port: 0,
+            arm_https_port: 0,
+            service_fabric_port: 0,
+            ca_file: None,
         }
     }
 }

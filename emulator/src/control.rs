@@ -6,7 +6,7 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::env::{env_for, SOURCES};
+use crate::env::{arm_env, env_for, SOURCES};
 use crate::fault::{Fault, FaultJson, ENDPOINTS};
 use crate::http_util::Reply;
 use crate::http_util::Req;
@@ -105,6 +105,14 @@ fn info(shared: &Shared) -> Value {
     json!({
         "http_url": shared.http_base,
         "arm_endpoint": shared.http_base,
+        "arm_https_endpoint": shared.arm_https_base,
+        "ca_file": shared.ca_file.display().to_string(),
+        "ca_bundle": shared.ca_bundle.display().to_string(),
+        "ca_pem": shared.ca_pem,
+        "arm_env": arm_env(shared)
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect::<serde_json::Map<String, Value>>(),
         "https_url": shared.https_base,
         "legacy_url": shared.legacy_base,
         "tenant_id": shared.cfg.tenant_id,

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::arc_keys::ArcKeys;
 use crate::arm::state::ArmState;
+use crate::ca::CaFiles;
 use crate::config::{EmulatorConfig, IdentitySpec};
 use crate::fault::{Fault, FaultQueues, ENDPOINTS};
 use crate::http_util::unix_now;
@@ -23,6 +24,8 @@ pub struct Emulator {
     http_addr: SocketAddr,
     https_addr: SocketAddr,
     legacy_addr: Option<SocketAddr>,
+    arm_https_addr: SocketAddr,
+    ca_files: CaFiles,
     running: Running,
 }
 
@@ -36,12 +39,15 @@ fn invalid(message: &str) -> io::Error {
 }
 
 impl Emulator {
-    /// Makes the signing key and the Service Fabric certificate, binds `127.0.0.1:0` (HTTP, every
-    /// endpoint but Service Fabric), `127.0.0.1:0` (HTTPS, Service Fabric) and the legacy port if
-    /// configured, loads the ARM state file, and returns once all are accepting connections.
+    /// Makes the signing key, the Service Fabric certificate and the emulator's CA (written to
+    /// [`EmulatorConfig::ca_file`] or a temp dir), binds on 127.0.0.1 the main port (HTTP, every
+    /// endpoint but Service Fabric, and the `CONNECT` proxy), the Service Fabric port (HTTPS,
+    /// self-signed), the ARM https port and the legacy port if configured (each
+    /// [`EmulatorConfig`]'s port, `0` for a free one), loads the ARM state file, and returns once
+    /// all are accepting connections.
     ///
-    /// Errors: a port in use, an unreadable or invalid state file, or a config with
-    /// `arm_page_size` 0 or no subscriptions.
+    /// Errors: a port in use, an unwritable CA file, an unreadable or invalid state file, or a
+    /// config with `arm_page_size` 0 or no subscriptions.
     pub fn start(cfg: EmulatorConfig) -> io::Result<Emulator> {
         if cfg.arm_page_size == 0 {
             return Err(invalid("arm_page_size must be at least 1"));
@@ -51,20 +57,34 @@ impl Emulator {
         }
         let signer = Signer::generate(&cfg.tenant_id)?;
         let cert = crate::tls::generate()?;
+        let authority = crate::ca::generate()?;
         let arm = ArmState::load(cfg.state_file.as_deref())?;
-        let main = bind_loopback(0)?;
-        let sf = bind_loopback(0)?;
+        let main = bind_loopback(cfg.http_port)?;
+        let sf = bind_loopback(cfg.service_fabric_port)?;
+        let arm_tls = bind_loopback(cfg.arm_https_port)?;
         let legacy = cfg.legacy_port.map(bind_loopback).transpose()?;
         let http_addr = main.local_addr()?;
         let https_addr = sf.local_addr()?;
+        let arm_https_addr = arm_tls.local_addr()?;
         let legacy_addr = legacy.as_ref().map(TcpListener::local_addr).transpose()?;
-        let arc = ArcKeys::create(cfg.arc_key_dir.as_deref())?;
+        let mut ca_files = CaFiles::write(&authority.ca_pem, cfg.ca_file.as_deref())?;
+        let arc = match ArcKeys::create(cfg.arc_key_dir.as_deref()) {
+            Ok(arc) => arc,
+            Err(e) => {
+                ca_files.remove();
+                return Err(e);
+            }
+        };
         let shared = Arc::new(Shared {
             signer,
             sf_thumbprint: cert.thumbprint,
             http_base: format!("http://{http_addr}"),
             https_base: format!("https://{https_addr}"),
             legacy_base: legacy_addr.map(|a| format!("http://{a}")),
+            arm_https_base: format!("https://{arm_https_addr}"),
+            ca_pem: authority.ca_pem,
+            ca_file: ca_files.ca.clone(),
+            ca_bundle: ca_files.bundle.clone(),
             arc_dir: arc.dir().to_path_buf(),
             secrets: Mutex::new(Secrets::generate()),
             faults: Mutex::new(FaultQueues::default()),
@@ -73,19 +93,34 @@ impl Emulator {
             arm: Mutex::new(arm),
             cfg,
         });
-        let mut listeners = vec![(main, Listener::Main), (sf, Listener::ServiceFabric)];
+        let mut listeners = vec![
+            (main, Listener::Main),
+            (sf, Listener::ServiceFabric),
+            (arm_tls, Listener::ArmTls),
+        ];
         if let Some(l) = legacy {
             listeners.push((l, Listener::Legacy));
         }
-        let running = match server::spawn(shared.clone(), listeners, cert.acceptor) {
+        let acceptors =
+            server::Acceptors { service_fabric: cert.acceptor, arm: authority.acceptor };
+        let running = match server::spawn(shared.clone(), listeners, acceptors) {
             Ok(r) => r,
             Err(e) => {
                 lock(&shared.arc).remove_dir();
+                ca_files.remove();
                 return Err(e);
             }
         };
-        tracing::info!(http = %http_addr, https = %https_addr, legacy = ?legacy_addr, "azmi emulator listening");
-        Ok(Emulator { shared, http_addr, https_addr, legacy_addr, running })
+        tracing::info!(http = %http_addr, https = %https_addr, arm_https = %arm_https_addr, legacy = ?legacy_addr, "azmi emulator listening");
+        Ok(Emulator {
+            shared,
+            http_addr,
+            https_addr,
+            legacy_addr,
+            arm_https_addr,
+            ca_files,
+            running,
+        })
     }
 
     /// `http://127.0.0.1:PORT`: every endpoint but Service Fabric, ARM and the control API.
@@ -93,9 +128,56 @@ impl Emulator {
         format!("http://{}", self.http_addr)
     }
 
-    /// The ARM endpoint (the same server as [`Emulator::http_url`]), without a trailing slash.
+    /// The ARM endpoint over plain http (the same server as [`Emulator::http_url`]), without a
+    /// trailing slash. Clients that insist on https use [`Emulator::arm_https_endpoint`].
     pub fn arm_endpoint(&self) -> String {
         self.http_url()
+    }
+
+    /// `https://127.0.0.1:PORT`: the same ARM over https, with a certificate from the
+    /// emulator's CA ([`Emulator::ca_pem`]); what `AZMI_ARM_ENDPOINT` is set to.
+    pub fn arm_https_endpoint(&self) -> String {
+        format!("https://{}", self.arm_https_addr)
+    }
+
+    /// The port of the main listener (also the `CONNECT` proxy: `HTTPS_PROXY`).
+    pub fn http_port(&self) -> u16 {
+        self.http_addr.port()
+    }
+
+    /// The emulator CA's certificate, PEM. It signs the certificate ARM is served with, for
+    /// `127.0.0.1`, `localhost` and the real ARM host names (reached through the proxy).
+    pub fn ca_pem(&self) -> String {
+        self.shared.ca_pem.clone()
+    }
+
+    /// The file holding [`Emulator::ca_pem`] (for `NODE_EXTRA_CA_CERTS`).
+    pub fn ca_file(&self) -> PathBuf {
+        self.shared.ca_file.clone()
+    }
+
+    /// The file holding the system's CA bundle (when found) followed by the emulator's CA (for
+    /// `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE`, which replace the roots).
+    pub fn ca_bundle_file(&self) -> PathBuf {
+        self.shared.ca_bundle.clone()
+    }
+
+    /// The variables that point ARM clients at the emulator's ARM over https, whatever the
+    /// identity source:
+    ///
+    /// | variable | value | read by |
+    /// | --- | --- | --- |
+    /// | `AZMI_ARM_ENDPOINT` | [`Emulator::arm_https_endpoint`] | azmi (CLI, `ArmClient`, demo) |
+    /// | `HTTPS_PROXY`, `https_proxy` | `http://127.0.0.1:PORT` (the main port) | SDKs calling `https://management.azure.com` and the other clouds' ARM hosts |
+    /// | `NO_PROXY`, `no_proxy` | `127.0.0.1,localhost,::1` | everyone: the endpoints are reached directly |
+    /// | `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE` | [`Emulator::ca_bundle_file`] | azmi, OpenSSL, requests |
+    /// | `NODE_EXTRA_CA_CERTS` | [`Emulator::ca_file`] | Node (at its start) |
+    ///
+    /// The proxy answers `CONNECT` only for ARM host names, by serving its own ARM inside the
+    /// tunnel; it never connects anywhere, so other https in a shell with these variables
+    /// fails with `403` until `HTTPS_PROXY` is unset.
+    pub fn arm_env(&self) -> Vec<(String, String)> {
+        crate::env::arm_env(&self.shared)
     }
 
     /// `https://127.0.0.1:PORT`: the Service Fabric endpoint's server.
@@ -196,6 +278,7 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         self.running.stop();
         lock(&self.shared.arc).remove_dir();
+        self.ca_files.remove();
     }
 }
 
@@ -205,6 +288,7 @@ impl std::fmt::Debug for Emulator {
             .field("http", &self.http_addr)
             .field("https", &self.https_addr)
             .field("legacy", &self.legacy_addr)
+            .field("arm_https", &self.arm_https_addr)
             .finish_non_exhaustive()
     }
 }

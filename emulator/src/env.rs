@@ -19,6 +19,26 @@ const fn source_names() -> [&'static str; SourceKind::ALL.len()] {
     names
 }
 
+/// The variables that send ARM clients to the emulator's ARM over https: azmi reads
+/// `AZMI_ARM_ENDPOINT`; unmodified SDKs keep calling the real ARM host names and reach the
+/// emulator through its `CONNECT` proxy, trusting its CA through the bundle variables. Both
+/// spellings of the proxy variables, as tools differ in which one wins.
+pub(crate) fn arm_env(shared: &Shared) -> Vec<(String, String)> {
+    let bundle = shared.ca_bundle.display().to_string();
+    let no_proxy = "127.0.0.1,localhost,::1";
+    let pairs = [
+        ("AZMI_ARM_ENDPOINT", shared.arm_https_base.clone()),
+        ("HTTPS_PROXY", shared.http_base.clone()),
+        ("https_proxy", shared.http_base.clone()),
+        ("NO_PROXY", no_proxy.to_owned()),
+        ("no_proxy", no_proxy.to_owned()),
+        ("SSL_CERT_FILE", bundle.clone()),
+        ("REQUESTS_CA_BUNDLE", bundle),
+        ("NODE_EXTRA_CA_CERTS", shared.ca_file.display().to_string()),
+    ];
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
 pub(crate) fn env_for(shared: &Shared, source: &str) -> Vec<(String, String)> {
     let Some(source) = SourceKind::from_name(source) else { return Vec::new() };
     let http = &shared.http_base;

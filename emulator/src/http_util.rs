@@ -16,6 +16,8 @@ pub(crate) struct Req {
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// Whether it came over TLS (links in answers then say `https`).
+    pub tls: bool,
 }
 
 impl Req {
@@ -36,6 +38,7 @@ impl Req {
             query,
             headers,
             body,
+            tls: false,
         }
     }
 

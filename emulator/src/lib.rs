@@ -23,7 +23,8 @@
 //! | Azure Arc | `GET /arc/token` | `401` challenge naming a key file, then `Authorization: Basic <key>` |
 //! | Service Fabric | `GET https://…/sf/token` (HTTPS port, self-signed, pin [`Emulator::sf_thumbprint`]) | `Secret` |
 //! | legacy VM extension | `POST /oauth2/token` (form), also on [`EmulatorConfig::legacy_port`] | `Metadata: true` |
-//! | ARM | `/metadata/endpoints`, `/subscriptions/…` | `Authorization: Bearer <token from this emulator>` |
+//! | ARM | `/metadata/endpoints`, `/subscriptions/…`, over http and on its https port ([`Emulator::arm_https_endpoint`], the emulator's CA) | `Authorization: Bearer <token from this emulator>` |
+//! | ARM through a proxy | `CONNECT management.azure.com:443` (and the other [`ARM_HOSTS`]) on the main port: TLS with the emulator's CA, then ARM; anything else `403` | as ARM |
 //! | control | `/_emulator/…` | none (loopback only) |
 //!
 //! Tokens are RS256 JWTs signed by a key made at start ([`Emulator::public_key_pem`]) with the
@@ -35,16 +36,24 @@
 //! `GET /_emulator/requests` (the redacted log), `GET|POST /_emulator/faults`
 //! (`{"endpoint": "imds", "faults": ["drop", {"kind": "throttle", "retry_after_secs": 2}]}`),
 //! `POST /_emulator/reset`, `POST /_emulator/rotate-identity-header`.
+//!
+//! [`hostile`] is the opposite: endpoints that misbehave on purpose (silent, trickling, endless,
+//! oversized, redirecting, echoing secrets, HTML, bad expiry values), for testing that a client
+//! fails typed, in time and without leaking; the `azmi-hostile` binary serves them to tests in
+//! other languages.
 #![warn(missing_docs)]
 
 mod arc_keys;
 mod arm;
+mod ca;
 mod config;
 mod control;
 mod emulator;
 mod env;
 mod fault;
+pub mod hostile;
 mod http_util;
+mod proxy;
 mod random;
 mod request_log;
 mod server;
@@ -54,6 +63,7 @@ mod sources;
 mod tls;
 mod token_endpoints;
 
+pub use ca::ARM_HOSTS;
 pub use config::{
     DateFormat, EmulatorConfig, IdentityKind, IdentitySpec, SubscriptionSpec,
     DEFAULT_SUBSCRIPTION_ID, DEFAULT_TENANT_ID,

@@ -1,7 +1,8 @@
 //! The listeners: one tokio runtime on one background thread serving the main HTTP port, the
-//! Service Fabric HTTPS port and the optional legacy port. Each request is routed to an endpoint,
-//! may take a queued fault, and is logged. Dropping the runtime cancels every connection task,
-//! hung ones included, so stopping is immediate.
+//! Service Fabric HTTPS port, the ARM HTTPS port and the optional legacy port. Each request is
+//! routed to an endpoint, may take a queued fault, and is logged. The main port also answers
+//! `CONNECT` ([`crate::proxy`]). Dropping the runtime cancels every connection task, hung ones
+//! included, so stopping is immediate.
 
 use std::io;
 use std::sync::Arc;
@@ -29,8 +30,8 @@ use crate::{arm, control, token_endpoints};
 /// Request bodies larger than this are refused (token requests are tiny; ARM bodies small).
 const MAX_REQUEST_BODY: usize = 1 << 20;
 /// A client that opens a connection and sends nothing is cut off after this.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Padding that makes [`Fault::Oversized`] bodies exceed 64 KiB.
 const OVERSIZED_PADDING: usize = 70 * 1024;
 
@@ -40,6 +41,16 @@ pub(crate) enum Listener {
     Main,
     ServiceFabric,
     Legacy,
+    /// ARM over https: its own port, and the tunnels the main port's proxy opens.
+    ArmTls,
+}
+
+/// The TLS configurations, by listener.
+pub(crate) struct Acceptors {
+    /// The self-signed Service Fabric certificate.
+    pub service_fabric: TlsAcceptor,
+    /// The certificate from the emulator's CA for loopback and the ARM host names.
+    pub arm: TlsAcceptor,
 }
 
 /// Where a request goes.
@@ -89,7 +100,7 @@ impl Drop for Running {
 pub(crate) fn spawn(
     shared: Arc<Shared>,
     listeners: Vec<(std::net::TcpListener, Listener)>,
-    tls: TlsAcceptor,
+    tls: Acceptors,
 ) -> io::Result<Running> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut bound = Vec::new();
@@ -104,8 +115,18 @@ pub(crate) fn spawn(
     let thread = std::thread::Builder::new().name("azmi-emulator".into()).spawn(move || {
         runtime.block_on(async move {
             for (listener, kind) in bound {
-                let tls = (kind == Listener::ServiceFabric).then(|| tls.clone());
-                tokio::spawn(accept_loop(listener, kind, shared.clone(), tls));
+                let acceptor = match kind {
+                    Listener::ServiceFabric => Some(tls.service_fabric.clone()),
+                    Listener::ArmTls => Some(tls.arm.clone()),
+                    Listener::Main | Listener::Legacy => None,
+                };
+                tokio::spawn(accept_loop(
+                    listener,
+                    kind,
+                    shared.clone(),
+                    acceptor,
+                    tls.arm.clone(),
+                ));
             }
             // Resolves on `stop` and when the handle is dropped without it.
             let _ = rx.await;
@@ -120,6 +141,7 @@ async fn accept_loop(
     kind: Listener,
     shared: Arc<Shared>,
     tls: Option<TlsAcceptor>,
+    arm_tls: TlsAcceptor,
 ) {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -138,6 +160,9 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         match tls.clone() {
+            None if kind == Listener::Main => {
+                tokio::spawn(crate::proxy::serve_main(stream, shared, arm_tls.clone()));
+            }
             None => {
                 tokio::spawn(serve(TokioIo::new(stream), kind, shared));
             }
@@ -157,7 +182,7 @@ async fn accept_loop(
 
 /// Returned by the service to make hyper close the connection without an answer.
 #[derive(Debug)]
-struct CloseConnection;
+pub(crate) struct CloseConnection;
 
 impl std::fmt::Display for CloseConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -167,7 +192,7 @@ impl std::fmt::Display for CloseConnection {
 
 impl std::error::Error for CloseConnection {}
 
-async fn serve<I>(io: TokioIo<I>, kind: Listener, shared: Arc<Shared>)
+pub(crate) async fn serve<I>(io: TokioIo<I>, kind: Listener, shared: Arc<Shared>)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -201,6 +226,8 @@ fn route(kind: Listener, req: &Req) -> Route {
             "/oauth2/token" => Route::Token(SourceKind::LegacyVmExtension),
             _ => Route::Unknown,
         },
+        Listener::ArmTls if arm::is_arm_path(path) => Route::Arm,
+        Listener::ArmTls => Route::Unknown,
         Listener::Main => {
             if path == "/_emulator" || path.starts_with("/_emulator/") {
                 return Route::Control;
@@ -227,7 +254,7 @@ fn route(kind: Listener, req: &Req) -> Route {
     }
 }
 
-async fn handle(
+pub(crate) async fn handle(
     shared: &Shared,
     kind: Listener,
     request: Request<Incoming>,
@@ -239,7 +266,8 @@ async fn handle(
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Ok(to_response(Reply::text(413, "text/plain", "request body too large"))),
     };
-    let req = Req::new(parts.method, parts.uri.path(), parts.uri.query(), parts.headers, body);
+    let mut req = Req::new(parts.method, parts.uri.path(), parts.uri.query(), parts.headers, body);
+    req.tls = matches!(kind, Listener::ServiceFabric | Listener::ArmTls);
     let route = route(kind, &req);
     if route == Route::Control {
         return Ok(to_response(control::handle(shared, &req)));
@@ -395,7 +423,7 @@ fn oversized(mut reply: Reply) -> Reply {
     reply
 }
 
-fn to_response(reply: Reply) -> Response<Full<Bytes>> {
+pub(crate) fn to_response(reply: Reply) -> Response<Full<Bytes>> {
     // 1xx cannot be a final answer; hyper would send garbage.
     if reply.status < 200 {
         return to_response(Reply::text(500, "text/plain", "injected status must be 200-999"));

@@ -43,6 +43,13 @@ pub(crate) struct Shared {
     pub https_base: String,
     /// `http://127.0.0.1:PORT` of the legacy VM extension listener, when configured.
     pub legacy_base: Option<String>,
+    /// `https://127.0.0.1:PORT` of ARM over https.
+    pub arm_https_base: String,
+    /// The emulator CA's certificate (PEM) and where it and the bundle with the system roots
+    /// were written.
+    pub ca_pem: String,
+    pub ca_file: PathBuf,
+    pub ca_bundle: PathBuf,
     pub arc_dir: PathBuf,
     pub secrets: Mutex<Secrets>,
     pub faults: Mutex<FaultQueues>,

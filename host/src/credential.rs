@@ -3,7 +3,8 @@
 //! The core decides who fetches: of concurrent callers asking for one (source, identity,
 //! resource), exactly one is told to fetch; the others block here on a condition variable until
 //! that fetch completes. A token due for refresh is served at once while one background thread
-//! refreshes it. The loop is written once for both engines (`crate::engine`): the native core
+//! refreshes it. A caller may give up ([`Cancel`]); the fetch itself stops only once every
+//! caller waiting on it gave up (`crate::cancel`). The loop is written once for both engines (`crate::engine`): the native core
 //! and the WebAssembly component make the same decisions through the same code here.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -14,6 +15,7 @@ use azmi_core::{
     WaitOutcome, VARIABLES,
 };
 
+use crate::cancel::{Cancel, Interest};
 use crate::drive::{drive, now, TokenRun};
 use crate::engine::cache::{EngineCache, Found, Ticket, WaitFor};
 use crate::engine::Engine;
@@ -44,6 +46,8 @@ struct Inner {
     engine: Engine,
     cache: Mutex<EngineCache>,
     fetched: Condvar,
+    /// The callers inside `get_token_*` per key, and whether they gave up.
+    interest: Interest,
     transport: Arc<Transport>,
 }
 
@@ -127,9 +131,19 @@ impl ManagedIdentityCredential {
         engine: Engine,
         detection: Detection,
     ) -> Self {
+        let incomplete = detection.incomplete(&snapshot(&env));
+        let incomplete: Vec<String> = incomplete.iter().map(ToString::to_string).collect();
+        tracing::info!(
+            source = detection.source.as_str(),
+            why = %detection.explain(),
+            incomplete = %incomplete.join("; "),
+            engine = engine.name(),
+            "managed identity source chosen"
+        );
         let cache = Mutex::new(engine.cache(detection.source));
         let fetched = Condvar::new();
-        let inner = Inner { cfg, env, detection, engine, cache, fetched, transport };
+        let interest = Interest::default();
+        let inner = Inner { cfg, env, detection, engine, cache, fetched, interest, transport };
         ManagedIdentityCredential { inner: Arc::new(inner) }
     }
 
@@ -168,30 +182,63 @@ impl ManagedIdentityCredential {
     /// A token for `resource`, from the cache when it is fresh.
     pub fn get_token_for(&self, resource: &Resource) -> Result<Arc<AccessToken>, TokenError> {
         let key = self.key(resource);
+        if let Some(token) = self.inner.fresh(&key) {
+            return Ok(token);
+        }
+        // Nobody cancels this caller: the result is always there.
+        let cancel = Cancel::new();
+        let _registered = self.inner.interest.register(&key, &cancel);
         loop {
-            let mut cache = self.inner.lock();
-            // The common case first: a fresh token, served without building a full answer.
-            let at = now();
-            if let Some(token) = cache.peek(&key, at).filter(|t| at < t.refresh_on) {
-                return Ok(token);
+            if let Some(result) = self.attempt(&key, resource, &cancel) {
+                return result;
             }
-            let found = cache.lookup(&key, at);
-            drop(cache);
-            match found? {
-                Found::Fresh(token) | Found::Stale(token, None) => return Ok(token),
-                Found::Stale(token, Some(ticket)) => {
-                    Owed::new(&self.inner, ticket).spawn(resource);
-                    return Ok(token);
-                }
-                Found::Fetch(ticket) => {
-                    return Owed::new(&self.inner, ticket).run(&self.inner.snapshot(), resource);
-                }
-                Found::Wait(wait) => {
-                    if let Some(result) = self.inner.wait_for(&wait) {
-                        return result;
-                    }
-                }
+        }
+    }
+
+    /// [`get_token_for`](Self::get_token_for) that gives up when `cancel` fires: `None` then,
+    /// within about 50 ms while the call waits (an attempt under way runs to its own
+    /// timeout). The fetch itself stops only when every caller waiting on it gave up; a token
+    /// that arrives is cached either way.
+    pub fn get_token_cancellable(
+        &self,
+        resource: &Resource,
+        cancel: &Cancel,
+    ) -> Option<Result<Arc<AccessToken>, TokenError>> {
+        let key = self.key(resource);
+        if let Some(token) = self.inner.fresh(&key) {
+            return Some(Ok(token));
+        }
+        let _registered = self.inner.interest.register(&key, cancel);
+        while !cancel.is_cancelled() {
+            if let Some(result) = self.attempt(&key, resource, cancel) {
+                return Some(result);
             }
+        }
+        None
+    }
+
+    /// One look at the cache and what it says to do; `None`: look again (a fetch waited on was
+    /// abandoned, or this caller cancelled).
+    fn attempt(
+        &self,
+        key: &CacheKey,
+        resource: &Resource,
+        cancel: &Cancel,
+    ) -> Option<Result<Arc<AccessToken>, TokenError>> {
+        let found = match self.inner.lock().lookup(key, now()) {
+            Ok(found) => found,
+            Err(e) => return Some(Err(e)),
+        };
+        match found {
+            Found::Fresh(token) | Found::Stale(token, None) => Some(Ok(token)),
+            Found::Stale(token, Some(ticket)) => {
+                Owed::new(&self.inner, ticket).spawn(resource);
+                Some(Ok(token))
+            }
+            Found::Fetch(ticket) => {
+                Owed::new(&self.inner, ticket).run(&self.inner.snapshot(), key, resource)
+            }
+            Found::Wait(wait) => self.inner.wait_for(&wait, cancel),
         }
     }
 
@@ -231,11 +278,7 @@ impl ManagedIdentityCredential {
     }
 
     fn key(&self, resource: &Resource) -> CacheKey {
-        CacheKey {
-            source: self.inner.detection.source,
-            identity: self.inner.cfg.identity.clone(),
-            resource: resource.clone(),
-        }
+        self.inner.key(resource)
     }
 }
 
@@ -248,16 +291,34 @@ impl Inner {
         snapshot(&self.env)
     }
 
-    /// Blocks until the fetch `wait` is behind completes; `None` when it was abandoned.
-    fn wait_for(&self, wait: &WaitFor) -> Option<Result<Arc<AccessToken>, TokenError>> {
+    fn key(&self, resource: &Resource) -> CacheKey {
+        let identity = self.cfg.identity.clone();
+        CacheKey { source: self.detection.source, identity, resource: resource.clone() }
+    }
+
+    /// The common case: a fresh token, served without building a full answer.
+    fn fresh(&self, key: &CacheKey) -> Option<Arc<AccessToken>> {
+        let at = now();
+        self.lock().peek(key, at).filter(|t| at < t.refresh_on)
+    }
+
+    /// Blocks until the fetch `wait` is behind completes; `None` when it was abandoned or
+    /// `cancel` fired (looked at every [`CANCEL_CHECK`]).
+    fn wait_for(
+        &self,
+        wait: &WaitFor,
+        cancel: &Cancel,
+    ) -> Option<Result<Arc<AccessToken>, TokenError>> {
         let mut cache = self.lock();
         loop {
             match cache.poll_wait(wait, now()) {
                 WaitOutcome::Ready(result) => return Some(result),
                 WaitOutcome::Abandoned => return None,
+                WaitOutcome::Pending if cancel.is_cancelled() => return None,
                 WaitOutcome::Pending => {
                     let lease_until = wait.lease_until();
-                    let left = Duration::from_millis(lease_until.0.saturating_sub(now().0).max(1));
+                    let left = Duration::from_millis(lease_until.0.saturating_sub(now().0).max(1))
+                        .min(CANCEL_CHECK);
                     cache =
                         self.fetched.wait_timeout(cache, left).unwrap_or_else(|e| e.into_inner()).0;
                 }
@@ -265,6 +326,9 @@ impl Inner {
         }
     }
 }
+
+/// How often a waiting caller looks whether it was cancelled.
+const CANCEL_CHECK: Duration = Duration::from_millis(50);
 
 /// A fetch the core told this credential to make, owed to the callers waiting on its ticket.
 /// `run` makes it and records the result; dropped unfinished (a panic during the fetch, a refresh
@@ -286,16 +350,22 @@ impl Owed {
         // When no thread can start, the closure and this fetch are dropped: the ticket goes back.
         let _ = std::thread::Builder::new().name("azmi-refresh".into()).spawn(move || {
             let env = self.inner.snapshot();
-            self.run(&env, &resource)
+            let key = self.inner.key(&resource);
+            // Owed to whoever asks later: nobody cancels a refresh.
+            let inner = Arc::clone(&self.inner);
+            let _registered = inner.interest.register(&key, &Cancel::new());
+            self.run(&env, &key, &resource)
         });
     }
 
-    /// Makes the fetch with `env` and records the result for every waiter.
+    /// Makes the fetch with `env` and records the result for every waiter; `None` when every
+    /// caller interested in `key` gave up first (the ticket goes back: the next caller fetches).
     fn run(
         mut self,
         env: &EnvSnapshot,
+        key: &CacheKey,
         resource: &Resource,
-    ) -> Result<Arc<AccessToken>, TokenError> {
+    ) -> Option<Result<Arc<AccessToken>, TokenError>> {
         // The credential keeps the source it detected (its cache key); the fresh snapshot only
         // supplies current values, such as a rotated secret header.
         let (detection, engine) = (&self.inner.detection, &self.inner.engine);
@@ -303,7 +373,10 @@ impl Owed {
         cfg.source = Some(detection.source);
         // A configuration that cannot work: dropping `self` gives the ticket back, and every
         // caller hits the same error itself.
-        let steps = engine.token_flow(&cfg, env, resource, now(), detection.source)?;
+        let steps = match engine.token_flow(&cfg, env, resource, now(), detection.source) {
+            Ok(steps) => steps,
+            Err(e) => return Some(Err(e)),
+        };
         let span = tracing::info_span!(
             "token",
             source = detection.source.as_str(),
@@ -312,16 +385,22 @@ impl Owed {
         );
         let _entered = span.enter();
         tracing::info!(why = %detection.explain(), "fetching a managed identity token");
-        let result = drive(&mut TokenRun::new(steps), &self.inner.transport, &mut |_| {});
+        let abandoned = || self.inner.interest.abandoned(key);
+        let Some(result) =
+            drive(&mut TokenRun::new(steps, &abandoned), &self.inner.transport, &mut |_| {})
+        else {
+            tracing::info!("token request stopped: every caller gave up");
+            return None;
+        };
         if let Err(e) = &result {
             tracing::warn!(code = e.code(), error = %e, "token request failed");
         }
         let Some(ticket) = self.ticket.take() else {
-            return result.map(Arc::new); // never: only `run` takes the ticket, once
+            return Some(result.map(Arc::new)); // never: only `run` takes the ticket, once
         };
         let shared = self.inner.lock().complete(ticket, result, now());
         self.inner.fetched.notify_all();
-        shared
+        Some(shared)
     }
 }
 

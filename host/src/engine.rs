@@ -18,7 +18,7 @@ use std::sync::Arc;
 use azmi_core::{
     AccessToken, Action, ArmAction, ArmConfig, ArmError, ArmFlow, ArmRequest, Cloud, Config,
     Detection, EnvSnapshot, FileFailure, RequestId, Resource, SourceKind, TokenError, TokenFlow,
-    UnixMillis,
+    UnixMillis, WaitReason,
 };
 
 #[cfg(feature = "component")]
@@ -179,6 +179,10 @@ impl TokenSteps for TokenFlow {
         Ok(TokenFlow::poll(self, now))
     }
 
+    fn wait_reason(&self) -> Option<WaitReason> {
+        TokenFlow::wait_reason(self).cloned()
+    }
+
     fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) -> Result<(), TokenError> {
         match answer {
             Ok(resp) => self.handle_response(id, resp, now),
@@ -201,6 +205,10 @@ impl TokenSteps for TokenFlow {
 impl ArmSteps for ArmFlow {
     fn poll(&mut self, now: UnixMillis) -> Result<ArmAction, ArmError> {
         Ok(ArmFlow::poll(self, now))
+    }
+
+    fn wait_reason(&self) -> Option<WaitReason> {
+        ArmFlow::wait_reason(self).cloned()
     }
 
     fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) -> Result<(), ArmError> {

@@ -23,6 +23,7 @@
 mod arm;
 #[cfg(feature = "tokio")]
 mod asynchronous;
+mod cancel;
 #[cfg(feature = "component")]
 pub mod component;
 mod credential;
@@ -35,6 +36,7 @@ mod transport;
 // Tokens: the credential, how it is built and where its environment comes from.
 #[cfg(feature = "tokio")]
 pub use asynchronous::AsyncManagedIdentityCredential;
+pub use cancel::Cancel;
 pub use credential::{process_env, CredentialBuilder, EnvSource, ManagedIdentityCredential};
 
 // Engines: which build of the core decides (the component's own API is in `component`).
@@ -46,4 +48,4 @@ pub use drive::Progress;
 
 // I/O: the transport every flow sends with, and the clock.
 pub use drive::now;
-pub use transport::Transport;
+pub use transport::{Transport, CA_FILE_VARIABLE};

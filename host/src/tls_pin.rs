@@ -1,27 +1,46 @@
-//! TLS that trusts exactly one certificate, named by its SHA-1 thumbprint: Service Fabric's
-//! cluster certificate is self-signed, so a chain check cannot work and no check would leak the
-//! secret header. ureq takes no custom rustls configuration, so this is a ureq connector that
-//! wraps the TCP transport in rustls with a verifier comparing the thumbprint.
+//! TLS with azmi's own rustls configuration, as a ureq connector (ureq takes no custom rustls
+//! configuration): either trusting exactly one certificate, named by its SHA-1 thumbprint
+//! (Service Fabric's cluster certificate is self-signed, so a chain check cannot work and no
+//! check would leak the secret header), or the built-in roots plus extra CAs (`SSL_CERT_FILE`),
+//! which ureq's root choice cannot combine.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    StreamOwned,
+};
 use sha1::{Digest, Sha1};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
     TransportAdapter,
 };
 
-/// Wraps https connections in TLS that accepts only the certificate with this thumbprint.
-#[derive(Debug)]
+/// Wraps https connections in TLS with azmi's configuration (clones share it).
+#[derive(Debug, Clone)]
 pub(crate) struct PinnedTls {
     config: Arc<ClientConfig>,
 }
 
 impl PinnedTls {
+    /// A chain check against the roots ureq would use (Mozilla's, `webpki-roots`) and `extra`.
+    pub(crate) fn with_extra_roots(extra: &[CertificateDer<'static>]) -> Self {
+        let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let (added, ignored) = roots.add_parsable_certificates(extra.iter().cloned());
+        tracing::debug!(added, ignored, "extra CA certificates trusted");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        PinnedTls { config: Arc::new(config) }
+    }
+
+    /// Accepts only the certificate with this thumbprint.
     /// `thumbprint`: 40 upper-case hex digits (the core normalises it).
     pub(crate) fn new(thumbprint: &str) -> Self {
         let provider = Arc::new(rustls::crypto::ring::default_provider());

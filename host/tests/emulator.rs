@@ -290,3 +290,40 @@ fn a_claims_challenge_makes_the_next_call_fetch() {
     cred.get_token_for(&resource).unwrap();
     assert_eq!(requests_to(&emu, "imds"), 2);
 }
+
+/// `execute_observed` shows each wait of a long-running delete with ARM's status and state, and
+/// a hook that says stop ends the operation before its next request.
+#[test]
+fn a_progress_hook_sees_each_poll_and_can_stop() {
+    use std::ops::ControlFlow;
+
+    use azmi_core::{ArmRequest, WaitCause};
+
+    let emu = emulator();
+    let cred = credential(&emu, "imds", Identity::SystemAssigned);
+    let cloud = azmi_core::Cloud::custom(&emu.arm_endpoint(), ARM).unwrap();
+    let arm = ArmClient::new(cred, cloud);
+    let sub = arm.list_subscriptions().unwrap()[0]["subscriptionId"].as_str().unwrap().to_owned();
+    for name in ["azmi-hook-all", "azmi-hook-stop"] {
+        arm.create_resource_group(&sub, name, "westeurope", None).unwrap();
+    }
+
+    let mut polls = Vec::new();
+    let delete = ArmRequest::delete_resource_group(&sub, "azmi-hook-all", None).unwrap();
+    let run = arm.execute_observed(&delete, |p| {
+        match &p.reason.as_ref().expect("the core says why it waits").cause {
+            WaitCause::Poll { status, state } => polls.push((*status, state.clone())),
+            other => panic!("no retry expected: {other:?}"),
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    assert!(matches!(run, ControlFlow::Continue(Ok(_))), "{run:?}");
+    let running = Some("InProgress".to_owned());
+    assert_eq!(polls, vec![(202, None), (200, running.clone()), (200, running)]);
+
+    let before = requests_to(&emu, "arm");
+    let delete = ArmRequest::delete_resource_group(&sub, "azmi-hook-stop", None).unwrap();
+    let run = arm.execute_observed(&delete, |_| ControlFlow::Break("stop"));
+    assert!(matches!(run, ControlFlow::Break("stop")), "{run:?}");
+    assert_eq!(requests_to(&emu, "arm"), before + 1, "the DELETE only: no poll after the stop");
+}

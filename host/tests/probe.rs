@@ -3,11 +3,11 @@
 //! Run in a loopback-only namespace; nothing leaves 127.0.0.1.
 #![cfg(target_os = "linux")]
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use azmi_core::{Config, EnvSnapshot};
-use azmi_host::{EnvSource, ManagedIdentityCredential};
+use azmi_core::{Action, Config, EnvSnapshot, Outgoing, Resource, TokenFlow, TransportFailure};
+use azmi_host::{EnvSource, ManagedIdentityCredential, Transport};
 
 /// A listener whose accept queue is full and never drained: Linux drops further SYNs, so a
 /// connect hangs as it does towards an address nobody answers. Closed when dropped.
@@ -67,4 +67,36 @@ fn an_imds_that_drops_connections_is_unavailable_within_the_probe() {
     assert!(took < Duration::from_secs(3), "took {took:?}");
     let text = err.to_string();
     assert!(text.contains("AZURE_POD_IDENTITY_AUTHORITY_HOST") && text.contains("azmi emulate"));
+}
+
+/// The first request a flow sends to the pod identity host `host`, with the default budgets
+/// (connect within the 1 s probe budget, the whole attempt within 10 s).
+fn first_request(host: &str) -> Outgoing {
+    let env = EnvSnapshot::from_vars([("AZURE_POD_IDENTITY_AUTHORITY_HOST", host)]);
+    let resource = Resource::new("https://management.azure.com/").unwrap();
+    let now = azmi_host::now();
+    let mut flow = TokenFlow::new(&Config::default(), &env, &resource, now).unwrap();
+    let Action::Send(out) = flow.poll(now) else { panic!("no request") };
+    out
+}
+
+#[test]
+fn the_transport_reports_a_connect_time_out_as_such() {
+    let hole = BlackHole::new();
+    let mut out = first_request(&format!("http://{}", hole.addr));
+    out.connect_timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    let got = Transport::new().send(out).map(|_| ());
+    assert_eq!(got, Err(TransportFailure::ConnectTimeout));
+    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn an_answer_that_never_comes_is_a_whole_attempt_time_out() {
+    // Accepted by the kernel (the backlog), never answered: connected, then silence.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut out = first_request(&format!("http://{}", listener.local_addr().unwrap()));
+    out.timeout = Duration::from_millis(500);
+    let got = Transport::new().send(out).map(|_| ());
+    assert_eq!(got, Err(TransportFailure::Timeout));
 }

@@ -4,6 +4,7 @@
 import type { AccessToken as CoreAccessToken, TokenCredential } from '@azure/core-auth'
 import type { ServiceClientCredentials } from '@azure/ms-rest-js'
 import { ArmClient, ManagedIdentityCredential, loginWithAppServiceMSI, loginWithVmMSI } from '../../index.js'
+import type { ArmProgress } from '../../index.js'
 
 export async function check(): Promise<void> {
   const credential: TokenCredential = new ManagedIdentityCredential()
@@ -15,5 +16,11 @@ export async function check(): Promise<void> {
   const vm: ServiceClientCredentials = await loginWithVmMSI({ clientId: 'x' })
   const app: ServiceClientCredentials = await loginWithAppServiceMSI()
   const arm = new ArmClient(new ManagedIdentityCredential(), { cloud: 'public' })
-  void [byId, byOptions, token, vm, app, arm]
+  // ms-rest-nodeauth's token response: expiresOn is a Date.
+  const expires: Date = (await (await loginWithVmMSI()).getToken()).expiresOn
+  const seen: ArmProgress[] = []
+  await arm.deleteResourceGroup('sub', 'rg', { onProgress: (p) => seen.push(p) })
+  const items: unknown = await arm.request('GET', '/subscriptions', '2022-12-01', undefined, { paged: true })
+  const wait: number = seen[0].waitMs
+  void [byId, byOptions, token, vm, app, arm, expires, items, wait]
 }

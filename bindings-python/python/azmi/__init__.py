@@ -1,20 +1,27 @@
 """azmi: Azure managed identity tokens, fast and safe.
 
 Drop-in replacements for azure-identity's ``ManagedIdentityCredential`` and msrestazure's
-``MSIAuthentication``, over azmi's Rust core (``azmi._azmi``). Everything protocol-related
-(source detection, requests, retries, deadline, cache, single-flight) is decided in Rust; this
-package only converts arguments, results and errors.
+``MSIAuthentication``, and an Azure Resource Manager client (``ArmClient``), over azmi's Rust
+core (``azmi._azmi``). Everything protocol-related (source detection, requests, retries,
+deadline, cache, single-flight, paging, polling) is decided in Rust; this package only converts
+arguments, results and errors.
 
 Errors: one exception class per stable code, all subclasses of :class:`AzmiError`. When
 azure-core is installed they also subclass ``azure.core.exceptions.ClientAuthenticationError``,
 and ``CredentialUnavailableError`` (``unavailable``, ``identity_not_found``) also subclasses
-``azure.identity.CredentialUnavailableError`` when azure-identity is installed. Those packages
-are imported the first time an error class or token type is needed, not at ``import azmi``.
+``azure.identity.CredentialUnavailableError`` when azure-identity is installed. ARM failures are
+:class:`ArmError` subclasses in azure-core's categories (``ResourceNotFoundError`` for
+``not_found``, ``ResourceExistsError`` for ``conflict``, ``ClientAuthenticationError`` for
+``unauthorized`` / ``forbidden``, ``HttpResponseError`` for other failing answers). Those
+packages are imported the first time an error class or token type is needed, not at
+``import azmi``.
+
+Logs: the ``azmi`` logger (and its children, such as ``azmi.host.drive``) reports the source
+chosen (INFO) and, at DEBUG, each request, retry and its reason, wait and ARM poll; never a token.
 """
 
 from __future__ import annotations
 
-import sys
 from collections import namedtuple
 from collections.abc import Mapping
 TYPE_CHECKING = False
@@ -22,13 +29,53 @@ TYPE_CHECKING = False
 from . import _azmi
 
 if TYPE_CHECKING:
-    from typing import Any, Optional, Tuple
+    from typing import Any, Dict, List, Optional, Tuple
+
+    from azure.core.credentials import AccessToken as AccessToken
+    from azure.core.credentials import AccessTokenInfo as AccessTokenInfo
+
+    from ._arm import ArmClient as ArmClient
+    from ._arm import ArmProgress as ArmProgress
+    from ._arm import ResourceGroup as ResourceGroup
+    from ._arm import Subscription as Subscription
+    from ._errors import ArmAuthenticationError as ArmAuthenticationError
+    from ._errors import ArmConfigurationError as ArmConfigurationError
+    from ._errors import ArmConflictError as ArmConflictError
+    from ._errors import ArmConnectionError as ArmConnectionError
+    from ._errors import ArmError as ArmError
+    from ._errors import ArmErrorDetail as ArmErrorDetail
+    from ._errors import ArmHttpError as ArmHttpError
+    from ._errors import ArmNotFoundError as ArmNotFoundError
+    from ._errors import ArmTimeoutError as ArmTimeoutError
+    from ._errors import AzmiError as AzmiError
+    from ._errors import BadRequestError as BadRequestError
+    from ._errors import ConfigurationError as ConfigurationError
+    from ._errors import CredentialUnavailableError as CredentialUnavailableError
+    from ._errors import DeadlineExceededError as DeadlineExceededError
+    from ._errors import EndpointError as EndpointError
+    from ._errors import IdentityNotFoundError as IdentityNotFoundError
+    from ._errors import InvalidResponseError as InvalidResponseError
+    from ._errors import JsonValue as JsonValue
+    from ._errors import KeyFileError as KeyFileError
+    from ._errors import MSIAuthenticationTimeoutError as MSIAuthenticationTimeoutError
+    from ._errors import ThrottledError as ThrottledError
+    from ._errors import UnauthorizedError as UnauthorizedError
+    from ._errors import WrongIdentityError as WrongIdentityError
 
 __all__ = [
     "AccessToken",
     "AccessTokenInfo",
+    "ArmAuthenticationError",
     "ArmClient",
+    "ArmConfigurationError",
+    "ArmConflictError",
+    "ArmConnectionError",
     "ArmError",
+    "ArmErrorDetail",
+    "ArmHttpError",
+    "ArmNotFoundError",
+    "ArmProgress",
+    "ArmTimeoutError",
     "AzmiError",
     "BadRequestError",
     "ConfigurationError",
@@ -37,10 +84,13 @@ __all__ = [
     "EndpointError",
     "IdentityNotFoundError",
     "InvalidResponseError",
+    "JsonValue",
     "KeyFileError",
     "MSIAuthentication",
     "MSIAuthenticationTimeoutError",
     "ManagedIdentityCredential",
+    "ResourceGroup",
+    "Subscription",
     "ThrottledError",
     "UnauthorizedError",
     "WrongIdentityError",
@@ -95,7 +145,7 @@ class _AccessTokenInfo:
     __str__ = __repr__
 
 
-_hidden: dict = {}
+_hidden: Dict[Any, Any] = {}
 
 
 def _hiding(base: Any) -> Any:
@@ -146,133 +196,72 @@ def __getattr__(name: str) -> Any:
         from azure.core import credentials
 
         return _hiding(getattr(credentials, name[len("_Hidden"):]))
-    if name == "ArmClient":
-        from ._arm import ArmClient
+    if name in ("ArmClient", "ArmProgress", "ResourceGroup", "Subscription"):
+        from . import _arm
 
-        return ArmClient
-    if name in _ERROR_NAMES:
-        return _error_classes()[name]
+        return getattr(_arm, name)
+    if name in _ERROR_NAMES or name == "JsonValue":
+        from . import _errors
+
+        return getattr(_errors, name)
     raise AttributeError(f"module 'azmi' has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    # The names loaded on first use are listed too (`dir(azmi)`, `help(azmi)`).
+    return sorted(set(globals()) | set(__all__))
 
 
 # --- errors -------------------------------------------------------------------------------------
 
-#: code → (class name, extra builtin bases)
-_CODES = {
-    "config": ("ConfigurationError", (ValueError,)),
-    "unavailable": ("CredentialUnavailableError", ()),
-    "identity_not_found": ("IdentityNotFoundError", ()),
-    "bad_request": ("BadRequestError", ()),
-    "unauthorized": ("UnauthorizedError", ()),
-    "wrong_identity": ("WrongIdentityError", ()),
-    "throttled": ("ThrottledError", ()),
-    "endpoint_error": ("EndpointError", ()),
-    "deadline_exceeded": ("DeadlineExceededError", (TimeoutError,)),
-    "invalid_response": ("InvalidResponseError", ()),
-    "key_file": ("KeyFileError", ()),
-}
-_ERROR_NAMES = {"AzmiError", "ArmError", "MSIAuthenticationTimeoutError"} | {
-    name for name, _ in _CODES.values()
-}
-
-_errors: Optional[dict] = None
-
-
-def _error_classes() -> dict:
-    """Builds the exception hierarchy once, on first use, from what is installed."""
-    global _errors
-    if _errors is not None:
-        return _errors
-    try:
-        from azure.core.exceptions import ClientAuthenticationError as auth_base
-    except ImportError:
-        auth_base = None  # type: ignore[misc,assignment]
-    unavailable_base: Any = None
-    if auth_base is not None:
-        try:
-            from azure.identity import CredentialUnavailableError as unavailable_base
-        except ImportError:
-            unavailable_base = None
-
-    base: Any = auth_base if auth_base is not None else Exception
-
-    def __init__(
-        self: Any,
-        message: str,
-        *,
-        code: Optional[str] = None,
-        source: Optional[str] = None,
-        status: Optional[int] = None,
-        attempts: Any = (),
-    ) -> None:
-        if auth_base is not None:
-            base.__init__(self, message=message)
-        else:
-            Exception.__init__(self, message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.source = source
-        self.status = status
-        self.status_code = status
-        #: ``(started_ms, result, waited_ms)`` for every HTTP attempt.
-        self.attempts = tuple(attempts)
-
-    def __str__(self: Any) -> str:
-        return self.message
-
-    def __repr__(self: Any) -> str:
-        return f"{type(self).__name__}({self.message!r}, code={self.code!r})"
-
-    doc = (
-        "Base of every azmi error; ``code`` is the stable code shared by every azmi binding, "
-        "``source`` the managed identity source tried, ``status`` the last HTTP status, "
-        "``attempts`` the attempt history. Messages never contain a token."
-    )
-    azmi_error = type(
+# The classes are declared in `_errors` (type checkers read them there); importing it imports
+# azure-core when installed, so it happens on the first error or first use of a class name.
+_ERROR_NAMES = frozenset(
+    {
         "AzmiError",
-        (base,),
-        {
-            "__module__": __name__,
-            "__doc__": doc,
-            "__init__": __init__,
-            "__str__": __str__,
-            "__repr__": __repr__,
-            "code": "error",
-        },
-    )
-    classes: dict = {"AzmiError": azmi_error}
-    by_code = {}
-    for code, (name, extra) in _CODES.items():
-        bases: Tuple[Any, ...] = (azmi_error,)
-        if code in ("unavailable", "identity_not_found") and unavailable_base is not None:
-            bases += (unavailable_base,)
-        bases += extra
-        cls = type(name, bases, {"__module__": __name__, "code": code, "__doc__": f"code {code!r}"})
-        classes[name] = cls
-        by_code[code] = cls
-    arm = type(
         "ArmError",
-        (azmi_error,),
-        {"__module__": __name__, "__doc__": "An Azure Resource Manager call failed."},
-    )
-    classes["ArmError"] = arm
-    by_code["arm"] = arm
-    # msrestazure's name for its timeout error (a TimeoutError there too).
-    classes["MSIAuthenticationTimeoutError"] = by_code["deadline_exceeded"]
-    classes["_by_code"] = by_code
-    _errors = classes
+        "ArmErrorDetail",
+        "ArmAuthenticationError",
+        "ArmConfigurationError",
+        "ArmConflictError",
+        "ArmConnectionError",
+        "ArmHttpError",
+        "ArmNotFoundError",
+        "ArmTimeoutError",
+        "BadRequestError",
+        "ConfigurationError",
+        "CredentialUnavailableError",
+        "DeadlineExceededError",
+        "EndpointError",
+        "IdentityNotFoundError",
+        "InvalidResponseError",
+        "KeyFileError",
+        "MSIAuthenticationTimeoutError",
+        "ThrottledError",
+        "UnauthorizedError",
+        "WrongIdentityError",
+    }
+)
+
+
+def _error_classes() -> Dict[str, Any]:
+    """Every error class by name, and ``_by_code`` (stable token code → class)."""
+    from . import _errors
+
+    classes: Dict[str, Any] = {name: getattr(_errors, name) for name in _ERROR_NAMES}
+    classes["_by_code"] = dict(_errors.BY_CODE)
     return classes
 
 
-def _error_class(code: str) -> Any:
-    """The exception class for a stable code; the native module calls it to raise. A code newer
-    than this table is still an ``AzmiError`` (with that ``code``), never a bare ``KeyError``."""
-    classes = _error_classes()
-    return classes["_by_code"].get(code, classes["AzmiError"])
+def _error_class(key: str) -> Any:
+    """The exception class for a stable code (or ``arm:<kind>``); the native module calls it to
+    raise. A code newer than the tables is still an ``AzmiError`` (``ArmError``) with that code."""
+    from . import _errors
+
+    return _errors.error_class(key)
 
 
-# The hierarchy (and the Azure imports it needs) is built on the first error, not here.
+# The error classes (and the Azure imports they need) are loaded on the first error, not here.
 _azmi._register(_error_class, _AccessToken, _AccessTokenInfo, _hiding)
 
 
@@ -290,9 +279,9 @@ class ManagedIdentityCredential(_azmi.Credential):
     wrong type or a value out of range raises :class:`ConfigurationError` (a ``ValueError``)
     naming the key; so does more than one identity selector. The source (IMDS, App Service, ...)
     is detected from the process environment when the credential is created and logged at INFO
-    on the ``azmi`` logger. ``get_token(*scopes, claims=None, tenant_id=None, **kwargs)`` and
-    ``get_token_info(*scopes, options=None)`` are azure-core's, implemented natively: a cached
-    token costs no Python frame.
+    on the ``azmi.host.credential`` logger. ``get_token(*scopes, claims=None, tenant_id=None,
+    **kwargs)`` and ``get_token_info(*scopes, options=None)`` are azure-core's, implemented
+    natively: a cached token costs no Python frame.
     """
 
     def __new__(
@@ -307,9 +296,7 @@ class ManagedIdentityCredential(_azmi.Credential):
                 "identity_config must be a dict such as {'client_id': '...'}, "
                 f"not {type(identity_config).__name__}"
             )
-        self = super().__new__(cls, identity_config, client_id=client_id, **kwargs)
-        _log_source(self)
-        return self
+        return super().__new__(cls, identity_config, client_id=client_id, **kwargs)
 
     def close(self) -> None:
         """Nothing to release (connections are pooled per credential and closed with it)."""
@@ -324,13 +311,6 @@ class ManagedIdentityCredential(_azmi.Credential):
         sel = f", {self.selector}=..." if self.selector else ""
         return f"ManagedIdentityCredential(source={self.source!r}{sel})"
 
-
-def _log_source(credential: Any) -> None:
-    """Logs the source a new credential chose, and why."""
-    # A program that never imported logging has configured no handler: skip the import (~20 ms).
-    logging = sys.modules.get("logging")
-    if logging is not None:
-        logging.getLogger("azmi").info("managed identity source: %s", credential.explain())
 
 
 from ._msi import (  # noqa: E402  (needs the helpers above)

@@ -1,6 +1,7 @@
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Optional, Self, final
 
+from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 from typing_extensions import disjoint_base
 
 __version__: str
@@ -48,14 +49,16 @@ class Credential:
         tenant_id: Optional[str] = None,
         enable_cae: bool = False,
         **kwargs: Any,
-    ) -> Any: ...
-    def get_token_info(self, *scopes: str, options: Optional[dict[str, Any]] = None) -> Any: ...
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[TokenRequestOptions] = None
+    ) -> AccessTokenInfo: ...
     def access_token(
         self, scopes: tuple[str, ...], claims: Optional[str] = None, cached_only: bool = False
-    ) -> Any: ...
+    ) -> Optional[AccessToken]: ...
     def access_token_info(
         self, scopes: tuple[str, ...], claims: Optional[str] = None, cached_only: bool = False
-    ) -> Any: ...
+    ) -> Optional[AccessTokenInfo]: ...
     def get_token_for(self, resource: str) -> Token: ...
 
 @final
@@ -69,7 +72,13 @@ class Arm:
         arm_resource: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> Arm: ...
-    def run(self, operation: Mapping[str, Any], *, full: bool = False) -> Any: ...
+    def run(
+        self,
+        operation: Mapping[str, Any],
+        *,
+        full: bool = False,
+        progress: Optional[Callable[[int, Optional[str], float, int], object]] = None,
+    ) -> Any: ...
 
 def detect(config: str, env: str, arc_agent_installed: bool = False) -> str: ...
 

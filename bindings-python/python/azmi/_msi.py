@@ -10,7 +10,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 
-from . import _azmi, _error_classes, _log_source
+from . import _azmi, _error_classes
 
 if TYPE_CHECKING:
     from typing import Any, Dict, Optional, Tuple
@@ -152,7 +152,6 @@ class MSIAuthentication(_azmi.Credential):
                 stacklevel=2,
             )
         self = super().__new__(cls, options)
-        _log_source(self)
         self.msi_conf = msi_conf
         self.port = port
         self.timeout = timeout
@@ -191,17 +190,16 @@ class MSIAuthentication(_azmi.Credential):
 
 
 def get_msi_token(
-    resource: str, port: int = _DEFAULT_PORT, msi_conf: Optional[dict] = None
+    resource: str, port: int = _DEFAULT_PORT, msi_conf: Optional[Dict[str, Any]] = None
 ) -> Tuple[str, str, Dict[str, Any]]:
     """msrestazure's ``get_msi_token``: ``(token_type, access_token, token_entry)``."""
     credential = _azmi.Credential(_azmi.msrestazure_options(port, None, msi_conf))
-    _log_source(credential)
     token = _token_for(credential, resource)
     return token.token_type, token.secret(), _token_dict(token)
 
 
 def get_msi_token_webapp(
-    resource: str, msi_conf: Optional[dict] = None
+    resource: str, msi_conf: Optional[Dict[str, Any]] = None
 ) -> Tuple[str, str, Dict[str, Any]]:
     """msrestazure's ``get_msi_token_webapp``: ``(token_type, access_token, token_entry)``."""
     return get_msi_token(resource, msi_conf=msi_conf)

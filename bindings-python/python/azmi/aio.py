@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from . import ManagedIdentityCredential as _Sync
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
 __all__ = ["ManagedIdentityCredential"]
 
@@ -23,23 +26,27 @@ class ManagedIdentityCredential:
         self._sync = _Sync(**kwargs)
 
     async def get_token(self, *scopes: str, claims: Optional[str] = None,
-                        tenant_id: Optional[str] = None, **kwargs: Any) -> Any:
+                        tenant_id: Optional[str] = None, **kwargs: Any) -> AccessToken:
         # A cached token is served on the loop thread (that never waits on I/O); a fetch runs
-        # in the default executor.
+        # in the default executor (and without `cached_only` always returns a token).
         native = self._sync
         token = native.access_token(scopes, claims, cached_only=True)
         if token is None:
             call = functools.partial(native.access_token, scopes, claims)
             token = await asyncio.get_running_loop().run_in_executor(None, call)
+        assert token is not None
         return token
 
-    async def get_token_info(self, *scopes: str, options: Optional[dict] = None) -> Any:
+    async def get_token_info(
+        self, *scopes: str, options: Optional[TokenRequestOptions] = None
+    ) -> AccessTokenInfo:
         native = self._sync
         claims = (options or {}).get("claims")
         info = native.access_token_info(scopes, claims, cached_only=True)
         if info is None:
             call = functools.partial(native.access_token_info, scopes, claims)
             info = await asyncio.get_running_loop().run_in_executor(None, call)
+        assert info is not None
         return info
 
     async def close(self) -> None:

@@ -38,8 +38,8 @@ def detect(config: Dict[str, Any], env: Dict[str, str], *, arc_agent_installed: 
 class TokenFlow:
     """One token acquisition. ``config`` keys: ``resource`` or ``scopes``, ``client_id`` |
     ``object_id`` | ``resource_id``, ``source``, ``legacy_port``, ``deadline_ms``,
-    ``attempt_timeout_ms``, ``max_retries``, ``initial_delay_ms``, ``max_delay_ms``, ``jitter``,
-    ``seed``."""
+    ``attempt_timeout_ms``, ``connect_timeout_ms``, ``probe_timeout_ms``, ``max_retries``,
+    ``initial_delay_ms``, ``max_delay_ms``, ``jitter``, ``seed``."""
 
     def __init__(
         self,
@@ -60,8 +60,9 @@ class TokenFlow:
         self._flow.handle_response(id, _dumps(response), now_ms)
 
     def handle_transport_error(self, id: int, kind: str, now_ms: int) -> None:
-        """``kind``: ``connection_refused``, ``unreachable``, ``timeout``, ``connection_reset``,
-        ``tls``, ``body_too_large`` or anything else (``other``)."""
+        """``kind``: ``connection_refused``, ``unreachable``, ``timeout``, ``connect_timeout`` (no
+        connection within ``connect_timeout_ms``: on the IMDS probe, no managed identity here),
+        ``connection_reset``, ``tls``, ``body_too_large`` or anything else (``other``)."""
         self._flow.handle_transport_error(id, kind, now_ms)
 
     def handle_file(

@@ -9,6 +9,7 @@ pub(crate) fn transport_to_wit(e: &c::TransportFailure) -> wt::TransportError {
         C::ConnectionRefused => W::ConnectionRefused,
         C::Unreachable => W::Unreachable,
         C::Timeout => W::Timeout,
+        C::ConnectTimeout => W::ConnectTimeout,
         C::ConnectionReset => W::ConnectionReset,
         C::Tls => W::Tls,
         C::BodyTooLarge => W::BodyTooLarge,
@@ -24,6 +25,7 @@ pub(crate) fn transport_from_wit(e: wt::TransportError) -> c::TransportFailure {
         W::ConnectionRefused => C::ConnectionRefused,
         W::Unreachable => C::Unreachable,
         W::Timeout => C::Timeout,
+        W::ConnectTimeout => C::ConnectTimeout,
         W::ConnectionReset => C::ConnectionReset,
         W::Tls => C::Tls,
         W::BodyTooLarge => C::BodyTooLarge,
@@ -160,16 +162,62 @@ fn error_kind_from_wit(k: wt::ErrorKind) -> c::ErrorKind {
     }
 }
 
+fn attempt_result_to_wit(r: &c::AttemptResult) -> wt::AttemptResult {
+    match r {
+        c::AttemptResult::Status(s) => wt::AttemptResult::Status(*s),
+        c::AttemptResult::Transport(t) => wt::AttemptResult::Transport(transport_to_wit(t)),
+    }
+}
+
+fn attempt_result_from_wit(r: wt::AttemptResult) -> c::AttemptResult {
+    match r {
+        wt::AttemptResult::Status(s) => c::AttemptResult::Status(s),
+        wt::AttemptResult::Transport(t) => c::AttemptResult::Transport(transport_from_wit(t)),
+    }
+}
+
+pub(crate) fn wait_reason_to_wit(r: &c::WaitReason) -> wt::WaitReason {
+    let cause = match &r.cause {
+        c::WaitCause::Retry { retry, after } => wt::WaitCause::Retry(wt::RetryCause {
+            retry: *retry,
+            after: attempt_result_to_wit(after),
+        }),
+        c::WaitCause::Poll { status, state } => {
+            wt::WaitCause::Poll(wt::PollCause { status: *status, state: state.clone() })
+        }
+        // A cause this interface version does not name: the nearest it does.
+        _ => wt::WaitCause::Poll(wt::PollCause { status: 0, state: None }),
+    };
+    let set_by = match r.set_by {
+        c::DelaySetBy::RetryAfter => wt::DelaySetBy::RetryAfter,
+        c::DelaySetBy::Backoff => wt::DelaySetBy::Backoff,
+        c::DelaySetBy::PollInterval => wt::DelaySetBy::PollInterval,
+    };
+    wt::WaitReason { cause, delay_ms: ms(r.delay), set_by }
+}
+
+pub(crate) fn wait_reason_from_wit(w: wt::WaitReason) -> c::WaitReason {
+    let cause = match w.cause {
+        wt::WaitCause::Retry(r) => {
+            c::WaitCause::Retry { retry: r.retry, after: attempt_result_from_wit(r.after) }
+        }
+        wt::WaitCause::Poll(p) => c::WaitCause::Poll { status: p.status, state: p.state },
+    };
+    let set_by = match w.set_by {
+        wt::DelaySetBy::RetryAfter => c::DelaySetBy::RetryAfter,
+        wt::DelaySetBy::Backoff => c::DelaySetBy::Backoff,
+        wt::DelaySetBy::PollInterval => c::DelaySetBy::PollInterval,
+    };
+    c::WaitReason { cause, delay: duration(w.delay_ms), set_by }
+}
+
 pub(crate) fn token_error_to_wit(e: &c::TokenError) -> wt::TokenError {
     let attempts = e
         .attempts
         .iter()
         .map(|a| wt::Attempt {
             started_ms: ms(a.started),
-            result: match &a.result {
-                c::AttemptResult::Status(s) => wt::AttemptResult::Status(*s),
-                c::AttemptResult::Transport(t) => wt::AttemptResult::Transport(transport_to_wit(t)),
-            },
+            result: attempt_result_to_wit(&a.result),
             waited_ms: ms(a.waited),
         })
         .collect();
@@ -188,12 +236,7 @@ pub(crate) fn token_error_from_wit(e: wt::TokenError) -> c::TokenError {
         .into_iter()
         .map(|a| c::Attempt {
             started: duration(a.started_ms),
-            result: match a.result {
-                wt::AttemptResult::Status(s) => c::AttemptResult::Status(s),
-                wt::AttemptResult::Transport(t) => {
-                    c::AttemptResult::Transport(transport_from_wit(t))
-                }
-            },
+            result: attempt_result_from_wit(a.result),
             waited: duration(a.waited_ms),
         })
         .collect();

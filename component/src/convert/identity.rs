@@ -13,6 +13,7 @@ pub(crate) fn config_to_wit(cfg: &c::Config) -> wi::Config {
         deadline_ms: cfg.deadline.map(ms),
         attempt_timeout_ms: ms(cfg.attempt_timeout),
         connect_timeout_ms: ms(cfg.connect_timeout),
+        probe_timeout_ms: ms(cfg.probe_timeout),
         retry: retry_to_wit(&cfg.retry),
         max_response_bytes: cfg.max_response_bytes as u64,
     }
@@ -26,6 +27,7 @@ pub(crate) fn config_from_wit(w: wi::Config) -> c::Config {
     cfg.deadline = w.deadline_ms.map(duration);
     cfg.attempt_timeout = duration(w.attempt_timeout_ms);
     cfg.connect_timeout = duration(w.connect_timeout_ms);
+    cfg.probe_timeout = duration(w.probe_timeout_ms);
     retry_from_wit(w.retry, &mut cfg.retry);
     cfg.max_response_bytes = usize::try_from(w.max_response_bytes).unwrap_or(usize::MAX);
     cfg

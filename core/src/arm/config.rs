@@ -4,16 +4,18 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::RetryPolicy;
+use crate::config::{check, RetryPolicy, Setting};
+use crate::error::ConfigError;
 
 /// Limits of ARM operations.
 ///
 /// JSON form (serde): `{"deadline_ms", "attempt_timeout_ms", "connect_timeout_ms",
 /// "lro_poll_delay_ms", "max_response_bytes", "max_retries", "initial_delay_ms", "max_delay_ms",
 /// "jitter", "seed"}`, every key optional (a missing one keeps the default); an unknown key is an
-/// error that names it and the accepted ones.
+/// error that names it and the accepted ones, and a value out of range (`validate`) an error
+/// that names the setting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "ArmLimits", into = "ArmLimits")]
+#[serde(try_from = "ArmLimits", into = "ArmLimits")]
 #[non_exhaustive]
 pub struct ArmConfig {
     /// Overall budget of one operation, polling included.
@@ -47,6 +49,21 @@ impl Default for ArmConfig {
     }
 }
 
+impl ArmConfig {
+    /// Checks every limit against its range: the token configuration's ranges
+    /// (`Config::validate`), from the same table.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check(&[
+            ("deadline", Setting::Budget(self.deadline)),
+            ("attempt_timeout", Setting::Budget(self.attempt_timeout)),
+            ("connect_timeout", Setting::Budget(self.connect_timeout)),
+            ("lro_poll_delay", Setting::Wait(self.lro_poll_delay)),
+            ("max_response_bytes", Setting::Bytes(self.max_response_bytes)),
+        ])?;
+        check(&self.retry.settings())
+    }
+}
+
 /// `ArmConfig` as JSON: milliseconds, each limit optional.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,8 +80,10 @@ struct ArmLimits {
     seed: Option<u64>,
 }
 
-impl From<ArmLimits> for ArmConfig {
-    fn from(j: ArmLimits) -> Self {
+impl TryFrom<ArmLimits> for ArmConfig {
+    type Error = ConfigError;
+
+    fn try_from(j: ArmLimits) -> Result<Self, ConfigError> {
         let mut c = ArmConfig::default();
         let set = |into: &mut Duration, ms: Option<u64>| {
             if let Some(ms) = ms {
@@ -82,7 +101,8 @@ impl From<ArmLimits> for ArmConfig {
         c.retry.max_retries = j.max_retries.unwrap_or(c.retry.max_retries);
         c.retry.jitter = j.jitter.unwrap_or(c.retry.jitter);
         c.retry.seed = j.seed.unwrap_or(c.retry.seed);
-        c
+        c.validate()?;
+        Ok(c)
     }
 }
 
@@ -129,5 +149,40 @@ mod tests {
         assert!(e.contains("`deadline`") && e.contains("`deadline_ms`"), "{e}");
         let e = serde_json::from_value::<ArmConfig>(json!({"max_retries": -1})).unwrap_err();
         assert!(e.to_string().contains("-1"), "{e}");
+    }
+
+    #[test]
+    fn json_limits_are_range_checked_by_name() {
+        let cases = [
+            (json!({"deadline_ms": 0}), "deadline"),
+            (json!({"deadline_ms": 86_400_001u64}), "deadline"),
+            (json!({"attempt_timeout_ms": 0}), "attempt_timeout"),
+            (json!({"connect_timeout_ms": 0}), "connect_timeout"),
+            (json!({"lro_poll_delay_ms": u64::MAX}), "lro_poll_delay"),
+            (json!({"max_response_bytes": 0}), "max_response_bytes"),
+            (json!({"max_response_bytes": u64::MAX}), "max_response_bytes"),
+            (json!({"max_retries": 101}), "max_retries"),
+            (json!({"initial_delay_ms": 86_400_001u64}), "initial_delay"),
+            (json!({"max_delay_ms": u64::MAX}), "max_delay"),
+            (json!({"jitter": 1.5}), "jitter"),
+        ];
+        for (value, name) in cases {
+            let e = serde_json::from_value::<ArmConfig>(value.clone()).unwrap_err().to_string();
+            assert!(e.contains(&format!("setting {name} is out of range")), "{value}: {e}");
+        }
+        let edge =
+            json!({"deadline_ms": 86_400_000u64, "max_retries": 100, "lro_poll_delay_ms": 0});
+        assert!(serde_json::from_value::<ArmConfig>(edge).is_ok());
+    }
+
+    #[test]
+    fn limits_set_in_rust_are_checked_too() {
+        let mut c = ArmConfig::default();
+        assert_eq!(c.validate(), Ok(()));
+        c.connect_timeout = Duration::ZERO;
+        let e = c.validate().unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::InvalidSetting { name, .. } if name == "connect_timeout")
+        );
     }
 }

@@ -83,9 +83,10 @@ pub enum ArmErrorKind {
         /// The terminal state as ARM spelt it.
         state: String,
     },
-    /// ARM pointed at another host; the bearer token would have left the cloud.
+    /// A URL (ARM's `nextLink` or poll URL, or a generic request's) is on another host; the
+    /// bearer token would have left the cloud.
     #[error(
-        "refused to follow {url}: not on the ARM endpoint, and the bearer token must not leave it"
+        "refused {url}: not on the ARM endpoint (scheme, host and port of the configured cloud), and the bearer token must not leave it"
     )]
     ForeignHost {
         /// The refused URL.

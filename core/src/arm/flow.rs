@@ -26,11 +26,12 @@ use super::paging::{Next, Pager};
 use super::request::ArmRequest;
 use crate::action::{Outgoing, RequestId, TransportFailure};
 use crate::config::Resource;
-use crate::error::TokenError;
+use crate::error::{AttemptResult, TokenError};
 use crate::redact;
 use crate::retry::{self, Backoff};
 use crate::time::{Monotonic, UnixMillis};
 use crate::token::AccessToken;
+use crate::wait::{DelaySetBy, WaitCause, WaitReason};
 
 /// A held token is replaced this long before it expires.
 const TOKEN_MARGIN: Duration = Duration::from_secs(60);
@@ -74,6 +75,8 @@ pub struct ArmFlow {
     retries: u32,
     step: Step,
     next_id: u64,
+    /// Why the flow waits, while in `Step::Backoff`.
+    waiting: Option<WaitReason>,
 }
 
 #[derive(Debug)]
@@ -110,6 +113,13 @@ impl ArmFlow {
         request: &ArmRequest,
         now: UnixMillis,
     ) -> Result<Self, ArmError> {
+        if let Some(url) = request.absolute_url() {
+            // The caller's URL: its host must be the cloud's, or the token would leave it.
+            if !cloud.owns(&url) {
+                let url = redact::userinfo(&url).into_owned();
+                return Err(ArmError::new(ArmErrorKind::ForeignHost { url }));
+            }
+        }
         let body = request.body().map(|b| serde_json::to_vec(b).unwrap_or_default());
         let target = Target {
             method: request.method().clone(),
@@ -148,12 +158,7 @@ impl ArmFlow {
         target: Target,
         now: UnixMillis,
     ) -> Result<Self, ArmError> {
-        if !(0.0..=1.0).contains(&cfg.retry.jitter)
-            || cfg.attempt_timeout.is_zero()
-            || cfg.deadline.is_zero()
-        {
-            return Err(ArmError::config("jitter must be within 0..=1 and timeouts above zero"));
-        }
+        cfg.validate().map_err(|e| ArmError::config(format!("ARM config: {e}")))?;
         Ok(ArmFlow {
             cloud: cloud.clone(),
             cfg: cfg.clone(),
@@ -168,6 +173,7 @@ impl ArmFlow {
             retries: 0,
             step: Step::Ready,
             next_id: 0,
+            waiting: None,
         })
     }
 
@@ -176,6 +182,16 @@ impl ArmFlow {
     pub fn continuation_token(&self) -> Option<String> {
         match &self.phase {
             Phase::Polling(p) => serde_json::to_string(p).ok(),
+            _ => None,
+        }
+    }
+
+    /// Why the flow waits (a retry and its cause, or another poll of a long-running operation
+    /// and ARM's status), while `poll` answers `WaitUntil` before the next request; `None`
+    /// otherwise.
+    pub fn wait_reason(&self) -> Option<&WaitReason> {
+        match self.step {
+            Step::Backoff { .. } => self.waiting.as_ref(),
             _ => None,
         }
     }
@@ -248,7 +264,7 @@ impl ArmFlow {
         if is_retryable(status, &self.target.method) {
             let server_delay = retry::server_delay(resp.headers(), now);
             let failure = status_error(&response, server_delay);
-            return self.retry(failure, server_delay, now);
+            return self.retry(failure, AttemptResult::Status(status), server_delay, now);
         }
         self.advance(response, resp.headers(), now);
     }
@@ -265,15 +281,16 @@ impl ArmFlow {
             return;
         }
         let unavailable = ArmError::new(ArmErrorKind::Unavailable { reason: err.to_string() });
+        let after = AttemptResult::Transport(err.clone());
         match err {
             // Nothing reached the server: safe to send again whatever the method.
-            TransportFailure::ConnectionRefused | TransportFailure::Unreachable => {
-                self.retry(unavailable, None, now)
-            }
+            TransportFailure::ConnectionRefused
+            | TransportFailure::Unreachable
+            | TransportFailure::ConnectTimeout => self.retry(unavailable, after, None, now),
             TransportFailure::BodyTooLarge => self
                 .fail(ArmErrorKind::InvalidResponse { problem: "body over the size cap".into() }),
             TransportFailure::Tls => self.finish(Err(unavailable)),
-            _ if is_idempotent(&self.target.method) => self.retry(unavailable, None, now),
+            _ if is_idempotent(&self.target.method) => self.retry(unavailable, after, None, now),
             _ => self.finish(Err(unavailable)),
         }
     }
@@ -311,12 +328,18 @@ impl ArmFlow {
                     headers,
                     &response.body,
                 ) {
-                    Some(poller) => self.poll_later(poller, headers, now),
+                    Some(poller) => {
+                        let state = Poller::state(&response.body);
+                        self.poll_later(poller, status, state, headers, now)
+                    }
                     None => self.finish(Ok(ArmOutcome::Response(response))),
                 }
             }
             Phase::Polling(poller) => match poller.progress(status, &response.body) {
-                Ok(Progress::Running) => self.poll_later(poller, headers, now),
+                Ok(Progress::Running) => {
+                    let state = Poller::state(&response.body);
+                    self.poll_later(poller, status, state, headers, now)
+                }
                 Ok(Progress::Succeeded(Some(url))) => {
                     self.exchange(Phase::FinalRead, url, None, now)
                 }
@@ -343,15 +366,34 @@ impl ArmFlow {
         }
     }
 
-    /// Polls `poller` after ARM's `Retry-After`, or the configured delay.
-    fn poll_later(&mut self, poller: Poller, headers: &http::HeaderMap, now: UnixMillis) {
-        let wait = retry::server_delay(headers, now).unwrap_or(self.cfg.lro_poll_delay);
+    /// Polls `poller` after ARM's `Retry-After`, or the configured delay; `status` and `state`
+    /// are what the last answer said, for the wait's reason.
+    fn poll_later(
+        &mut self,
+        poller: Poller,
+        status: u16,
+        state: Option<String>,
+        headers: &http::HeaderMap,
+        now: UnixMillis,
+    ) {
+        let (wait, set_by) = match retry::server_delay(headers, now) {
+            Some(d) => (d, DelaySetBy::RetryAfter),
+            None => (self.cfg.lro_poll_delay, DelaySetBy::PollInterval),
+        };
         let url = poller.url.clone();
-        self.exchange(Phase::Polling(poller), url, Some(wait), now);
+        let cause = WaitCause::Poll { status, state };
+        self.exchange(Phase::Polling(poller), url, Some((wait, cause, set_by)), now);
     }
 
-    /// Starts the next exchange: a GET of `url` (checked against the endpoint), after `wait`.
-    fn exchange(&mut self, phase: Phase, url: String, wait: Option<Duration>, now: UnixMillis) {
+    /// Starts the next exchange: a GET of `url` (checked against the endpoint), after `wait`
+    /// (its length, why, and what set the length).
+    fn exchange(
+        &mut self,
+        phase: Phase,
+        url: String,
+        wait: Option<(Duration, WaitCause, DelaySetBy)>,
+        now: UnixMillis,
+    ) {
         self.phase = phase;
         if !self.cloud.owns(&url) {
             // ARM chose this URL: what it shows goes through the server-text redaction.
@@ -361,37 +403,49 @@ impl ArmFlow {
         self.target = Target { method: Method::GET, url, body: None, auth: true };
         self.retries = 0;
         self.step = Step::Ready;
-        if let Some(wait) = wait {
-            self.wait(wait, now);
+        if let Some((delay, cause, set_by)) = wait {
+            self.wait(WaitReason { cause, delay, set_by }, now);
         }
     }
 
-    /// Retries the current exchange, or ends with `failure` when no retry is left.
-    fn retry(&mut self, failure: ArmError, server_delay: Option<Duration>, now: UnixMillis) {
+    /// Retries the current exchange (whose attempt got `after`), or ends with `failure` when no
+    /// retry is left.
+    fn retry(
+        &mut self,
+        failure: ArmError,
+        after: AttemptResult,
+        server_delay: Option<Duration>,
+        now: UnixMillis,
+    ) {
         let n = self.retries + 1;
         if n > self.cfg.retry.max_retries {
             return self.finish(Err(failure));
         }
         self.retries = n;
-        let delay = server_delay.unwrap_or_else(|| self.backoff.delay(n, self.cfg.retry.max_delay));
+        let (delay, set_by) = match server_delay {
+            Some(d) => (d, DelaySetBy::RetryAfter),
+            None => (self.backoff.delay(n, self.cfg.retry.max_delay), DelaySetBy::Backoff),
+        };
         // A 429 asking for a wait past the deadline is throttling, not a slow ARM: say so, with
         // the wait ARM asked for.
         let throttled = matches!(failure.kind, ArmErrorKind::Throttled { .. });
         if throttled && server_delay.is_some() && now.plus(delay) >= self.deadline {
             return self.finish(Err(failure));
         }
-        self.wait(delay, now);
+        let cause = WaitCause::Retry { retry: n, after };
+        self.wait(WaitReason { cause, delay, set_by }, now);
     }
 
-    /// Waits `delay` before the current exchange, unless that would reach the deadline.
-    fn wait(&mut self, delay: Duration, now: UnixMillis) {
-        let until = now.plus(delay);
+    /// Waits before the current exchange, unless that would reach the deadline.
+    fn wait(&mut self, reason: WaitReason, now: UnixMillis) {
+        let until = now.plus(reason.delay);
         if until >= self.deadline {
             return self.fail(ArmErrorKind::DeadlineExceeded {
                 deadline: self.deadline.since(self.started),
             });
         }
         self.step = Step::Backoff { until };
+        self.waiting = Some(reason);
     }
 
     fn send(&mut self, now: UnixMillis) -> ArmAction {

@@ -33,6 +33,9 @@ pub(crate) struct Plan {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Option<Value>,
     pub(crate) shape: Shape,
+    /// A generic request given as a full URL: its scheme and authority, which must be the
+    /// cloud's endpoint (checked when the flow starts, where the cloud is known).
+    pub(crate) origin: Option<String>,
 }
 
 impl Plan {
@@ -73,6 +76,7 @@ fn named(spec: &ArmOperationSpec, operation: &ArmOperation) -> Result<Plan, ArmE
         query: query.collect(),
         body: (!spec.body.is_empty()).then_some(Value::Object(body)),
         shape: shape(spec.result, spec.paged, spec.long_running),
+        origin: None,
     })
 }
 
@@ -83,27 +87,77 @@ fn generic(operation: &ArmOperation) -> Result<Plan, ArmError> {
     };
     let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
         .map_err(|_| ArmError::config(format!("{method:?} is not an HTTP method")))?;
-    let valid = path.starts_with('/')
-        && !path.starts_with("//")
-        && path.parse::<http::uri::PathAndQuery>().is_ok();
-    if !valid || path.contains(['?', '#']) {
-        return Err(ArmError::config(format!(
-            "path {path:?} must be a resource path starting with / (no query)"
-        )));
-    }
+    let target = Target::parse(path)?;
     check_api_version(api_version)?;
+    let query = target.query_without(api_version)?;
     if *paged && *long_running {
         return Err(ArmError::config("a request is paged or long-running (lro), not both"));
     }
     let result = if *paged { ArmResultShape::Items } else { ArmResultShape::Response };
     Ok(Plan {
         method,
-        path: path.clone(),
+        path: target.path.to_owned(),
         api_version: api_version.clone(),
-        query: Vec::new(),
+        query,
         body: body.clone(),
         shape: shape(result, *paged, *long_running),
+        origin: target.origin,
     })
+}
+
+/// A generic request's target as the caller wrote it: a resource path, the path with a query
+/// (`/subscriptions/…/resources?$filter=…`), or a full URL (`https://management.azure.com/…`,
+/// as copied from ARM's documentation or a `nextLink`).
+struct Target<'a> {
+    origin: Option<String>,
+    path: &'a str,
+    query: &'a str,
+}
+
+impl<'a> Target<'a> {
+    fn parse(target: &'a str) -> Result<Self, ArmError> {
+        let scheme = ["https://", "http://"]
+            .into_iter()
+            .find(|s| target.get(..s.len()).is_some_and(|head| head.eq_ignore_ascii_case(s)));
+        let (origin, rest) = match scheme {
+            Some(scheme) => {
+                let after = &target[scheme.len()..];
+                let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+                let origin = format!("{}{}", &target[..scheme.len()], &after[..end]);
+                (Some(origin), &after[end..])
+            }
+            None => (None, target),
+        };
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let valid = path.starts_with('/')
+            && !path.starts_with("//")
+            && path.parse::<http::uri::PathAndQuery>().is_ok();
+        if !valid || rest.contains('#') {
+            let shown = crate::redact::userinfo(target);
+            return Err(ArmError::config(format!(
+                "path {shown:?} must be a resource path starting with / (a query may follow), \
+                 or a URL on the ARM endpoint; no fragment"
+            )));
+        }
+        Ok(Target { origin, path, query })
+    }
+
+    /// The query's parameters, decoded, without `api-version`, which must then equal the
+    /// request's own (it is sent once, first).
+    fn query_without(&self, api_version: &str) -> Result<Vec<(String, String)>, ArmError> {
+        let mut pairs = Vec::new();
+        for (name, value) in form_urlencoded::parse(self.query.as_bytes()) {
+            if !name.eq_ignore_ascii_case("api-version") {
+                pairs.push((name.into_owned(), value.into_owned()));
+            } else if value != api_version {
+                return Err(ArmError::config(format!(
+                    "the path's query says api-version={value} but the request's api-version \
+                     is {api_version}; give one"
+                )));
+            }
+        }
+        Ok(pairs)
+    }
 }
 
 fn shape(result: ArmResultShape, paged: bool, long_running: bool) -> Shape {

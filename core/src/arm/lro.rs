@@ -97,6 +97,13 @@ impl Poller {
         }
     }
 
+    /// What an answer says about where the operation stands (an operation's `status`, else the
+    /// resource's `provisioningState`), for logs and progress; never anything else of the body.
+    pub(crate) fn state(body: &Value) -> Option<String> {
+        let status = body.get("status").and_then(Value::as_str).map(str::to_owned);
+        status.or_else(|| state(body))
+    }
+
     fn judge(&self, state: &str, body: &Value, on_success: Option<String>) -> Progress {
         match state.to_ascii_lowercase().as_str() {
             "succeeded" => Progress::Succeeded(on_success),

@@ -86,7 +86,9 @@ pub enum ArmOperation {
         /// The HTTP method (`GET` when left out).
         #[serde(default = "default_method")]
         method: String,
-        /// The resource path, starting with `/`, without a query.
+        /// The resource path, starting with `/`, with an optional query (`?$filter=…`), or a
+        /// full URL on the cloud's ARM endpoint (another host is a `foreign_host` error). A
+        /// query's `api-version`, if any, must equal `api_version`.
         path: String,
         /// The api-version of the resource provider.
         api_version: String,

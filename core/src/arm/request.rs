@@ -174,6 +174,12 @@ impl ArmRequest {
         self.plan.shape
     }
 
+    /// A generic request given as a full URL: that URL without its query, whose scheme, host
+    /// and port must be the cloud's.
+    pub(crate) fn absolute_url(&self) -> Option<String> {
+        self.plan.origin.as_ref().map(|origin| format!("{origin}{}", self.plan.path))
+    }
+
     /// Whether the request needs a bearer token.
     pub(crate) fn needs_token(&self) -> bool {
         self.plan.shape != Shape::Discovery
@@ -319,7 +325,9 @@ mod tests {
         assert!(ArmRequest::get_subscription("../x").is_err());
         assert!(ArmRequest::create_or_update_resource_group("s", "g", " ", None).is_err());
         assert!(ArmRequest::generic("GET", "//evil.example/x", "1", None).is_err());
-        assert!(ArmRequest::generic("GET", "/x?y=1", "1", None).is_err());
+        assert!(ArmRequest::generic("GET", "/x#y", "1", None).is_err());
+        assert!(ArmRequest::generic("GET", "https://h", "1", None).is_err(), "no path");
+        assert!(ArmRequest::generic("GET", "/x?api-version=2", "1", None).is_err());
         assert!(ArmRequest::generic("BAD METHOD", "/x", "1", None).is_err());
         assert!(ArmRequest::generic("GET", "/x", " ", None).is_err());
         let both = ArmOperation::Generic {
@@ -331,6 +339,30 @@ mod tests {
             long_running: true,
         };
         assert!(ArmRequest::new(both).is_err());
+    }
+
+    /// Issue 14 item 9: a generic path may carry a query (`$filter`), or be a full URL; the
+    /// query goes out after the api-version, once each.
+    #[test]
+    fn generic_paths_take_a_query_or_a_full_url() {
+        let r = ArmRequest::generic(
+            "GET",
+            "/subscriptions/s/resources?$filter=resourceType eq 'x'&$top=2&api-version=1",
+            "1",
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.absolute_url(), None);
+        assert_eq!(
+            r.url("https://h"),
+            "https://h/subscriptions/s/resources?api-version=1&%24filter=resourceType+eq+%27x%27&%24top=2"
+        );
+        let r =
+            ArmRequest::generic("GET", "https://H:443/subscriptions?%24top=1", "1", None).unwrap();
+        assert_eq!(r.absolute_url().as_deref(), Some("https://H:443/subscriptions"));
+        assert_eq!(r.url("https://h"), "https://h/subscriptions?api-version=1&%24top=1");
+        let back: ArmRequest = serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
     }
 
     #[test]

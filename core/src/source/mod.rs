@@ -11,6 +11,7 @@ pub(crate) mod arc;
 mod azure_ml;
 mod cloud_shell;
 mod imds;
+mod incomplete;
 mod legacy;
 mod request;
 mod service_fabric;
@@ -23,6 +24,8 @@ use crate::config::{Config, Identity, Resource};
 use crate::env::EnvSnapshot;
 use crate::error::ConfigError;
 use crate::redact;
+
+pub use incomplete::IncompleteSource;
 
 /// A kind of managed identity endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -129,6 +132,19 @@ impl fmt::Display for SourceKind {
     }
 }
 
+/// The detection rules, in order: a source applies when all its variables are set.
+pub(crate) const RULES: &[(&[&str], SourceKind)] = &[
+    (
+        &["IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT"],
+        SourceKind::ServiceFabric,
+    ),
+    (&["IDENTITY_ENDPOINT", "IDENTITY_HEADER"], SourceKind::AppService),
+    (&["IDENTITY_ENDPOINT", "IMDS_ENDPOINT"], SourceKind::AzureArc),
+    (&["MSI_ENDPOINT", "MSI_SECRET", "APPSETTING_WEBSITE_SITE_NAME"], SourceKind::AppService2017),
+    (&["MSI_ENDPOINT", "MSI_SECRET"], SourceKind::AzureMl),
+    (&["MSI_ENDPOINT"], SourceKind::CloudShell),
+];
+
 /// Which source applies, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detection {
@@ -153,20 +169,6 @@ impl Detection {
                 arc_agent_file: false,
             };
         }
-        const RULES: &[(&[&str], SourceKind)] = &[
-            (
-                &["IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT"],
-                SourceKind::ServiceFabric,
-            ),
-            (&["IDENTITY_ENDPOINT", "IDENTITY_HEADER"], SourceKind::AppService),
-            (&["IDENTITY_ENDPOINT", "IMDS_ENDPOINT"], SourceKind::AzureArc),
-            (
-                &["MSI_ENDPOINT", "MSI_SECRET", "APPSETTING_WEBSITE_SITE_NAME"],
-                SourceKind::AppService2017,
-            ),
-            (&["MSI_ENDPOINT", "MSI_SECRET"], SourceKind::AzureMl),
-            (&["MSI_ENDPOINT"], SourceKind::CloudShell),
-        ];
         let by_vars = RULES.iter().find(|(vars, _)| vars.iter().all(|v| env.get(v).is_some()));
         match by_vars {
             Some((vars, source)) => Detection {
@@ -197,7 +199,7 @@ impl Detection {
         } else if self.arc_agent_file {
             "the Azure Arc agent is installed".to_owned()
         } else if self.decided_by.is_empty() {
-            "no managed identity variables are set (the default)".to_owned()
+            "the default: no other source has all its variables set".to_owned()
         } else {
             format!("{} set", self.decided_by.join(" + "))
         };

@@ -166,7 +166,7 @@ pub fn response(v: &Value) -> Result<http::Response<Vec<u8>>, WireError> {
     builder.body(body).map_err(|e| WireError::input(format!("bad response: {e}")))
 }
 
-/// A transport failure by name (`connection_refused`, `unreachable`, `timeout`,
+/// A transport failure by name (`connection_refused`, `unreachable`, `timeout`, `connect_timeout`,
 /// `connection_reset`, `tls`, `body_too_large`; anything else is `other`).
 pub fn transport_failure(name: &str) -> TransportFailure {
     TransportFailure::deserialize(name.into_deserializer())

@@ -35,13 +35,14 @@ pub fn env_for(kind: SourceKind, header_secret: &str, msi_secret: &str) -> EnvSn
 
 /// One of the transport failures, picked by `n`.
 pub fn transport(n: u8) -> TransportFailure {
-    match n % 7 {
+    match n % 8 {
         0 => TransportFailure::ConnectionRefused,
         1 => TransportFailure::Unreachable,
         2 => TransportFailure::Timeout,
         3 => TransportFailure::ConnectionReset,
         4 => TransportFailure::Tls,
         5 => TransportFailure::BodyTooLarge,
+        6 => TransportFailure::ConnectTimeout,
         _ => TransportFailure::Other("x".into()),
     }
 }

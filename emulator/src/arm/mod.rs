@@ -22,7 +22,7 @@ use operations::PollKind;
 pub(crate) struct Ctx<'a> {
     pub shared: &'a Shared,
     pub req: &'a Req,
-    /// `http://host:port` links are built on (see [`base_url`]).
+    /// `http(s)://host:port` links are built on (see [`base_url`]).
     pub base: String,
     pub api_version: String,
 }
@@ -49,15 +49,18 @@ pub(crate) fn is_arm_path(path: &str) -> bool {
 }
 
 /// Links (`nextLink`, LRO URLs) must point where the client already talks, or clients that check
-/// the host (azmi does) refuse them: use the request's `Host` when it is a plain host[:port].
+/// the host (azmi does) refuse them: use the request's scheme and `Host` when it is a plain
+/// host[:port] (`management.azure.com` through the proxy, `127.0.0.1:PORT` directly).
 fn base_url(shared: &Shared, req: &Req) -> String {
+    let scheme = if req.tls { "https" } else { "http" };
     match req.header("host") {
         Some(h)
             if !h.is_empty()
                 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) =>
         {
-            format!("http://{h}")
+            format!("{scheme}://{h}")
         }
+        _ if req.tls => shared.arm_https_base.clone(),
         _ => shared.http_base.clone(),
     }
 }

@@ -4,6 +4,8 @@
 mod arc;
 mod arm;
 mod faults;
+mod hostile;
+mod https_arm;
 mod identity;
 mod lifecycle;
 mod request_log;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use azmi_core::{
     AccessToken, Action, ArmAction, ArmError, CacheKey, FileFailure, RequestId, SourceKind,
-    TokenError, UnixMillis, WaitOutcome,
+    TokenError, UnixMillis, WaitOutcome, WaitReason,
 };
 
 use super::flows::{
@@ -110,6 +110,15 @@ impl TokenSteps for ComponentTokenSteps {
         self.flow.poll(now).map_err(|e| e.into_token_error(self.source))
     }
 
+    fn wait_reason(&self) -> Option<WaitReason> {
+        // Only logs and progress use it: a failed call leaves the reason out, and the next
+        // `poll` reports the failure itself.
+        self.flow.wait_reason().unwrap_or_else(|e| {
+            tracing::debug!(error = %e, "no wait reason from the component");
+            None
+        })
+    }
+
     fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) -> Result<(), TokenError> {
         let result = match answer {
             Ok(resp) => self.flow.handle_response(id, &resp, now),
@@ -132,6 +141,14 @@ impl TokenSteps for ComponentTokenSteps {
 impl ArmSteps for ComponentArmFlow {
     fn poll(&mut self, now: UnixMillis) -> Result<ArmAction, ArmError> {
         ComponentArmFlow::poll(self, now).map_err(ComponentError::into_arm_error)
+    }
+
+    fn wait_reason(&self) -> Option<WaitReason> {
+        // As for token flows: a failed call leaves the reason out; `poll` reports it.
+        ComponentArmFlow::wait_reason(self).unwrap_or_else(|e| {
+            tracing::debug!(error = %e, "no wait reason from the component");
+            None
+        })
     }
 
     fn answer(&mut self, id: RequestId, answer: Answer, now: UnixMillis) -> Result<(), ArmError> {

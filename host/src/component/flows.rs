@@ -6,6 +6,7 @@ use std::sync::Arc;
 use azmi_core::{
     AccessToken, Action, ArmAction, ArmConfig, CacheKey, Cloud, Config, ConfigError, Detection,
     EnvSnapshot, FileFailure, RequestId, TokenError, TransportFailure, UnixMillis, WaitOutcome,
+    WaitReason,
 };
 use wasmtime::component::ResourceAny;
 
@@ -178,6 +179,14 @@ impl ComponentTokenFlow {
         convert::action_from_wit(action).map_err(invalid("action"))
     }
 
+    /// Why the flow waits (`TokenFlow::wait_reason`).
+    pub fn wait_reason(&self) -> Result<Option<WaitReason>, ComponentError> {
+        let reason = self.0.call("token-flow.wait-reason", |s, b, r| {
+            b.azmi_identity_identity().token_flow().call_wait_reason(s, r)
+        })?;
+        Ok(reason.map(convert::wait_reason_from_wit))
+    }
+
     answers!("token-flow", |b| b.azmi_identity_identity().token_flow());
 
     /// The contents of file read `id`, or why there are none.
@@ -272,6 +281,14 @@ impl ComponentArmFlow {
             b.azmi_identity_arm().arm_flow().call_poll(s, r, now.0)
         })?;
         convert::arm_action_from_wit(action).map_err(invalid("ARM action"))
+    }
+
+    /// Why the flow waits (`ArmFlow::wait_reason`).
+    pub fn wait_reason(&self) -> Result<Option<WaitReason>, ComponentError> {
+        let reason = self.0.call("arm-flow.wait-reason", |s, b, r| {
+            b.azmi_identity_arm().arm_flow().call_wait_reason(s, r)
+        })?;
+        Ok(reason.map(convert::wait_reason_from_wit))
     }
 
     /// The token asked for by `NeedToken`, or why there is none.
