@@ -233,8 +233,9 @@ impl Settings {
             Duration::from_millis(u64::from(self.attempt_timeout_ms % 20_000) + 1);
         // The core refuses a zero timeout (a configuration error), so 1 ms is the least.
         cfg.connect_timeout = Duration::from_millis(u64::from(self.connect_timeout_ms) + 1);
+        // A zero cap is a configuration error too (the core's range is 1 B to 1 GiB).
         if let Some(cap) = self.max_response_bytes {
-            cfg.max_response_bytes = usize::from(cap);
+            cfg.max_response_bytes = usize::from(cap).max(1);
         }
     }
 }
