@@ -170,3 +170,31 @@ pub fn option_keys() -> Vec<String> {
 pub fn source_names() -> Vec<String> {
     azmi_core::SourceKind::ALL.iter().map(|k| k.as_str().to_owned()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azmi_core::UnixMillis;
+
+    #[test]
+    fn the_token_never_shows_in_debug_or_display() {
+        let inner = azmi_core::AccessToken::new("s3cr3t", "Bearer", UnixMillis(2), UnixMillis(1));
+        let token = AccessToken { inner: Arc::new(inner), source: "imds" };
+        assert_eq!(token.secret(), "s3cr3t");
+        for shown in [format!("{token}"), format!("{token:?}")] {
+            assert_eq!(shown, "AccessToken(***)");
+        }
+    }
+
+    #[test]
+    fn options_are_read_by_the_core() {
+        let e = options_from_json(r#"{"clientId": "x"}"#).unwrap_err();
+        let AzmiError::Failure { code, message, family, .. } = e;
+        assert_eq!((code.as_str(), family.as_str()), ("config", "config"));
+        assert!(message.contains("clientId"), "{message}");
+        assert!(options_from_json("").unwrap().client_id.is_none());
+        let e = options_from_json("{").unwrap_err();
+        let AzmiError::Failure { family, .. } = e;
+        assert_eq!(family, "input");
+    }
+}
