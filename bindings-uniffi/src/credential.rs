@@ -128,6 +128,16 @@ impl ManagedIdentityCredential {
         Ok(self.inner.cached(&resource).map(|t| self.token(t)))
     }
 
+    /// This credential bound to one scope: its `get_token()` takes no argument, which spares
+    /// languages whose generated code copies every string argument (Ruby) that cost on each
+    /// cached call. Shares this credential's cache.
+    pub fn for_scope(&self, scope: String) -> Result<Arc<ScopedCredential>, AzmiError> {
+        let resource = Resource::from_scopes(&[scope.as_str()])?;
+        let inner = self.inner.clone();
+        let source = self.inner.detection().source.as_str();
+        Ok(Arc::new(ScopedCredential { inner, resource, source }))
+    }
+
     /// The source this credential uses (`imds`, `app_service`, ...).
     pub fn source(&self) -> String {
         self.inner.detection().source.as_str().to_owned()
@@ -141,6 +151,27 @@ impl ManagedIdentityCredential {
     /// `client_id`, `object_id`, `resource_id`, or none for the system-assigned identity.
     pub fn selector(&self) -> Option<String> {
         self.inner.config().identity.selector().map(str::to_owned)
+    }
+}
+
+/// A credential bound to one scope (from `ManagedIdentityCredential::for_scope`).
+#[derive(Debug, uniffi::Object)]
+pub struct ScopedCredential {
+    inner: azmi_host::ManagedIdentityCredential,
+    resource: Resource,
+    source: &'static str,
+}
+
+#[uniffi::export]
+impl ScopedCredential {
+    /// The token for this scope: the cached one, else fetched (blocking; concurrent callers wait
+    /// for the same fetch).
+    pub fn get_token(&self) -> Result<Arc<AccessToken>, AzmiError> {
+        let inner = match self.inner.cached(&self.resource) {
+            Some(token) => token,
+            None => self.inner.get_token_for(&self.resource)?,
+        };
+        Ok(Arc::new(AccessToken { inner, source: self.source }))
     }
 }
 
