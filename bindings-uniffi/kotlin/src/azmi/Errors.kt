@@ -29,9 +29,29 @@ class CredentialUnavailableException internal constructor(f: Native.Failure) : A
 /** The endpoint knows no such identity (`identity_not_found`). */
 class IdentityNotFoundException internal constructor(f: Native.Failure) : AzmiException(f)
 
-/** The endpoint refused or failed the token request (`bad_request`, `unauthorized`,
- *  `wrong_identity`, `throttled`, `endpoint_error`, `invalid_response`, `key_file`, `engine`). */
-class AuthenticationException internal constructor(f: Native.Failure) : AzmiException(f)
+/** The endpoint refused or failed the token request; one subclass per stable code. */
+open class AuthenticationException internal constructor(f: Native.Failure) : AzmiException(f)
+
+/** `bad_request`: the endpoint refused the request as malformed (400). */
+class BadRequestException internal constructor(f: Native.Failure) : AuthenticationException(f)
+
+/** `unauthorized`: the endpoint refused the request's secret or headers (401, 403). */
+class UnauthorizedException internal constructor(f: Native.Failure) : AuthenticationException(f)
+
+/** `wrong_identity`: the token is for another identity than the one asked for. */
+class WrongIdentityException internal constructor(f: Native.Failure) : AuthenticationException(f)
+
+/** `throttled`: the endpoint kept answering 429 until retries ran out. */
+class ThrottledException internal constructor(f: Native.Failure) : AuthenticationException(f)
+
+/** `endpoint_error`: the endpoint kept failing (5xx) until retries ran out. */
+class EndpointException internal constructor(f: Native.Failure) : AuthenticationException(f)
+
+/** `invalid_response`: the endpoint's answer is not a token response. */
+class InvalidResponseException internal constructor(f: Native.Failure) : AuthenticationException(f)
+
+/** `key_file`: Azure Arc's challenge key file could not be read. */
+class KeyFileException internal constructor(f: Native.Failure) : AuthenticationException(f)
 
 /** The overall deadline passed before a token came (`deadline_exceeded`). */
 class DeadlineExceededException internal constructor(f: Native.Failure) : AzmiException(f)
@@ -72,7 +92,14 @@ internal fun translate(e: Native): AzmiException {
             "unavailable" -> CredentialUnavailableException(f)
             "identity_not_found" -> IdentityNotFoundException(f)
             "deadline_exceeded" -> DeadlineExceededException(f)
-            else -> if (f.family == "input") ConfigurationException(f) else AuthenticationException(f)
+            "bad_request" -> BadRequestException(f)
+            "unauthorized" -> UnauthorizedException(f)
+            "wrong_identity" -> WrongIdentityException(f)
+            "throttled" -> ThrottledException(f)
+            "endpoint_error" -> EndpointException(f)
+            "invalid_response" -> InvalidResponseException(f)
+            "key_file" -> KeyFileException(f)
+            else -> if (f.family == "input") ConfigurationException(f) else AzmiException(f)
         }
     }
 }
