@@ -1,10 +1,10 @@
-package azmi.test
+package dev.azmi.test
 
-import azmi.ArmClient
-import azmi.ArmNotFoundException
-import azmi.AzmiException
-import azmi.ManagedIdentityCredential
-import azmi.Progress
+import dev.azmi.ArmClient
+import dev.azmi.ArmNotFoundException
+import dev.azmi.AzmiException
+import dev.azmi.ManagedIdentityCredential
+import dev.azmi.Progress
 import com.google.gson.JsonParser
 import java.net.URI
 import java.net.http.HttpRequest

@@ -1,15 +1,15 @@
-package azmi.test
+package dev.azmi.test
 
-import azmi.AzmiException
-import azmi.BadRequestException
-import azmi.ConfigurationException
-import azmi.CredentialUnavailableException
-import azmi.EndpointException
-import azmi.IdentityNotFoundException
-import azmi.InvalidResponseException
-import azmi.ManagedIdentityCredential
-import azmi.ThrottledException
-import azmi.UnauthorizedException
+import dev.azmi.AzmiException
+import dev.azmi.BadRequestException
+import dev.azmi.ConfigurationException
+import dev.azmi.CredentialUnavailableException
+import dev.azmi.EndpointException
+import dev.azmi.IdentityNotFoundException
+import dev.azmi.InvalidResponseException
+import dev.azmi.ManagedIdentityCredential
+import dev.azmi.ThrottledException
+import dev.azmi.UnauthorizedException
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue

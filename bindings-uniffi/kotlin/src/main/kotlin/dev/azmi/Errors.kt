@@ -1,6 +1,6 @@
-package azmi
+package dev.azmi
 
-import uniffi.azmi.AzmiException as Native
+import dev.azmi.ffi.AzmiException as Native
 
 /** Every failure of azmi. [code] is the stable code every azmi binding shares (`unavailable`,
  *  `identity_not_found`, `config`, ARM's `not_found`, ...); [source] the managed identity source

@@ -1,8 +1,8 @@
-package azmi
+package dev.azmi
 
 import java.time.Instant
-import uniffi.azmi.AccessToken as NativeToken
-import uniffi.azmi.ManagedIdentityCredential as NativeCredential
+import dev.azmi.ffi.AccessToken as NativeToken
+import dev.azmi.ffi.ManagedIdentityCredential as NativeCredential
 
 /** An access token. [toString] never shows it: read [token] to put it in an `Authorization`
  *  header, nowhere else. */

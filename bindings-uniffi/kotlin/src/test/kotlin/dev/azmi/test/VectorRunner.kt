@@ -1,4 +1,4 @@
-package azmi.test
+package dev.azmi.test
 
 import com.google.gson.JsonArray
 import com.google.gson.JsonElement

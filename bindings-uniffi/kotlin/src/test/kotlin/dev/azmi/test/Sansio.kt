@@ -1,9 +1,9 @@
-package azmi.test
+package dev.azmi.test
 
 import com.google.gson.JsonElement
 import com.google.gson.JsonObject
 import com.google.gson.JsonParser
-import uniffi.azmi.AzmiException
+import dev.azmi.ffi.AzmiException
 
 /** The runner's ports bound to the uniffi sans-IO surface (JSON text in and out). */
 object Sansio : SansioSurface {
@@ -17,7 +17,7 @@ object Sansio : SansioSurface {
     }
 
     override fun tokenFlow(config: JsonObject, env: JsonObject, nowMs: Long, arc: Boolean): TokenFlowPort {
-        val flow = refusable { uniffi.azmi.TokenFlow(config.toString(), env.toString(), nowMs.toULong(), arc) }
+        val flow = refusable { dev.azmi.ffi.TokenFlow(config.toString(), env.toString(), nowMs.toULong(), arc) }
         return object : TokenFlowPort {
             override fun poll(nowMs: Long) = parse(flow.poll(nowMs.toULong()))
             override fun handleResponse(id: Long, response: JsonObject, nowMs: Long) =
@@ -31,10 +31,10 @@ object Sansio : SansioSurface {
     }
 
     override fun detect(config: JsonObject, env: JsonObject, arc: Boolean): JsonObject =
-        parse(uniffi.azmi.detect(config.toString(), env.toString(), arc))
+        parse(dev.azmi.ffi.detect(config.toString(), env.toString(), arc))
 
     override fun cache(): CachePort {
-        val cache = uniffi.azmi.TokenCache()
+        val cache = dev.azmi.ffi.TokenCache()
         return object : CachePort {
             override fun lookup(key: JsonElement, nowMs: Long) = parse(cache.lookup(key.toString(), nowMs.toULong()))
             override fun complete(ticket: JsonElement, result: JsonObject, nowMs: Long) =
@@ -45,12 +45,12 @@ object Sansio : SansioSurface {
     }
 
     override fun armFlow(operation: JsonObject, nowMs: Long, config: JsonObject, cloud: JsonElement?) =
-        arm(refusable { uniffi.azmi.ArmFlow(operation.toString(), nowMs.toULong(), config.toString(), cloud?.toString()) })
+        arm(refusable { dev.azmi.ffi.ArmFlow(operation.toString(), nowMs.toULong(), config.toString(), cloud?.toString()) })
 
     override fun armResume(token: String, nowMs: Long, config: JsonObject, cloud: JsonElement?) =
-        arm(refusable { uniffi.azmi.ArmFlow.resume(token, nowMs.toULong(), config.toString(), cloud?.toString()) })
+        arm(refusable { dev.azmi.ffi.ArmFlow.resume(token, nowMs.toULong(), config.toString(), cloud?.toString()) })
 
-    private fun arm(flow: uniffi.azmi.ArmFlow) = object : ArmFlowPort {
+    private fun arm(flow: dev.azmi.ffi.ArmFlow) = object : ArmFlowPort {
         override fun poll(nowMs: Long) = parse(flow.poll(nowMs.toULong()))
         override fun handleResponse(id: Long, response: JsonObject, nowMs: Long) =
             flow.handleResponse(id.toULong(), response.toString(), nowMs.toULong())

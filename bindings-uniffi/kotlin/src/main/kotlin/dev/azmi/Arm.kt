@@ -1,8 +1,8 @@
-package azmi
+package dev.azmi
 
-import uniffi.azmi.ArmProgress
-import uniffi.azmi.ProgressListener
-import uniffi.azmi.ArmClient as NativeArm
+import dev.azmi.ffi.ArmProgress
+import dev.azmi.ffi.ProgressListener
+import dev.azmi.ffi.ArmClient as NativeArm
 
 /** How a long-running operation is doing: the status of the last poll, the state ARM reported,
  *  how long azmi waits before the next poll, and how many polls came before. */

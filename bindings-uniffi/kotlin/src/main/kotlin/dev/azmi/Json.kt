@@ -1,4 +1,4 @@
-package azmi
+package dev.azmi
 
 /** The options' JSON text: strings, numbers, booleans, null, lists and maps. Only written,
  *  never parsed, so the jar needs no JSON library. */

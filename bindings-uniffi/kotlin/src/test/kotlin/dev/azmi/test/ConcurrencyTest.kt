@@ -1,6 +1,6 @@
-package azmi.test
+package dev.azmi.test
 
-import azmi.ManagedIdentityCredential
+import dev.azmi.ManagedIdentityCredential
 import java.util.concurrent.CyclicBarrier
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
