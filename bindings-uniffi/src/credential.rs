@@ -128,6 +128,16 @@ impl ManagedIdentityCredential {
         Ok(self.inner.cached(&resource).map(|t| self.token(t)))
     }
 
+    /// This credential bound to one scope: its `get_token()` takes no argument, which spares
+    /// languages whose generated code copies every string argument (Ruby) that cost on each
+    /// cached call. Shares this credential's cache.
+    pub fn for_scope(&self, scope: String) -> Result<Arc<ScopedCredential>, AzmiError> {
+        let resource = Resource::from_scopes(&[scope.as_str()])?;
+        let inner = self.inner.clone();
+        let source = self.inner.detection().source.as_str();
+        Ok(Arc::new(ScopedCredential { inner, resource, source }))
+    }
+
     /// The source this credential uses (`imds`, `app_service`, ...).
     pub fn source(&self) -> String {
         self.inner.detection().source.as_str().to_owned()
@@ -141,6 +151,27 @@ impl ManagedIdentityCredential {
     /// `client_id`, `object_id`, `resource_id`, or none for the system-assigned identity.
     pub fn selector(&self) -> Option<String> {
         self.inner.config().identity.selector().map(str::to_owned)
+    }
+}
+
+/// A credential bound to one scope (from `ManagedIdentityCredential::for_scope`).
+#[derive(Debug, uniffi::Object)]
+pub struct ScopedCredential {
+    inner: azmi_host::ManagedIdentityCredential,
+    resource: Resource,
+    source: &'static str,
+}
+
+#[uniffi::export]
+impl ScopedCredential {
+    /// The token for this scope: the cached one, else fetched (blocking; concurrent callers wait
+    /// for the same fetch).
+    pub fn get_token(&self) -> Result<Arc<AccessToken>, AzmiError> {
+        let inner = match self.inner.cached(&self.resource) {
+            Some(token) => token,
+            None => self.inner.get_token_for(&self.resource)?,
+        };
+        Ok(Arc::new(AccessToken { inner, source: self.source }))
     }
 }
 
@@ -169,4 +200,32 @@ pub fn option_keys() -> Vec<String> {
 #[uniffi::export]
 pub fn source_names() -> Vec<String> {
     azmi_core::SourceKind::ALL.iter().map(|k| k.as_str().to_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azmi_core::UnixMillis;
+
+    #[test]
+    fn the_token_never_shows_in_debug_or_display() {
+        let inner = azmi_core::AccessToken::new("s3cr3t", "Bearer", UnixMillis(2), UnixMillis(1));
+        let token = AccessToken { inner: Arc::new(inner), source: "imds" };
+        assert_eq!(token.secret(), "s3cr3t");
+        for shown in [format!("{token}"), format!("{token:?}")] {
+            assert_eq!(shown, "AccessToken(***)");
+        }
+    }
+
+    #[test]
+    fn options_are_read_by_the_core() {
+        let e = options_from_json(r#"{"clientId": "x"}"#).unwrap_err();
+        let AzmiError::Failure { code, message, family, .. } = e;
+        assert_eq!((code.as_str(), family.as_str()), ("config", "config"));
+        assert!(message.contains("clientId"), "{message}");
+        assert!(options_from_json("").unwrap().client_id.is_none());
+        let e = options_from_json("{").unwrap_err();
+        let AzmiError::Failure { family, .. } = e;
+        assert_eq!(family, "input");
+    }
 }

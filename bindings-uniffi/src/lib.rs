@@ -27,6 +27,8 @@ mod errors;
 mod sansio;
 
 pub use arm::{ArmClient, ArmProgress, ProgressListener};
-pub use credential::{option_keys, source_names, AccessToken, ManagedIdentityCredential};
+pub use credential::{
+    option_keys, source_names, AccessToken, ManagedIdentityCredential, ScopedCredential,
+};
 pub use errors::{Attempt, AzmiError};
 pub use sansio::{detect, ArmFlow, TokenCache, TokenFlow};

@@ -58,6 +58,10 @@ module Azmi
   class ManagedIdentityCredential
     def initialize(env: nil, **options)
       @inner = Azmi.native { AzmiUniffi::ManagedIdentityCredential.new(JSON.generate(options), env) }
+      # The native credential bound to each scope asked for: a call then passes no string (the
+      # generated code copies each string argument, the largest cost of a cached call). Handles
+      # only; the tokens stay in the native cache.
+      @scoped = {}
     end
 
     # The native credential (`ArmClient` takes it).
@@ -65,14 +69,14 @@ module Azmi
       @inner or raise IOError, 'this Azmi::ManagedIdentityCredential is closed'
     end
 
-    # A token for one scope (or resource); `claims` (a challenge's) bypasses the cache. A cached
-    # token is served without releasing the GVL; a fetch releases it while it waits.
+    # A token for one scope (or resource); `claims` (a challenge's) bypasses the cache. The
+    # GVL is released while a fetch waits.
     def get_token(scope, claims: nil)
       inner = native
-      found = Azmi.native do
-        (claims.nil? && inner.cached_token(scope)) || inner.get_token(scope, claims)
-      end
-      AccessToken.new(found)
+      return AccessToken.new(Azmi.native { inner.get_token(scope, claims) }) unless claims.nil?
+
+      scoped = @scoped[scope] ||= Azmi.native { inner.for_scope(scope) }
+      AccessToken.new(Azmi.native { scoped.get_token })
     end
 
     # The source this credential uses.
@@ -85,6 +89,7 @@ module Azmi
     # Lets the native credential go (its cache with it); later calls raise `IOError`.
     def close
       @inner = nil
+      @scoped = {}
     end
 
     def inspect

@@ -127,3 +127,18 @@ class TestArm < EmulatorTest
     assert_includes error.message, 'client_id'
   end
 end
+
+class TestThreads < EmulatorTest
+  # A fetch releases the GVL: another Ruby thread runs while it waits on the endpoint.
+  def test_a_fetch_does_not_stop_other_threads
+    cred = credential
+    @emu.fault('imds', { kind: 'latency', ms: 600 })
+    fetch = Thread.new { cred.get_token(ARM_SCOPE) }
+    started = Time.now
+    sleep 0.1 # the fetch thread starts and waits on the endpoint meanwhile
+    woke = Time.now - started
+    assert fetch.alive?, 'the fetch is still waiting on the endpoint'
+    assert_operator woke, :<, 0.4, 'the sleeping thread woke while the fetch waited'
+    assert_equal 'Bearer', fetch.value.token_type
+  end
+end

@@ -546,6 +546,13 @@ class RustBufferStream
     return ManagedIdentityCredential.uniffi_lift(handle)
   end
 
+  # The Object type ScopedCredential.
+
+  def read_TypeScopedCredential
+    handle = unpack_from 8, 'Q>'
+    return ScopedCredential.uniffi_lift(handle)
+  end
+
   # The Object type TokenCache.
 
   def read_TypeTokenCache
@@ -834,6 +841,13 @@ class RustBufferBuilder
 
   def write_TypeManagedIdentityCredential(obj)
     handle = ManagedIdentityCredential.uniffi_lower obj
+    pack_into(8, 'Q>', handle)
+  end
+
+  # The Object type ScopedCredential.
+
+  def write_TypeScopedCredential(obj)
+    handle = ScopedCredential.uniffi_lower obj
     pack_into(8, 'Q>', handle)
   end
 
@@ -1415,6 +1429,10 @@ module UniFFILib
     [:uint64, RustCallStatus.by_ref],
     RustBuffer.by_value
   
+  attach_function :uniffi_azmi_uniffi_fn_method_managedidentitycredential_for_scope,
+    [:uint64, RustBuffer.by_value, RustCallStatus.by_ref],
+    :uint64
+  
   attach_function :uniffi_azmi_uniffi_fn_method_managedidentitycredential_get_token,
     [:uint64, RustBuffer.by_value, RustBuffer.by_value, RustCallStatus.by_ref],
     :uint64
@@ -1426,6 +1444,18 @@ module UniFFILib
   attach_function :uniffi_azmi_uniffi_fn_method_managedidentitycredential_source,
     [:uint64, RustCallStatus.by_ref],
     RustBuffer.by_value
+  
+  attach_function :uniffi_azmi_uniffi_fn_clone_scopedcredential,
+    [:uint64, RustCallStatus.by_ref],
+    :uint64
+  
+  attach_function :uniffi_azmi_uniffi_fn_free_scopedcredential,
+    [:uint64, RustCallStatus.by_ref],
+    :void
+  
+  attach_function :uniffi_azmi_uniffi_fn_method_scopedcredential_get_token,
+    [:uint64, RustCallStatus.by_ref],
+    :uint64
   
   attach_function :uniffi_azmi_uniffi_fn_clone_armflow,
     [:uint64, RustCallStatus.by_ref],
@@ -1823,6 +1853,10 @@ module UniFFILib
     [],
     :uint16
   
+  attach_function :uniffi_azmi_uniffi_checksum_method_managedidentitycredential_for_scope,
+    [],
+    :uint16
+  
   attach_function :uniffi_azmi_uniffi_checksum_method_managedidentitycredential_get_token,
     [],
     :uint16
@@ -1832,6 +1866,10 @@ module UniFFILib
     :uint16
   
   attach_function :uniffi_azmi_uniffi_checksum_method_managedidentitycredential_source,
+    [],
+    :uint16
+  
+  attach_function :uniffi_azmi_uniffi_checksum_method_scopedcredential_get_token,
     [],
     :uint16
   
@@ -2333,6 +2371,12 @@ end
     result = ::AzmiUniffi.rust_call(:uniffi_azmi_uniffi_fn_method_managedidentitycredential_explain,uniffi_clone_handle(),)
     return result.consume_into_string
   end
+  def for_scope(scope)
+        scope = ::AzmiUniffi::uniffi_utf8(scope)
+        
+    result = ::AzmiUniffi.rust_call_with_error(AzmiError,:uniffi_azmi_uniffi_fn_method_managedidentitycredential_for_scope,uniffi_clone_handle(),RustBuffer.alloc_from_string(scope))
+    return ScopedCredential.uniffi_lift(result)
+  end
   def get_token(scope, claims = nil)
         scope = ::AzmiUniffi::uniffi_utf8(scope)
         
@@ -2348,6 +2392,61 @@ end
   def source()
     result = ::AzmiUniffi.rust_call(:uniffi_azmi_uniffi_fn_method_managedidentitycredential_source,uniffi_clone_handle(),)
     return result.consume_into_string
+  end
+  
+end
+  
+  class ScopedCredential
+
+  # A private helper for initializing instances of the class from a raw handle,
+  # bypassing any initialization logic and ensuring they are GC'd properly.
+  def self.uniffi_allocate(handle)
+    inst = allocate
+    inst.instance_variable_set :@handle, handle
+    ObjectSpace.define_finalizer(inst, uniffi_define_finalizer_by_handle(handle, inst.object_id))
+    return inst
+  end
+
+  # A private helper for registering an object finalizer.
+  # N.B. it's important that this does not capture a reference
+  # to the actual instance, only its underlying handle.
+  def self.uniffi_define_finalizer_by_handle(handle, object_id)
+    Proc.new do |_id|
+      ::AzmiUniffi.rust_call(
+        :uniffi_azmi_uniffi_fn_free_scopedcredential,
+        handle
+      )
+    end
+  end
+  # A private helper for lowering instances into a raw handle.
+  # This does an explicit typecheck, because accidentally lowering a different type of
+  # object in a place where this type is expected, could lead to memory unsafety.
+  def self.uniffi_check_lower(inst)
+    if !inst.is_a? self
+      raise TypeError.new "Expected a ScopedCredential instance, got #{inst}"
+    end
+  end
+
+  def uniffi_clone_handle()
+    return ::AzmiUniffi.rust_call(
+      :uniffi_azmi_uniffi_fn_clone_scopedcredential,
+      @handle
+    )
+  end
+
+  def self.uniffi_lower(inst)
+    return inst.uniffi_clone_handle()
+  end
+
+  def self.uniffi_lift(handle)
+    uniffi_allocate handle
+  end
+
+  
+
+  def get_token()
+    result = ::AzmiUniffi.rust_call_with_error(AzmiError,:uniffi_azmi_uniffi_fn_method_scopedcredential_get_token,uniffi_clone_handle(),)
+    return AccessToken.uniffi_lift(result)
   end
   
 end
