@@ -1,8 +1,10 @@
 package dev.azmi
 
 import java.time.Instant
+import java.util.concurrent.ConcurrentHashMap
 import dev.azmi.ffi.AccessToken as NativeToken
 import dev.azmi.ffi.ManagedIdentityCredential as NativeCredential
+import dev.azmi.ffi.ScopedCredential as NativeScoped
 
 /** An access token. [toString] never shows it: read [token] to put it in an `Authorization`
  *  header, nowhere else. */
@@ -43,6 +45,10 @@ class ManagedIdentityCredential @JvmOverloads constructor(
 ) : AutoCloseable {
     internal val native: NativeCredential
 
+    // One native handle per scope: a call then passes no string across the boundary (each
+    // string argument is copied through a RustBuffer). Tokens stay in the native cache.
+    private val scoped = ConcurrentHashMap<String, NativeScoped>()
+
     init {
         val all = LinkedHashMap(options)
         clientId?.let { all["client_id"] = it }
@@ -53,7 +59,10 @@ class ManagedIdentityCredential @JvmOverloads constructor(
 
     /** A token for one scope (`https://management.azure.com/.default`) or resource. Blocks while
      *  fetching; a cached, fresh token comes back at once. */
-    fun getToken(scope: String): AccessToken = AccessToken(native { native.getToken(scope, null) })
+    fun getToken(scope: String): AccessToken {
+        val handle = scoped[scope] ?: native { scoped.computeIfAbsent(scope) { native.forScope(it) } }
+        return AccessToken(native { handle.getToken() })
+    }
 
     /** A token for a claims challenge (bypasses the cache). */
     fun getToken(scope: String, claims: String?): AccessToken =
@@ -65,7 +74,11 @@ class ManagedIdentityCredential @JvmOverloads constructor(
     /** Which source, and why, in one sentence. */
     fun explain(): String = native.explain()
 
-    override fun close() = native.close()
+    override fun close() {
+        scoped.values.forEach { it.close() }
+        scoped.clear()
+        native.close()
+    }
 
     override fun toString(): String = "ManagedIdentityCredential(source=$source, selector=${native.selector()})"
 
