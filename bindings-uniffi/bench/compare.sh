@@ -31,8 +31,12 @@ part_ruby() {
         bindings-uniffi/bench/ruby.rb "$N"
 }
 
+part_kotlin() {
+    bindings-uniffi/kotlin/scripts/test-kotlin bench "$N"
+}
+
 rows=$(mktemp); trap 'rm -f "$rows"' EXIT
-for part in part_native part_ruby; do
+for part in part_native part_ruby part_kotlin; do
     with_emulator "$part" >>"$rows"
 done
 

@@ -4320,7 +4320,7 @@ sealed class AzmiException: kotlin.Exception() {
         /**
          * What went wrong and what to do.
          */
-        val `message`: kotlin.String, 
+        val `reason`: kotlin.String, 
         
         /**
          * `config`, `token`, `arm`, `input` (a sans-IO call given bad JSON) or `callback`.
@@ -4378,7 +4378,7 @@ sealed class AzmiException: kotlin.Exception() {
         val `correlationId`: kotlin.String?
         ) : AzmiException() {
         override val message
-            get() = "code=${ `code` }, message=${ `message` }, family=${ `family` }, armKind=${ `armKind` }, source=${ `source` }, statusCode=${ `statusCode` }, attempts=${ `attempts` }, errorCode=${ `errorCode` }, errorMessage=${ `errorMessage` }, target=${ `target` }, details=${ `details` }, requestId=${ `requestId` }, correlationId=${ `correlationId` }"
+            get() = "code=${ `code` }, reason=${ `reason` }, family=${ `family` }, armKind=${ `armKind` }, source=${ `source` }, statusCode=${ `statusCode` }, attempts=${ `attempts` }, errorCode=${ `errorCode` }, errorMessage=${ `errorMessage` }, target=${ `target` }, details=${ `details` }, requestId=${ `requestId` }, correlationId=${ `correlationId` }"
     }
     
 
@@ -4425,7 +4425,7 @@ public object FfiConverterTypeAzmiError : FfiConverterRustBuffer<AzmiException> 
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`reason`)
                 + FfiConverterString.allocationSize(value.`family`)
                 + FfiConverterOptionalString.allocationSize(value.`armKind`)
                 + FfiConverterOptionalString.allocationSize(value.`source`)
@@ -4446,7 +4446,7 @@ public object FfiConverterTypeAzmiError : FfiConverterRustBuffer<AzmiException> 
             is AzmiException.Failure -> {
                 buf.putInt(1)
                 FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`reason`, buf)
                 FfiConverterString.write(value.`family`, buf)
                 FfiConverterOptionalString.write(value.`armKind`, buf)
                 FfiConverterOptionalString.write(value.`source`, buf)
