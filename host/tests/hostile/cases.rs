@@ -154,18 +154,12 @@ macro_rules! hostile_tests {
             )*
         }
     };
+    (@sources $cases:ident, $engine:expr, [$($source:ident),*], $names:tt) => {
+        $($crate::hostile_tests!(@source $cases, $engine, $source, $names);)*
+    };
     ($cases:ident, $engine:expr) => {
-        $crate::hostile_tests!(@source $cases, $engine, imds, [
-            silent_after_accept, trickling_a_byte_every_200_ms, endless_body,
-            body_past_the_64_kib_cap, redirect_to_another_port_is_not_followed,
-            echoed_headers_in_a_400_text_body, echoed_headers_in_a_400_json_error_description,
-            echoed_headers_in_a_500_text_body, echoed_headers_in_a_500_json_error_description,
-            header_values_first_in_a_400_json_error_description,
-            header_values_first_in_a_500_json_error_description, html_page, invalid_utf8,
-            expires_in_negative, expires_in_huge, expires_in_not_a_number,
-            expires_on_in_the_past, expires_on_in_the_year_9999,
-        ]);
-        $crate::hostile_tests!(@source $cases, $engine, app_service, [
+        // IMDS and App Service run the same identity cases.
+        $crate::hostile_tests!(@sources $cases, $engine, [imds, app_service], [
             silent_after_accept, trickling_a_byte_every_200_ms, endless_body,
             body_past_the_64_kib_cap, redirect_to_another_port_is_not_followed,
             echoed_headers_in_a_400_text_body, echoed_headers_in_a_400_json_error_description,
