@@ -4,7 +4,7 @@
 # platform (bindings-uniffi/scripts/test-ruby gem copies it into lib/azmi/ before `gem build`).
 Gem::Specification.new do |s|
   s.name = 'azmi'
-  s.version = '0.1.0'
+  s.version = File.read(File.join(__dir__, 'lib', 'azmi.rb'))[/VERSION = '([^']+)'/, 1]
   s.summary = 'Azure managed identity tokens and Resource Manager calls, over azmi native library'
   s.description = 'Managed identity tokens (IMDS, App Service, Azure Arc, ...) and Azure ' \
                   'Resource Manager calls for Ruby, through the same native core as azmi for ' \
