@@ -167,11 +167,18 @@ impl ScopedCredential {
     /// The token for this scope: the cached one, else fetched (blocking; concurrent callers wait
     /// for the same fetch).
     pub fn get_token(&self) -> Result<Arc<AccessToken>, AzmiError> {
-        let inner = match self.inner.cached(&self.resource) {
+        let inner = match self.cached() {
             Some(token) => token,
             None => self.inner.get_token_for(&self.resource)?,
         };
         Ok(Arc::new(AccessToken { inner, source: self.source }))
+    }
+}
+
+impl ScopedCredential {
+    /// The fresh cached token, if any (the host's decision; the fast path serves it too).
+    pub(crate) fn cached(&self) -> Option<Arc<azmi_core::AccessToken>> {
+        self.inner.cached(&self.resource)
     }
 }
 

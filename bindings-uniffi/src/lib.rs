@@ -23,6 +23,8 @@ mod credential;
 mod arm;
 // Errors.
 mod errors;
+// The cached-token fast path: a plain C call beside uniffi's.
+pub mod fast;
 // The sans-IO state machines.
 mod sansio;
 

@@ -12,6 +12,7 @@
 require 'json'
 require_relative 'azmi/blocking'
 require_relative 'azmi/azmi_uniffi'
+require_relative 'azmi/fast'
 require_relative 'azmi/errors'
 require_relative 'azmi/arm'
 require_relative 'azmi/sansio'
@@ -26,26 +27,51 @@ module Azmi
 
   # An access token. `inspect` and `to_s` never show the token itself.
   class AccessToken
-    def initialize(native)
-      @native = native
+    # The token: put it in an `Authorization` header, nowhere else.
+    attr_reader :token
+    # Usually `Bearer`.
+    attr_reader :token_type
+    # When it stops working, unix milliseconds.
+    attr_reader :expires_on_ms
+    # When azmi fetches a new one, unix milliseconds.
+    attr_reader :refresh_on_ms
+    # The audience the endpoint issued it for (nil when it did not say).
+    attr_reader :resource
+    # The source that issued it (`imds`, `app_service`, ...).
+    attr_reader :source
+
+    def initialize(token, token_type, expires_on_ms, refresh_on_ms, resource, source)
+      @token = token
+      @token_type = token_type
+      @expires_on_ms = expires_on_ms
+      @refresh_on_ms = refresh_on_ms
+      @resource = resource
+      @source = source
     end
 
-    # The token: put it in an `Authorization` header, nowhere else.
-    def token = @native.secret
-    # Usually `Bearer`.
-    def token_type = @native.token_type
-    # When it stops working, unix milliseconds.
-    def expires_on_ms = @native.expires_on_ms
-    # When azmi fetches a new one, unix milliseconds.
-    def refresh_on_ms = @native.refresh_on_ms
+    # From the generated token object (a fetch).
+    def self.from_native(native)
+      new(native.secret, native.token_type, native.expires_on_ms, native.refresh_on_ms,
+          native.resource, native.source)
+    end
+
+    # From the fast path's answer in `buf` (Azmi::Fast: two u64 times, three u32 lengths, the
+    # strings).
+    def self.from_buffer(buf, source)
+      t = buf.get_uint32(16)
+      y = buf.get_uint32(20)
+      r = buf.get_uint32(24)
+      at = Fast::HEADER
+      token = buf.get_bytes(at, t).force_encoding(Encoding::UTF_8)
+      type = buf.get_bytes(at + t, y).force_encoding(Encoding::UTF_8)
+      resource = buf.get_bytes(at + t + y, r).force_encoding(Encoding::UTF_8) unless r == Fast::NONE
+      new(token, type, buf.get_uint64(0), buf.get_uint64(8), resource, source)
+    end
+
     # When it stops working.
     def expires_on = Time.at(expires_on_ms / 1000.0)
     # When azmi fetches a new one.
     def refresh_on = Time.at(refresh_on_ms / 1000.0)
-    # The audience the endpoint issued it for.
-    def resource = @native.resource
-    # The source that issued it (`imds`, `app_service`, ...).
-    def source = @native.source
 
     def inspect = "#<Azmi::AccessToken *** expires_on=#{expires_on_ms}>"
     alias to_s inspect
@@ -58,9 +84,9 @@ module Azmi
   class ManagedIdentityCredential
     def initialize(env: nil, **options)
       @inner = Azmi.native { AzmiUniffi::ManagedIdentityCredential.new(JSON.generate(options), env) }
-      # The native credential bound to each scope asked for: a call then passes no string (the
-      # generated code copies each string argument, the largest cost of a cached call). Handles
-      # only; the tokens stay in the native cache.
+      # Each scope asked for, bound once (Azmi::Fast::Scope): a cached call then passes no
+      # string and goes through one plain C call. Handles only; the tokens stay in the native
+      # cache.
       @scoped = {}
     end
 
@@ -73,10 +99,9 @@ module Azmi
     # GVL is released while a fetch waits.
     def get_token(scope, claims: nil)
       inner = native
-      return AccessToken.new(Azmi.native { inner.get_token(scope, claims) }) unless claims.nil?
+      return AccessToken.from_native(Azmi.native { inner.get_token(scope, claims) }) unless claims.nil?
 
-      scoped = @scoped[scope] ||= Azmi.native { inner.for_scope(scope) }
-      AccessToken.new(Azmi.native { scoped.get_token })
+      (@scoped[scope] ||= Fast::Scope.new(Azmi.native { inner.for_scope(scope) }, source)).get_token
     end
 
     # The source this credential uses.

@@ -28,6 +28,24 @@ class TestTokens < EmulatorTest
     end
   end
 
+  FIELDS = %i[token token_type expires_on_ms refresh_on_ms resource source].freeze
+
+  # The first token comes from the fetch, the next ones through Azmi::Fast: the same fields,
+  # whatever the size of the thread's buffer.
+  def test_a_cached_token_has_the_fetched_tokens_fields
+    cred = credential('imds')
+    fetched = cred.get_token(ARM_SCOPE)
+    want = FIELDS.map { |f| fetched.public_send(f) }
+    assert_equal 'https://management.azure.com', fetched.resource
+    assert_equal want, FIELDS.map { |f| cred.get_token(ARM_SCOPE).public_send(f) }
+    Thread.current[:azmi_fast_buffer] = FFI::MemoryPointer.new(:uint8, Azmi::Fast::HEADER)
+    assert_equal want, FIELDS.map { |f| cred.get_token(ARM_SCOPE).public_send(f) }
+    assert_operator Thread.current[:azmi_fast_buffer].size, :>, fetched.token.bytesize, 'grown'
+    assert_equal want, Thread.new { FIELDS.map { |f| cred.get_token(ARM_SCOPE).public_send(f) } }.value
+    assert_equal Encoding::UTF_8, cred.get_token(ARM_SCOPE).token.encoding
+    assert_equal 1, @emu.requests('imds').size
+  end
+
   def test_user_assigned_identity_by_client_id
     uami = @emu.identity('user_assigned')
     cred = credential(client_id: uami['client_id'])

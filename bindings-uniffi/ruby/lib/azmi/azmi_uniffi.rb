@@ -1457,6 +1457,10 @@ module UniFFILib
     [:uint64, RustCallStatus.by_ref],
     :uint64
   
+  attach_function :uniffi_azmi_uniffi_fn_method_scopedcredential_fast_handle,
+    [:uint64, RustCallStatus.by_ref],
+    :uint64
+  
   attach_function :uniffi_azmi_uniffi_fn_clone_armflow,
     [:uint64, RustCallStatus.by_ref],
     :uint64
@@ -1870,6 +1874,10 @@ module UniFFILib
     :uint16
   
   attach_function :uniffi_azmi_uniffi_checksum_method_scopedcredential_get_token,
+    [],
+    :uint16
+  
+  attach_function :uniffi_azmi_uniffi_checksum_method_scopedcredential_fast_handle,
     [],
     :uint16
   
@@ -2447,6 +2455,10 @@ end
   def get_token()
     result = ::AzmiUniffi.rust_call_with_error(AzmiError,:uniffi_azmi_uniffi_fn_method_scopedcredential_get_token,uniffi_clone_handle(),)
     return AccessToken.uniffi_lift(result)
+  end
+  def fast_handle()
+    result = ::AzmiUniffi.rust_call(:uniffi_azmi_uniffi_fn_method_scopedcredential_fast_handle,uniffi_clone_handle(),)
+    return result.to_i
   end
   
 end

@@ -4,30 +4,36 @@ import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
 import dev.azmi.ffi.AccessToken as NativeToken
 import dev.azmi.ffi.ManagedIdentityCredential as NativeCredential
-import dev.azmi.ffi.ScopedCredential as NativeScoped
 
 /** An access token. [toString] never shows it: read [token] to put it in an `Authorization`
  *  header, nowhere else. */
-class AccessToken internal constructor(private val native: NativeToken) {
+class AccessToken internal constructor(
     /** The token itself. */
-    val token: String get() = native.secret()
-
+    val token: String,
     /** Usually `Bearer`. */
-    val tokenType: String get() = native.tokenType()
-
+    val tokenType: String,
+    private val expiresOnMs: Long,
+    private val refreshOnMs: Long,
+    /** The audience the endpoint says it issued the token for, if it said. */
+    val resource: String?,
+    /** The managed identity source that issued it (`imds`, `app_service`, ...). */
+    val source: String,
+) {
     /** When the token stops working. */
-    val expiresOn: Instant get() = Instant.ofEpochMilli(native.expiresOnMs().toLong())
+    val expiresOn: Instant get() = Instant.ofEpochMilli(expiresOnMs)
 
     /** When azmi fetches a new one, before [expiresOn]. */
-    val refreshOn: Instant get() = Instant.ofEpochMilli(native.refreshOnMs().toLong())
-
-    /** The audience the endpoint says it issued the token for, if it said. */
-    val resource: String? get() = native.resource()
-
-    /** The managed identity source that issued it (`imds`, `app_service`, ...). */
-    val source: String get() = native.source()
+    val refreshOn: Instant get() = Instant.ofEpochMilli(refreshOnMs)
 
     override fun toString(): String = "AccessToken(token=***, expiresOn=$expiresOn, source=$source)"
+
+    internal companion object {
+        /** From the generated token object (a fetch). */
+        fun of(native: NativeToken) = native.use {
+            AccessToken(it.secret(), it.tokenType(), it.expiresOnMs().toLong(), it.refreshOnMs().toLong(),
+                it.resource(), it.source())
+        }
+    }
 }
 
 /** Managed identity tokens for this machine, from whichever source it has (IMDS, App Service,
@@ -45,9 +51,9 @@ class ManagedIdentityCredential @JvmOverloads constructor(
 ) : AutoCloseable {
     internal val native: NativeCredential
 
-    // One native handle per scope: a call then passes no string across the boundary (each
-    // string argument is copied through a RustBuffer). Tokens stay in the native cache.
-    private val scoped = ConcurrentHashMap<String, NativeScoped>()
+    // Each scope asked for, bound once (Fast.Scope): a cached call then passes no string and
+    // goes through one plain JNA call. Handles only; the tokens stay in the native cache.
+    private val scoped = ConcurrentHashMap<String, Fast.Scope>()
 
     init {
         val all = LinkedHashMap(options)
@@ -60,13 +66,13 @@ class ManagedIdentityCredential @JvmOverloads constructor(
     /** A token for one scope (`https://management.azure.com/.default`) or resource. Blocks while
      *  fetching; a cached, fresh token comes back at once. */
     fun getToken(scope: String): AccessToken {
-        val handle = scoped[scope] ?: native { scoped.computeIfAbsent(scope) { native.forScope(it) } }
-        return AccessToken(native { handle.getToken() })
+        val handle = scoped[scope] ?: native { scoped.computeIfAbsent(scope) { Fast.Scope(native.forScope(it), source) } }
+        return handle.getToken()
     }
 
     /** A token for a claims challenge (bypasses the cache). */
     fun getToken(scope: String, claims: String?): AccessToken =
-        AccessToken(native { native.getToken(scope, claims) })
+        AccessToken.of(native { native.getToken(scope, claims) })
 
     /** The source this credential uses (`imds`, `app_service`, ...). */
     val source: String get() = native.source()
@@ -75,7 +81,7 @@ class ManagedIdentityCredential @JvmOverloads constructor(
     fun explain(): String = native.explain()
 
     override fun close() {
-        scoped.values.forEach { it.close() }
+        // The scopes' handles are released when no call holds them any more (Fast.Scope).
         scoped.clear()
         native.close()
     }

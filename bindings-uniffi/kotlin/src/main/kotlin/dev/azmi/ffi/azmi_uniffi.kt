@@ -743,6 +743,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_azmi_uniffi_checksum_method_scopedcredential_get_token(
     ): Int
+    external fun uniffi_azmi_uniffi_checksum_method_scopedcredential_fast_handle(
+    ): Int
     external fun uniffi_azmi_uniffi_checksum_method_armflow_continuation_token(
     ): Int
     external fun uniffi_azmi_uniffi_checksum_method_armflow_handle_response(
@@ -871,6 +873,8 @@ internal object UniffiLib {
     external fun uniffi_azmi_uniffi_fn_free_scopedcredential(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_azmi_uniffi_fn_method_scopedcredential_get_token(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_azmi_uniffi_fn_method_scopedcredential_fast_handle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_azmi_uniffi_fn_clone_armflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1116,6 +1120,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_azmi_uniffi_checksum_method_scopedcredential_get_token() and 0xFFFF) != 47778) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_azmi_uniffi_checksum_method_scopedcredential_fast_handle() and 0xFFFF) != 34872) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_azmi_uniffi_checksum_method_armflow_continuation_token() and 0xFFFF) != 31256) {
@@ -3259,6 +3266,12 @@ public interface ScopedCredentialInterface {
      */
     fun `getToken`(): AccessToken
     
+    /**
+     * A handle for [`azmi_fast_cached`]: it keeps this credential (and its cache) alive until
+     * passed to [`azmi_fast_release`], once.
+     */
+    fun `fastHandle`(): kotlin.ULong
+    
     companion object
 }
 
@@ -3376,6 +3389,23 @@ open class ScopedCredential: Disposable, AutoCloseable, ScopedCredentialInterfac
     callWithHandle {
     uniffiRustCallWithError(AzmiException) { _status ->
     UniffiLib.uniffi_azmi_uniffi_fn_method_scopedcredential_get_token(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A handle for [`azmi_fast_cached`]: it keeps this credential (and its cache) alive until
+     * passed to [`azmi_fast_release`], once.
+     */override fun `fastHandle`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_azmi_uniffi_fn_method_scopedcredential_fast_handle(
         it,
         _status)
 }

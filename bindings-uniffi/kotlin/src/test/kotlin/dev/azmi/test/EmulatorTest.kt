@@ -84,6 +84,24 @@ class EmulatorTest {
         assertEquals(0, emu.requests("imds").size)
     }
 
+    /** The first token comes from the fetch, the next ones through the fast path (Fast.kt): the
+     *  same fields, on this thread and on a new one (its own buffer). */
+    @Test
+    fun aCachedTokenHasTheFetchedTokensFields() {
+        val emu = Emulator.use("imds")
+        ManagedIdentityCredential().use { cred ->
+            fun fields(t: dev.azmi.AccessToken) =
+                listOf(t.token, t.tokenType, t.expiresOn, t.refreshOn, t.resource, t.source)
+            val fetched = fields(cred.getToken(ARM_SCOPE))
+            assertEquals("https://management.azure.com", fetched[4])
+            assertEquals(fetched, fields(cred.getToken(ARM_SCOPE)))
+            var other: List<Any?>? = null
+            Thread { other = fields(cred.getToken(ARM_SCOPE)) }.apply { start(); join() }
+            assertEquals(fetched, other)
+        }
+        assertEquals(1, emu.requests("imds").size)
+    }
+
     @Test
     fun userAssignedByClientId() {
         val emu = Emulator.use("imds")
