@@ -46,6 +46,7 @@ userns_run() {
 
 # The registration line for qemu-aarch64 (Debian's qemu-user-static, magic and mask as in its
 # /usr/share/binfmts/qemu-aarch64). F opens the interpreter now, so it works inside a chroot
-# without copying qemu into the root; P passes argv[0] through.
+# without copying qemu into the root; P passes argv[0] through. Written with printf %s: the kernel
+# decodes the \x escapes itself (bash's %b would put raw bytes, NULs and colons, in the line).
 binfmt_aarch64=':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/libexec/qemu-binfmt/aarch64-binfmt-P:FP'
 export binfmt_aarch64
