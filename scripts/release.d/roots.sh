@@ -40,7 +40,15 @@ userns_run() {
         kill "$pid" 2>/dev/null
         rm -f "$gate"
     fi
+    # Killed or interrupted: take the namespace down with us. unshare --fork blocks TERM and INT
+    # while it waits, and its --kill-child does not reach an init that exec'd in a new user
+    # namespace, so KILL that init (unshare's one child), and with it every process inside.
+    trap 'kill -KILL $(cat "/proc/$pid/task/$pid/children" 2>/dev/null) "$pid" 2>/dev/null' TERM INT HUP
     wait "$pid" || rc=$?
+    if [ "$rc" -gt 128 ] && kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" || true
+    fi
+    trap - TERM INT HUP
     return "$rc"
 }
 
