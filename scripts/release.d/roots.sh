@@ -39,6 +39,8 @@ userns_run() {
     else
         kill "$pid" 2>/dev/null
         rm -f "$gate"
+        echo "release: cannot map the ids of a user namespace: run as root (sudo), or inside an" \
+            "'unshare -r' that root started" >&2
     fi
     # Killed or interrupted: take the namespace down with us. unshare --fork blocks TERM and INT
     # while it waits, and its --kill-child does not reach an init that exec'd in a new user
