@@ -19,28 +19,40 @@ root_arch_ok() {
 # 6.7 and later), so arm64 programs run through qemu without registering anything machine-wide.
 # util-linux 2.38's --map-users needs newuidmap, so the maps are written from here.
 userns_run() {
-    local count gate pid rc=0
+    local count gate pid rc=0 stop
     count=$(awk 'NR==1 {print $3}' /proc/self/uid_map)
     gate=$(mktemp -u "${TMPDIR:-/tmp}/azmi-userns.XXXXXX")
     mkfifo -m 600 "$gate"
     unshare --user --mount --pid --fork --kill-child -- \
         sh -c 'read -r _ <"$0" && rm -f "$0" && exec "$@"' "$gate" "$@" &
     pid=$!
+    # unshare --fork blocks TERM and INT while it waits, and its --kill-child does not reach an init
+    # that exec'd in a new user namespace: stopping means KILL to that init (unshare's one child),
+    # which takes every process inside with it, and to unshare.
+    stop='kill -KILL $(cat "/proc/$pid/task/$pid/children" 2>/dev/null) "$pid" 2>/dev/null'
     # The maps can be written once unshare(2) has run in the child, i.e. once it is in another
     # user namespace than ours.
     local tries=0
     while [ "$(readlink "/proc/$pid/ns/user" 2>/dev/null)" = "$(readlink /proc/self/ns/user)" ]; do
         tries=$((tries + 1))
-        [ "$tries" -lt 500 ] || { kill "$pid" 2>/dev/null; rm -f "$gate"; die "unshare did not start"; }
+        [ "$tries" -lt 500 ] || { eval "$stop"; rm -f "$gate"; die "unshare did not start"; }
         sleep 0.01
     done
     if echo "0 0 $count" >"/proc/$pid/uid_map" && echo "0 0 $count" >"/proc/$pid/gid_map"; then
         echo go >"$gate"
     else
-        kill "$pid" 2>/dev/null
+        eval "$stop"
         rm -f "$gate"
+        echo "release: cannot map the ids of a user namespace: run as root (sudo), or inside an" \
+            "'unshare -r' that root started" >&2
     fi
+    # Killed or interrupted: take the namespace down with us.
+    trap "$stop" TERM INT HUP
     wait "$pid" || rc=$?
+    if [ "$rc" -gt 128 ] && kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" || true
+    fi
+    trap - TERM INT HUP
     return "$rc"
 }
 
