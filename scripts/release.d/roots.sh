@@ -3,8 +3,15 @@
 # shellcheck shell=bash
 
 roots_dir="${AZMI_ROOTS:-$HOME/.cache/azmi-roots}"
+# Debian 13: its nodejs is 20 (the Node package's floor; bookworm's is 18), python3 3.13, ruby 3.3,
+# OpenJDK 21.
+root_suite=trixie
 # The file that says a root is complete; a root without it is half-built and is built again.
 root_marker=.azmi-root-complete
+
+# The directory of the root for an architecture (named for the suite: a change of suite builds
+# new roots).
+root_dir() { echo "$roots_dir/$root_suite-$1"; }
 
 root_arch_ok() {
     case "$1" in
