@@ -1,13 +1,13 @@
 'use strict'
 // azmi for Node (CommonJS entry). The classes and functions are the native addon's (loaded by
-// the generated binding.js, typed by the generated index.d.ts); this file adds only what needs
+// native.js, typed by the generated index.d.ts); this file adds only what needs
 // JavaScript: `options.abortSignal`, ms-rest-nodeauth's callback forms, `util.inspect` output
 // that never shows a token, classes that refuse to be called without `new`, the logs'
 // @azure/logger and what an `onProgress` callback throws.
 
 const { inspect } = require('node:util')
 const { createClientLogger } = require('@azure/logger')
-const native = require('./binding.js')
+const native = require('./native.js')
 
 /** azmi's events (source decision, requests, retries and waits with their reason, ARM polls) on
  * @azure/logger: shown as `azure:azmi:<level>` by AZURE_LOG_LEVEL or setLogLevel(). @azure/logger
