@@ -130,7 +130,8 @@ def readelf(path: str, option: str) -> str:
 
 
 def check_pe(path: str) -> str:
-    """Only the machine here (PE32+ for x86-64); the imports are pe-check's."""
+    """The machine (PE32+ for x86-64) and the one export Python looks for; the imports are
+    pe-check's."""
     with open(path, "rb") as module:
         head = module.read(4096)
     if head[:2] != b"MZ":
@@ -138,7 +139,14 @@ def check_pe(path: str) -> str:
     offset = int.from_bytes(head[0x3C:0x40], "little")
     if head[offset:offset + 4] != b"PE\0\0" or head[offset + 4:offset + 6] != b"\x64\x86":
         raise Rejected("not an x86-64 PE image")
-    return "x86-64 PE"
+    objdump = "objdump"
+    if "pei-x86-64" not in subprocess.run([objdump, "-i"], capture_output=True, text=True).stdout:
+        objdump = "x86_64-w64-mingw32-objdump"
+    table = subprocess.run([objdump, "-p", path], capture_output=True, text=True).stdout
+    # Python imports azmi._azmi by calling PyInit__azmi (the last part of the dotted name).
+    if not re.search(r"\]\s+PyInit__azmi$", table, re.MULTILINE):
+        raise Rejected("the module exports no PyInit__azmi; Python could not import it")
+    return "x86-64 PE, exports PyInit__azmi"
 
 
 if __name__ == "__main__":
