@@ -29,6 +29,6 @@ release_tools() {
 # that zig cannot link (maturin's zig path exports a dotted module's init under the wrong name).
 release_mingw() {
     command -v x86_64-w64-mingw32-gcc >/dev/null && command -v x86_64-w64-mingw32-dlltool >/dev/null && return
-    apt-get install -y -q --no-install-recommends gcc-mingw-w64-x86-64 >/dev/null ||
-        die "cannot install gcc-mingw-w64-x86-64 (apt-get update first?)"
+    { apt-get update -q && apt-get install -y -q --no-install-recommends gcc-mingw-w64-x86-64; } >/dev/null ||
+        die "cannot install Debian's gcc-mingw-w64-x86-64 (as root, with the network)"
 }
