@@ -24,3 +24,11 @@ release_tools() {
     fi
     export PATH="$venv/bin:$PATH"
 }
+
+# Debian's mingw-w64 toolchain (linker, C compiler, dlltool) for the x86_64-pc-windows-gnu builds
+# that zig cannot link (maturin's zig path exports a dotted module's init under the wrong name).
+release_mingw() {
+    command -v x86_64-w64-mingw32-gcc >/dev/null && command -v x86_64-w64-mingw32-dlltool >/dev/null && return
+    { apt-get update -q && apt-get install -y -q --no-install-recommends gcc-mingw-w64-x86-64; } >/dev/null ||
+        die "cannot install Debian's gcc-mingw-w64-x86-64 (as root, with the network)"
+}
