@@ -1,7 +1,9 @@
 # frozen_string_literal: true
 
-# The azmi gem: the Ruby layer, the generated uniffi code and the native library for this
-# platform (bindings-uniffi/scripts/test-ruby gem copies it into lib/azmi/ before `gem build`).
+# The azmi gem: the Ruby layer, the generated uniffi code and the native library for one
+# platform (bindings-uniffi/scripts/test-ruby gem copies this machine's into lib/azmi/ before
+# `gem build`; scripts/release.d/uniffi one per release platform, naming it in
+# AZMI_GEM_PLATFORM, e.g. aarch64-linux or x64-mingw-ucrt).
 Gem::Specification.new do |s|
   s.name = 'azmi'
   s.version = File.read(File.join(__dir__, 'lib', 'azmi.rb'))[/VERSION = '([^']+)'/, 1]
@@ -13,11 +15,15 @@ Gem::Specification.new do |s|
   s.license = 'MIT'
   s.homepage = 'https://github.com/azmi-dev/azmi'
   s.required_ruby_version = '>= 3.1'
-  s.platform = Gem::Platform.local
-  lib = File.join(__dir__, 'lib', 'azmi', 'libazmi_uniffi.so')
-  raise "#{lib} is missing: build the gem with bindings-uniffi/scripts/test-ruby gem" unless File.file?(lib)
+  s.platform = Gem::Platform.new(ENV.fetch('AZMI_GEM_PLATFORM') { Gem::Platform.local.to_s })
+  # The one library the generated loader opens: FFI's name for it on the gem's platform.
+  libs = Dir.chdir(__dir__) { Dir['lib/azmi/{libazmi_uniffi.so,azmi_uniffi.dll,libazmi_uniffi.dylib}'] }
+  unless libs.size == 1
+    raise "lib/azmi/ holds #{libs.empty? ? 'no' : libs.size} native libraries, not one: " \
+          'build the gem with bindings-uniffi/scripts/test-ruby gem'
+  end
 
-  s.files = Dir.chdir(__dir__) { Dir['lib/**/*.rb'] + ['lib/azmi/libazmi_uniffi.so'] }
+  s.files = Dir.chdir(__dir__) { Dir['lib/**/*.rb'] + libs }
   s.require_paths = ['lib']
   s.add_dependency 'ffi', '~> 1.15'
 end

@@ -17,11 +17,42 @@ pub const VARIABLES: &[&str] = &[
     "AZMI_ARM_ENDPOINT",
 ];
 
+/// Variables that place the Azure Arc agent on Windows (its binary under `%ProgramFiles%`, its
+/// key files under `%ProgramData%`). Hosts snapshot these too on Windows; unlike [`VARIABLES`]
+/// they are not identity settings, so a tool that clears the identity variables keeps them.
+pub const PLATFORM_VARIABLES: &[&str] = &["ProgramFiles", "ProgramData"];
+
+/// The kind of operating system the host runs on, for the decisions that differ by platform
+/// (where the Azure Arc agent lives and keeps its key files, how paths compare). The host says
+/// which; the core never asks the machine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HostOs {
+    /// Linux and other Unix-like systems: the agent's Linux locations, case-sensitive paths.
+    #[default]
+    Unix,
+    /// Windows: the agent's `%ProgramFiles%` and `%ProgramData%` locations, paths compared
+    /// without regard to ASCII case.
+    Windows,
+}
+
+impl HostOs {
+    /// The platform this code was compiled for.
+    pub const fn compiled() -> Self {
+        if cfg!(windows) {
+            HostOs::Windows
+        } else {
+            HostOs::Unix
+        }
+    }
+}
+
 /// A snapshot of environment variables and host facts, taken by the caller.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct EnvSnapshot {
     vars: BTreeMap<String, String>,
     arc_agent_installed: bool,
+    os: HostOs,
 }
 
 impl EnvSnapshot {
@@ -38,7 +69,7 @@ impl EnvSnapshot {
         V: Into<String>,
     {
         let vars = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        EnvSnapshot { vars, arc_agent_installed: false }
+        EnvSnapshot { vars, arc_agent_installed: false, os: HostOs::default() }
     }
 
     /// Records whether the Azure Arc agent (`/opt/azcmagent/bin/himds` or
@@ -46,6 +77,23 @@ impl EnvSnapshot {
     pub fn with_arc_agent_installed(mut self, installed: bool) -> Self {
         self.arc_agent_installed = installed;
         self
+    }
+
+    /// Records the host's operating system (the default is [`HostOs::Unix`]).
+    pub fn with_os(mut self, os: HostOs) -> Self {
+        self.os = os;
+        self
+    }
+
+    /// The host's operating system, as recorded.
+    pub fn os(&self) -> HostOs {
+        self.os
+    }
+
+    /// Where the Azure Arc agent's binary is on this host, if the snapshot can tell; the host
+    /// checks whether it exists and records that with [`EnvSnapshot::with_arc_agent_installed`].
+    pub fn arc_agent_path(&self) -> Option<String> {
+        crate::source::arc::agent_path(self)
     }
 
     /// Sets one variable.
@@ -86,6 +134,7 @@ impl std::fmt::Debug for EnvSnapshot {
         f.debug_struct("EnvSnapshot")
             .field("vars", &self.redacted())
             .field("arc_agent_installed", &self.arc_agent_installed)
+            .field("os", &self.os)
             .finish()
     }
 }

@@ -244,7 +244,7 @@ impl TokenFlow {
             now,
             max_body: self.limits.max_body,
             arc_first_leg: self.arc_key.is_none(),
-            arc_key_dir: &self.endpoint.arc_key_dir,
+            arc_key_dir: self.endpoint.arc_key_dir.as_ref(),
         };
         match response::judge(&cx, &resp) {
             Verdict::Token(token) => self.state = State::Done(Ok(token)),

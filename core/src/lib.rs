@@ -68,7 +68,7 @@ pub use config::{
     Config, Identity, Resource, RetryPolicy, DEFAULT_DEADLINE, DEFAULT_LEGACY_PORT, MAX_DEADLINE,
     MAX_RESPONSE_BYTES, MAX_RETRIES,
 };
-pub use env::{EnvSnapshot, VARIABLES};
+pub use env::{EnvSnapshot, HostOs, PLATFORM_VARIABLES, VARIABLES};
 pub use options::{arm_endpoint_from_env, Naming, Options, ARM_ENDPOINT_VARIABLE};
 
 // Cache: refresh-ahead and single-flight, decided here for every host.

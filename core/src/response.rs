@@ -40,7 +40,7 @@ pub(crate) struct Context<'a> {
     pub(crate) max_body: usize,
     /// Arc: no key sent yet, so a 401 is the expected challenge.
     pub(crate) arc_first_leg: bool,
-    pub(crate) arc_key_dir: &'a str,
+    pub(crate) arc_key_dir: Option<&'a arc::KeyDir>,
 }
 
 /// Judges `resp`.
@@ -67,7 +67,11 @@ pub(crate) fn judge(cx: &Context<'_>, resp: &http::Response<Vec<u8>>) -> Verdict
     let detail = error_detail(json.as_ref());
     if cx.kind == SourceKind::AzureArc && cx.arc_first_leg && status == 401 {
         let challenge = resp.headers().get("www-authenticate").and_then(|v| v.to_str().ok());
-        return Verdict::ArcChallenge(arc::key_path(challenge, cx.arc_key_dir));
+        let path = match cx.arc_key_dir {
+            Some(dir) => arc::key_path(challenge, dir),
+            None => Err("no Azure Arc key directory is known".to_owned()),
+        };
+        return Verdict::ArcChallenge(path);
     }
     if retry::is_retryable(cx.kind, status) {
         let server_delay = retry::server_delay(resp.headers(), cx.now);

@@ -109,6 +109,8 @@ impl CaFiles {
             None => {
                 let dir = std::env::temp_dir()
                     .join(format!("azmi-emulator-ca-{}", crate::random::hex(8)));
+                // Only Unix sets a mode on it; elsewhere the builder is used as made.
+                #[cfg_attr(not(unix), allow(unused_mut))]
                 let mut builder = fs::DirBuilder::new();
                 #[cfg(unix)]
                 std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);

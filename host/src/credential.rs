@@ -11,8 +11,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use azmi_core::{
-    AccessToken, CacheKey, Config, Detection, EnvSnapshot, ErrorKind, Resource, TokenError,
-    WaitOutcome, VARIABLES,
+    AccessToken, CacheKey, Config, Detection, EnvSnapshot, ErrorKind, HostOs, Resource, TokenError,
+    WaitOutcome, PLATFORM_VARIABLES, VARIABLES,
 };
 
 use crate::cancel::{Cancel, Interest};
@@ -419,19 +419,16 @@ fn snapshot(env: &EnvSource) -> EnvSnapshot {
     }
 }
 
-/// The variables the core reads, from the process environment, and whether the Arc agent is
-/// installed.
+/// The variables the core reads, from the process environment, the platform this runs on, and
+/// whether the Arc agent is installed (the core says where its binary would be).
 pub fn process_env() -> EnvSnapshot {
-    let vars = VARIABLES.iter().filter_map(|name| std::env::var(name).ok().map(|v| (*name, v)));
-    let himds = if cfg!(windows) {
-        std::env::var("ProgramFiles")
-            .map(|p| format!("{p}\\AzureConnectedMachineAgent\\himds.exe"))
-            .unwrap_or_default()
-    } else {
-        "/opt/azcmagent/bin/himds".to_owned()
-    };
-    EnvSnapshot::from_vars(vars)
-        .with_arc_agent_installed(!himds.is_empty() && std::path::Path::new(&himds).exists())
+    let os = HostOs::compiled();
+    let platform = if os == HostOs::Windows { PLATFORM_VARIABLES } else { &[] };
+    let names = VARIABLES.iter().chain(platform);
+    let vars = names.filter_map(|name| std::env::var(name).ok().map(|v| (*name, v)));
+    let env = EnvSnapshot::from_vars(vars).with_os(os);
+    let installed = env.arc_agent_path().is_some_and(|p| std::path::Path::new(&p).exists());
+    env.with_arc_agent_installed(installed)
 }
 
 #[cfg(test)]

@@ -5,6 +5,11 @@
 //! inside the canonical directory without following a symbolic link (a `*.key` link to a file
 //! elsewhere would send that file as the Basic credential) and without blocking (a FIFO would
 //! hold `open` past any deadline); it must be a regular file; at most the cap is read.
+//!
+//! On Windows the name is opened as itself with `FILE_FLAG_OPEN_REPARSE_POINT` (a symbolic
+//! link, junction or other reparse point is not followed; the handle is to the point itself,
+//! which the checks then refuse); the checks read the opened handle, so nothing can be swapped
+//! in between. The core has already refused device names and alternate data streams.
 
 use std::fs::File;
 use std::io::Read;
@@ -18,14 +23,7 @@ pub(crate) fn read_capped(path: &str, max_bytes: u64) -> Result<Vec<u8>, FileFai
     let inside = confined(Path::new(path))?;
     let file = open_plain(&inside).map_err(failure)?;
     let meta = file.metadata().map_err(failure)?;
-    if !meta.is_file() {
-        return Err(FileFailure::Other(format!(
-            "the Azure Arc key file {path} is not a regular file; only the agent's key files are read"
-        )));
-    }
-    if meta.len() > max_bytes {
-        return Err(FileFailure::TooLarge);
-    }
+    judge(path, &Facts::of(&meta), max_bytes)?;
     let mut contents = Vec::new();
     file.take(max_bytes.saturating_add(1)).read_to_end(&mut contents).map_err(failure)?;
     // The file may have grown after fstat.
@@ -33,6 +31,56 @@ pub(crate) fn read_capped(path: &str, max_bytes: u64) -> Result<Vec<u8>, FileFai
         return Err(FileFailure::TooLarge);
     }
     Ok(contents)
+}
+
+/// What the checks need to know about the opened file, from its handle.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    /// A symbolic link, junction or other reparse point (opened as itself, not followed).
+    link: bool,
+    regular: bool,
+    len: u64,
+}
+
+impl Facts {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        Facts {
+            link: meta.file_type().is_symlink() || is_reparse_point(meta),
+            regular: meta.is_file(),
+            len: meta.len(),
+        }
+    }
+}
+
+/// The decision on an opened key file: a link is refused unread, then anything but a regular
+/// file, then a file over the cap.
+fn judge(path: &str, facts: &Facts, max_bytes: u64) -> Result<(), FileFailure> {
+    if facts.link {
+        return Err(FileFailure::Other(format!(
+            "the Azure Arc key file {path} is a symbolic link or other reparse point; it is not followed"
+        )));
+    }
+    if !facts.regular {
+        return Err(FileFailure::Other(format!(
+            "the Azure Arc key file {path} is not a regular file; only the agent's key files are read"
+        )));
+    }
+    if facts.len > max_bytes {
+        return Err(FileFailure::TooLarge);
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn is_reparse_point(meta: &std::fs::Metadata) -> bool {
+    use std::os::windows::fs::MetadataExt;
+    const FILE_ATTRIBUTE_REPARSE_POINT: u32 = 0x400;
+    meta.file_attributes() & FILE_ATTRIBUTE_REPARSE_POINT != 0
+}
+
+#[cfg(not(windows))]
+fn is_reparse_point(_: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// `path` rebuilt as the canonical key directory plus the bare file name, so that no link in
@@ -60,8 +108,17 @@ fn open_plain(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
-/// Elsewhere: refuse a link seen before opening; the regular-file check after opening stays.
-#[cfg(not(unix))]
+/// Opens the name itself: a reparse point (symbolic link, junction) is opened, not followed, so
+/// the checks on the handle see it and refuse it.
+#[cfg(windows)]
+fn open_plain(path: &Path) -> std::io::Result<File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+    std::fs::OpenOptions::new().read(true).custom_flags(FILE_FLAG_OPEN_REPARSE_POINT).open(path)
+}
+
+/// Elsewhere: refuse a link seen before opening; the checks after opening stay.
+#[cfg(not(any(unix, windows)))]
 fn open_plain(path: &Path) -> std::io::Result<File> {
     if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
         return Err(std::io::Error::other("the key file is a symbolic link"));
@@ -89,6 +146,46 @@ fn is_link_refused(e: &std::io::Error) -> bool {
 #[cfg(not(unix))]
 fn is_link_refused(_: &std::io::Error) -> bool {
     false
+}
+
+/// The decision, on every platform: what Windows' handle reports (a reparse point) is judged
+/// here by the same function as what Linux's fstat reports.
+#[cfg(test)]
+mod decision_tests {
+    use super::*;
+
+    fn facts(link: bool, regular: bool, len: u64) -> Facts {
+        Facts { link, regular, len }
+    }
+
+    #[test]
+    fn a_regular_file_within_the_cap_is_read() {
+        assert_eq!(judge("k.key", &facts(false, true, 4096), 4096), Ok(()));
+        assert_eq!(judge("k.key", &facts(false, true, 0), 4096), Ok(()));
+    }
+
+    #[test]
+    fn a_reparse_point_is_refused_whatever_it_points_at() {
+        for regular in [true, false] {
+            match judge("k.key", &facts(true, regular, 10), 4096) {
+                Err(FileFailure::Other(text)) => assert!(text.contains("reparse point"), "{text}"),
+                other => panic!("a link was accepted: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn anything_but_a_regular_file_is_refused_before_its_size() {
+        match judge("k.key", &facts(false, false, 1 << 40), 4096) {
+            Err(FileFailure::Other(text)) => assert!(text.contains("not a regular file"), "{text}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_byte_over_the_cap_is_too_large() {
+        assert_eq!(judge("k.key", &facts(false, true, 4097), 4096), Err(FileFailure::TooLarge));
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use crate::Failure;
 
 enum Event {
+    /// Only Unix delivers stop signals here; on Windows Ctrl-C ends the process as usual.
+    #[cfg_attr(not(unix), allow(dead_code))]
     Signal(i32),
     Exited(std::io::Result<ExitStatus>),
 }

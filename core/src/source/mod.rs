@@ -220,8 +220,8 @@ pub(crate) struct Endpoint {
     pub(crate) tls_pin: Option<String>,
     /// Azure ML's default client id for system-assigned requests.
     default_client_id: Option<String>,
-    /// Azure Arc's key directory.
-    pub(crate) arc_key_dir: String,
+    /// Azure Arc's key directory (Azure Arc only).
+    pub(crate) arc_key_dir: Option<arc::KeyDir>,
 }
 
 impl Endpoint {
@@ -281,7 +281,10 @@ impl Endpoint {
             SourceKind::AzureMl => env.get("DEFAULT_IDENTITY_CLIENT_ID").map(str::to_owned),
             _ => None,
         };
-        let arc_key_dir = env.get("AZMI_ARC_KEY_DIR").unwrap_or(arc::DEFAULT_KEY_DIR).to_owned();
+        let arc_key_dir = match kind {
+            SourceKind::AzureArc => Some(arc::KeyDir::resolve(env)?),
+            _ => None,
+        };
         Ok(Endpoint { kind, base, secret_var, tls_pin, default_client_id, arc_key_dir })
     }
 

@@ -1158,7 +1158,7 @@ module UniFFILib
   extend FFI::Library
 
   
-  ffi_lib ENV.fetch('AZMI_UNIFFI_LIB') { File.join(__dir__, 'libazmi_uniffi.so') }
+  ffi_lib ENV.fetch('AZMI_UNIFFI_LIB') { File.join(__dir__, "#{FFI::Platform::LIBPREFIX}azmi_uniffi.#{FFI::Platform::LIBSUFFIX}") }
   
 
   # Define FFI callback types and structs (vtables, etc.)
