@@ -51,5 +51,8 @@ mod bindings {
         world: "wasi:identity/imports@0.1.0-draft",
         path: "../wit",
         with: { "wasi:identity/credentials.identity": super::serve::Granted },
+        // Plugins and tests compare errors. (The generated Debug of `access-token` shows the
+        // token: the host never formats one; embedders must not either.)
+        additional_derives: [PartialEq, Eq],
     });
 }

@@ -22,7 +22,7 @@ use azmi_core::{ConfigError, Identity, Resource};
 #[must_use]
 pub struct PluginPolicy {
     identities: BTreeMap<String, Identity>,
-    /// Normalised as the core keys its cache: the resource of one scope, `/.default` removed.
+    /// The resources of the granted scopes, as [`grant_key`] writes them.
     scopes: BTreeSet<String>,
 }
 
@@ -39,11 +39,12 @@ impl PluginPolicy {
         self
     }
 
-    /// Lets the plugin ask for `scope` (`https://management.azure.com/.default` and
-    /// `https://management.azure.com/` are the same grant), with any identity it holds.
+    /// Lets the plugin ask for `scope`, with any identity it holds. The scope's forms are one
+    /// grant: `https://management.azure.com/.default`, `https://management.azure.com/` and
+    /// `https://management.azure.com` name the same audience.
     pub fn scope(mut self, scope: &str) -> Result<Self, ConfigError> {
         let resource = Resource::from_scopes(&[scope])?;
-        self.scopes.insert(resource.as_str().to_owned());
+        self.scopes.insert(grant_key(&resource).to_owned());
         Ok(self)
     }
 
@@ -56,12 +57,21 @@ impl PluginPolicy {
     /// scope (the core's rule), and one of the granted ones.
     pub fn allows(&self, name: &str, scopes: &[String]) -> Result<Resource, Denial> {
         let resource = Resource::from_scopes(scopes).map_err(Denial::InvalidScopes)?;
-        if self.scopes.contains(resource.as_str()) {
+        if self.scopes.contains(grant_key(&resource)) {
             Ok(resource)
         } else {
-            Err(Denial::ScopeNotGranted { identity: name.to_owned(), scope: resource.as_str().to_owned() })
+            Err(Denial::ScopeNotGranted {
+                identity: name.to_owned(),
+                scope: resource.as_str().to_owned(),
+            })
         }
     }
+}
+
+/// The resource as a grant compares it: without trailing slashes (the core keeps the form the
+/// plugin used, so both forms are cached apart, but they are one audience).
+fn grant_key(resource: &Resource) -> &str {
+    resource.as_str().trim_end_matches('/')
 }
 
 /// Why the host refused a plugin's request without making one.

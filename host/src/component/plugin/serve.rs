@@ -98,7 +98,10 @@ impl<T> credentials::HostIdentityWithStore<T> for Served {
         if let Some(token) = credential.cached(&resource) {
             return Ok(access_token(&token));
         }
-        fetch(credential, resource).await.map(|token| access_token(&token)).map_err(|e| token_failure(&e))
+        fetch(credential, resource)
+            .await
+            .map(|token| access_token(&token))
+            .map_err(|e| token_failure(&e))
     }
 }
 
@@ -113,7 +116,9 @@ async fn fetch(
         Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
         Err(_) => Err(TokenError::new(
             source,
-            azmi_core::ErrorKind::Unavailable { reason: "the tokio runtime is shutting down".into() },
+            azmi_core::ErrorKind::Unavailable {
+                reason: "the tokio runtime is shutting down".into(),
+            },
         )),
     }
 }
