@@ -20,6 +20,15 @@ impl Guest for Plugin {
     async fn token(name: String, scopes: Vec<String>) -> Result<AccessToken, Error> {
         token_for(&name, scopes).await
     }
+
+    async fn repeat_token(name: String, scopes: Vec<String>, count: u32) -> Result<u64, Error> {
+        let identity = get_identity(name).await?;
+        let mut expires_in = 0;
+        for _ in 0..count {
+            expires_in = identity.get_token(scopes.clone()).await?.expires_in;
+        }
+        Ok(expires_in)
+    }
 }
 
 async fn token_for(name: &str, scopes: Vec<String>) -> Result<AccessToken, Error> {
