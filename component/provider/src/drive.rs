@@ -5,13 +5,28 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use azmi_core::{
-    AccessToken, Action, CacheKey, Config, Detection, EnvSnapshot, ErrorKind, FileFailure,
-    Identity, Lookup, Resource, TokenCache, TokenError, TokenFlow, UnixMillis,
+    AccessToken, Action, CacheKey, Config, ConfigError, Detection, EnvSnapshot, ErrorKind,
+    FileFailure, Identity, Lookup, Naming, Options, Resource, TokenCache, TokenError, TokenFlow,
+    UnixMillis,
 };
 use wasip2::clocks::{monotonic_clock, wall_clock};
 
+use crate::config_failure;
 use crate::exports::wasi::identity::types::Error;
 use crate::send::send;
+
+/// The provider's options: the core's options record as JSON (snake_case names, e.g.
+/// `{"deadline_ms": 5000, "source": "imds"}`), in this environment variable of the component.
+pub(crate) const OPTIONS_VARIABLE: &str = "AZMI_PROVIDER_OPTIONS";
+
+fn config(options: Option<&str>) -> Result<Config, ConfigError> {
+    let Some(text) = options else { return Ok(Config::default()) };
+    let value = serde_json::from_str(text).map_err(|e| ConfigError::InvalidOption {
+        key: OPTIONS_VARIABLE.to_owned(),
+        problem: format!("not JSON: {e}"),
+    })?;
+    Options::from_json(value, Naming::Snake)?.config()
+}
 
 /// Wall-clock time, as the core counts it.
 pub(crate) fn now() -> UnixMillis {
@@ -26,8 +41,10 @@ pub(crate) fn token(
     identity: &Identity,
     resource: &Resource,
 ) -> Result<Arc<AccessToken>, Error> {
-    let env = EnvSnapshot::from_vars(wasip2::cli::environment::get_environment());
-    let mut cfg = Config::default();
+    let vars = wasip2::cli::environment::get_environment();
+    let options = vars.iter().find(|(name, _)| name == OPTIONS_VARIABLE).map(|(_, v)| v.clone());
+    let env = EnvSnapshot::from_vars(vars);
+    let mut cfg = config(options.as_deref()).map_err(|e| config_failure(&e))?;
     cfg.identity = identity.clone();
     let source = Detection::detect(cfg.source, &env).source;
     let key = CacheKey { source, identity: identity.clone(), resource: resource.clone() };

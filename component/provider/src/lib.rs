@@ -4,7 +4,8 @@
 //! Identity names: `system` is the system-assigned identity; `client-id=<id>`,
 //! `object-id=<id>` and `resource-id=<id>` name a user-assigned one. The source is detected
 //! from the environment the host gives the component (`wasi:cli/environment`), as the native
-//! credential does. The cache lives as long as the instance. Arc's key file and Service
+//! credential does; the core's options come as JSON in `AZMI_PROVIDER_OPTIONS` (for example
+//! `{"deadline_ms": 5000}`). The cache lives as long as the instance. Arc's key file and Service
 //! Fabric's certificate pin need more than outgoing HTTP: those sources fail with `unavailable`.
 
 mod drive;
@@ -67,6 +68,6 @@ fn identity_named(name: &str) -> Option<Identity> {
     identity.ok()
 }
 
-fn config_failure(error: &ConfigError) -> Error {
+pub(crate) fn config_failure(error: &ConfigError) -> Error {
     Error::InternalFailure(format!("{}: {error}", error.code()))
 }

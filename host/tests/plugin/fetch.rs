@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use azmi_emulator::Fault;
+use azmi_host::component::plugin::PluginIdentities;
 
 use crate::support::ARM_SCOPE;
 use crate::support::{
@@ -109,5 +110,24 @@ async fn twenty_plugins_on_a_cold_cache_make_one_request() {
     }
     assert_eq!(tokens.len(), 20);
     assert!(tokens.windows(2).all(|w| w[0] == w[1]), "every plugin got the one token");
+    assert_eq!(requests_to(&emu, "imds"), 1, "{:?}", emu.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_share_the_embedders_own_credential() {
+    let emu = emulator();
+    let base = identities(&emu, "imds", None);
+    // The embedder's credential, used natively first: its cache now holds the token.
+    let credential = base.credential(&azmi_core::Identity::SystemAssigned);
+    let native = tokio::task::spawn_blocking({
+        let credential = credential.clone();
+        move || credential.get_token(&[ARM_SCOPE]).map(|t| t.secret().to_owned())
+    });
+    let native = native.await.expect("ran").expect("a token");
+    let env = azmi_host::EnvSource::Fixed(azmi_core::EnvSnapshot::from_vars(emu.env_for("imds")));
+    let shared = std::sync::Arc::new(PluginIdentities::from_credential(credential, env));
+    let mut plugin = plugins().instance(arm_policy(), &shared).await;
+    let token = plugin.token("arm", &[ARM_SCOPE]).await.expect("from the shared cache");
+    assert!(token.token == native, "the plugin got the embedder's cached token");
     assert_eq!(requests_to(&emu, "imds"), 1, "{:?}", emu.requests());
 }
