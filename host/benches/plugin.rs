@@ -1,0 +1,152 @@
+//! Plugins getting tokens through the draft `wasi:identity` interface served by the host:
+//! the example plugin's size, loading it from a precompiled artefact, instantiating it, and a
+//! cached token (per export call from the embedder, and per `get-token` inside the plugin),
+//! beside the native credential's cached lookup. Prints a table.
+//! Run: `cargo bench -p azmi-host --features component --bench plugin` (`-- --quick` for a
+//! short run). Network: only the emulator on 127.0.0.1, for the one fetch that fills the cache.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use azmi_core::{Config, EnvSnapshot, Identity, Resource, SourceKind};
+use azmi_emulator::{Emulator, EmulatorConfig};
+use azmi_host::component::plugin::{add_to_linker, PluginIdentities, PluginIdentity, PluginPolicy};
+use azmi_host::EnvSource;
+use wasmtime::component::{Accessor, Component, Linker};
+use wasmtime::{Engine, Store};
+
+wasmtime::component::bindgen!({
+    world: "azmi:example-plugin/plugin",
+    path: "../component/example-plugin/wit",
+    require_store_data_send: true,
+    with: {
+        "wasi:identity/types@0.1.0-draft": azmi_host::component::plugin::wasi_identity::types,
+        "wasi:identity/credentials@0.1.0-draft": azmi_host::component::plugin::wasi_identity::credentials,
+    },
+});
+
+const ARM_SCOPE: &str = "https://management.azure.com/.default";
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick" || a == "--test");
+    let rounds = if quick { 5 } else { 50 };
+    let calls: u32 = if quick { 2_000 } else { 100_000 };
+    let path = std::env::var_os("AZMI_EXAMPLE_PLUGIN").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../component/example-plugin.wasm"),
+        Into::into,
+    );
+    let bytes = std::fs::read(&path).expect("build it: scripts/build-component");
+    let mut rows: Vec<(String, String)> =
+        vec![("example plugin size".into(), format!("{} bytes", bytes.len()))];
+
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model_async(true);
+    let engine = Engine::new(&config).unwrap();
+    let artefact = engine.precompile_component(&bytes).expect("compiles");
+    let load = median(rounds, || {
+        let t = Instant::now();
+        // SAFETY: the artefact was made just above by this engine.
+        black_box(unsafe { Component::deserialize(&engine, &artefact) }.expect("loads"));
+        t.elapsed()
+    });
+    rows.push(("load the plugin from its precompiled artefact".into(), us(load)));
+    // SAFETY: as above.
+    let component = unsafe { Component::deserialize(&engine, &artefact) }.unwrap();
+    let mut linker = Linker::<PluginIdentity>::new(&engine);
+    add_to_linker(&mut linker, |plugin| plugin).unwrap();
+    let pre = PluginPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
+
+    let emu = Emulator::start(EmulatorConfig::default()).expect("emulator on loopback");
+    let identities = Arc::new(PluginIdentities::new(imds_config(), imds_env(&emu)));
+    let policy =
+        PluginPolicy::new().identity("arm", Identity::SystemAssigned).scope(ARM_SCOPE).unwrap();
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let new_store =
+        || Store::new(&engine, PluginIdentity::new(policy.clone(), Arc::clone(&identities)));
+    let inst = median(rounds * 10, || {
+        let mut store = new_store();
+        let t = Instant::now();
+        black_box(rt.block_on(pre.instantiate_async(&mut store)).expect("instantiates"));
+        t.elapsed()
+    });
+    rows.push(("instantiate the plugin (new store + instance)".into(), us(inst)));
+
+    let mut store = new_store();
+    let plugin = rt.block_on(pre.instantiate_async(&mut store)).unwrap();
+    let scopes = vec![ARM_SCOPE.to_owned()];
+    let mut call = |count: u32| {
+        let scopes = scopes.clone();
+        rt.block_on(store.run_concurrent(async |a: &Accessor<PluginIdentity>| {
+            plugin.call_repeat_token(a, "arm".into(), scopes, count).await
+        }))
+        .expect("no trap")
+        .expect("no trap")
+        .expect("a token")
+    };
+    call(1); // the one fetch, from the emulator
+    let per_export = median(rounds, || {
+        let t = Instant::now();
+        black_box(call(1));
+        t.elapsed()
+    });
+    rows.push((
+        "cached token, one export call from the embedder (get-identity + get-token)".into(),
+        us(per_export),
+    ));
+    let per_get = median(rounds, || {
+        let t = Instant::now();
+        black_box(call(calls));
+        t.elapsed() / calls
+    });
+    rows.push(("cached token, one get-token inside the plugin (goal ≤ 5 µs)".into(), ns(per_get)));
+
+    let native = identities.credential(&Identity::SystemAssigned);
+    let resource = Resource::from_scopes(&[ARM_SCOPE]).unwrap();
+    let per_native = median(rounds, || {
+        let t = Instant::now();
+        for _ in 0..calls {
+            black_box(native.cached(&resource).expect("cached"));
+        }
+        t.elapsed() / calls
+    });
+    rows.push(("native credential, cached lookup (for comparison)".into(), ns(per_native)));
+
+    println!("| measurement | value |");
+    println!("| --- | --- |");
+    for (what, value) in rows {
+        println!("| {what} | {value} |");
+    }
+}
+
+fn imds_config() -> Config {
+    let mut cfg = Config::default();
+    cfg.source = Some(SourceKind::Imds);
+    cfg
+}
+
+fn imds_env(emu: &Emulator) -> EnvSource {
+    let vars = emu.env_for("imds");
+    for (name, value) in &vars {
+        if name.ends_with("HOST") || name.ends_with("ENDPOINT") {
+            assert!(value.contains("127.0.0.1"), "{name}={value} must point at loopback");
+        }
+    }
+    EnvSource::Fixed(EnvSnapshot::from_vars(vars))
+}
+
+fn median(rounds: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    let mut times: Vec<Duration> = (0..rounds).map(|_| f()).collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+fn ns(d: Duration) -> String {
+    format!("{} ns", d.as_nanos())
+}
