@@ -1,7 +1,8 @@
-//! Plugins getting tokens through the draft `wasi:identity` interface served by the host:
-//! the example plugin's size, loading it from a precompiled artefact, instantiating it, and a
-//! cached token (per export call from the embedder, and per `get-token` inside the plugin),
-//! beside the native credential's cached lookup. Prints a table.
+//! Plugins getting tokens through the draft `wasi:identity` interface: served by the host (the
+//! example plugin's size, loading it from a precompiled artefact, instantiating it, a cached
+//! token per export call and per `get-token` inside the plugin, beside the native credential's
+//! cached lookup), and by the composed identity provider (its size, the composition's load and
+//! instantiation from a precompiled artefact, a cached `get-token`). Prints a table.
 //! Run: `cargo bench -p azmi-host --features component --bench plugin` (`-- --quick` for a
 //! short run). Network: only the emulator on 127.0.0.1, for the one fetch that fills the cache.
 
@@ -14,7 +15,7 @@ use azmi_core::{Config, EnvSnapshot, Identity, Resource, SourceKind};
 use azmi_emulator::{Emulator, EmulatorConfig};
 use azmi_host::component::plugin::{add_to_linker, PluginIdentities, PluginIdentity, PluginPolicy};
 use azmi_host::EnvSource;
-use wasmtime::component::{Accessor, Component, Linker};
+use wasmtime::component::{Accessor, Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store};
 
 wasmtime::component::bindgen!({
@@ -114,6 +115,8 @@ fn main() {
     });
     rows.push(("native credential, cached lookup (for comparison)".into(), ns(per_native)));
 
+    composed(&mut rows, &engine, &rt, &emu, rounds, calls);
+
     println!("| measurement | value |");
     println!("| --- | --- |");
     for (what, value) in rows {
@@ -149,4 +152,94 @@ fn us(d: Duration) -> String {
 
 fn ns(d: Duration) -> String {
     format!("{} ns", d.as_nanos())
+}
+
+/// The same plugin composed with the identity provider, in a WASI 0.2 + wasi:http host.
+fn composed(
+    rows: &mut Vec<(String, String)>,
+    engine: &Engine,
+    rt: &tokio::runtime::Runtime,
+    emu: &Emulator,
+    rounds: usize,
+    calls: u32,
+) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../component");
+    let provider =
+        std::fs::read(dir.join("identity-provider.wasm")).expect("scripts/build-component");
+    rows.push((
+        "identity provider size (goal ≤ 1.5 MB)".into(),
+        format!("{} bytes", provider.len()),
+    ));
+    let bytes =
+        std::fs::read(dir.join("example-plugin-composed.wasm")).expect("scripts/build-component");
+    let artefact = engine.precompile_component(&bytes).expect("compiles");
+    let load = median(rounds, || {
+        let t = Instant::now();
+        // SAFETY: the artefact was made just above by this engine.
+        black_box(unsafe { Component::deserialize(engine, &artefact) }.expect("loads"));
+        t.elapsed()
+    });
+    rows.push(("composed plugin: load from its precompiled artefact".into(), us(load)));
+    // SAFETY: as above.
+    let component = unsafe { Component::deserialize(engine, &artefact) }.unwrap();
+    let mut linker = Linker::<Wasi>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
+    let pre = PluginPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
+    let new_store = || {
+        let mut ctx = wasmtime_wasi::WasiCtx::builder();
+        for (name, value) in emu.env_for("imds") {
+            ctx.env(&name, &value);
+        }
+        let http = wasmtime_wasi_http::WasiHttpCtx::new();
+        Store::new(engine, Wasi { ctx: ctx.build(), http, table: ResourceTable::new() })
+    };
+    let inst = median(rounds * 10, || {
+        let mut store = new_store();
+        let t = Instant::now();
+        black_box(rt.block_on(pre.instantiate_async(&mut store)).expect("instantiates"));
+        t.elapsed()
+    });
+    rows.push(("composed plugin: instantiate (new store + instance)".into(), us(inst)));
+    let mut store = new_store();
+    let plugin = rt.block_on(pre.instantiate_async(&mut store)).unwrap();
+    let mut call = |count: u32| {
+        let scopes = vec![ARM_SCOPE.to_owned()];
+        rt.block_on(store.run_concurrent(async |a: &Accessor<Wasi>| {
+            plugin.call_repeat_token(a, "system".into(), scopes, count).await
+        }))
+        .expect("no trap")
+        .expect("no trap")
+        .expect("a token")
+    };
+    call(1); // the one fetch, from the emulator, into the provider's cache
+    let per_get = median(rounds, || {
+        let t = Instant::now();
+        black_box(call(calls));
+        t.elapsed() / calls
+    });
+    rows.push(("composed: cached token, one get-token inside the plugin".into(), ns(per_get)));
+}
+
+/// A WASI 0.2 host with outgoing HTTP, nothing azmi-specific.
+struct Wasi {
+    ctx: wasmtime_wasi::WasiCtx,
+    http: wasmtime_wasi_http::WasiHttpCtx,
+    table: ResourceTable,
+}
+
+impl wasmtime_wasi::WasiView for Wasi {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+    }
+}
+
+impl wasmtime_wasi_http::WasiHttpView for Wasi {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
 }
