@@ -2,7 +2,9 @@
 //! the requests made through WASI 0.2 outgoing HTTP and the time read from WASI clocks.
 //!
 //! Identity names: `system` is the system-assigned identity; `client-id=<id>`,
-//! `object-id=<id>` and `resource-id=<id>` name a user-assigned one. The source is detected
+//! `object-id=<id>` and `resource-id=<id>` name a user-assigned one; and the component's
+//! environment may give plugins' own names those meanings, as a JSON object in
+//! `AZMI_PROVIDER_IDENTITIES` (for example `{"arm": "system", "reader": "client-id=<id>"}`). The source is detected
 //! from the environment the host gives the component (`wasi:cli/environment`), as the native
 //! credential does; the core's options come as JSON in `AZMI_PROVIDER_OPTIONS` (for example
 //! `{"deadline_ms": 5000}`). The cache lives as long as the instance. Arc's key file and Service
@@ -33,7 +35,9 @@ impl Guest for Provider {
     type Identity = Granted;
 
     async fn get_identity(name: String) -> Result<Handle, Error> {
-        let identity = identity_named(&name).ok_or(Error::NoSuchIdentity)?;
+        let named = granted_name(&name)?;
+        let identity =
+            identity_named(named.as_deref().unwrap_or(&name)).ok_or(Error::NoSuchIdentity)?;
         Ok(Handle::new(Granted { identity }))
     }
 }
@@ -51,6 +55,24 @@ impl GuestIdentity for Granted {
         Ok(AccessToken { token: token.secret().to_owned(), expires_in: left_ms / 1000 })
     }
 }
+
+/// What `AZMI_PROVIDER_IDENTITIES` says `name` means, if it names it.
+fn granted_name(name: &str) -> Result<Option<String>, Error> {
+    let vars = wasip2::cli::environment::get_environment();
+    let Some((_, text)) = vars.iter().find(|(var, _)| var == IDENTITIES_VARIABLE) else {
+        return Ok(None);
+    };
+    let names: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(text).map_err(|e| {
+            Error::InternalFailure(format!(
+                "config: {IDENTITIES_VARIABLE} is not a JSON object of strings: {e}"
+            ))
+        })?;
+    Ok(names.get(name).cloned())
+}
+
+/// The environment variable naming identities for plugins.
+const IDENTITIES_VARIABLE: &str = "AZMI_PROVIDER_IDENTITIES";
 
 /// `system`, or `<selector>=<id>` with the selectors of `Identity::from_selectors`.
 fn identity_named(name: &str) -> Option<Identity> {

@@ -71,6 +71,8 @@ async fn instance(emu: &Emulator, source: &str, options: &str) -> (Store<Wasi>, 
         ctx.env(&name, &value);
     }
     ctx.env("AZMI_PROVIDER_OPTIONS", options);
+    // The example plugin's own name for the identity it uses.
+    ctx.env("AZMI_PROVIDER_IDENTITIES", r#"{"arm": "system"}"#);
     let wasi = Wasi { ctx: ctx.build(), http: WasiHttpCtx::new(), table: ResourceTable::new() };
     let c = composed();
     let mut store = Store::new(&c.engine, wasi);
@@ -128,6 +130,10 @@ async fn composed_names_and_errors() {
     assert_eq!(claims(&token.token)["oid"], user.object_id.as_str());
     let err = self::token(&mut store, &plugin, "storage").await.unwrap_err();
     assert_eq!(err, Error::NoSuchIdentity);
+    // The plugin's own job, under the name the environment maps to the system identity.
+    let call = async |a: &Accessor<Wasi>| plugin.call_arm_token(a).await;
+    let left = store.run_concurrent(call).await.expect("no trap").expect("no trap");
+    assert!(left.is_ok_and(|s| s > 600), "the example plugin's ARM token");
     emu.inject("imds", vec![Fault::IdentityNotFound]);
     let name = "object-id=00000000-0000-4000-8000-00000000ffff";
     let err = self::token(&mut store, &plugin, name).await.unwrap_err();
