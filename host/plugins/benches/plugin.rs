@@ -3,7 +3,7 @@
 //! token per export call and per `get-token` inside the plugin, beside the native credential's
 //! cached lookup), and by the composed identity provider (its size, the composition's load and
 //! instantiation from a precompiled artefact, a cached `get-token`). Prints a table.
-//! Run: `cargo bench -p azmi-host --features component --bench plugin` (`-- --quick` for a
+//! Run: `cargo bench -p azmi-plugin-tests --bench plugin` (`-- --quick` for a
 //! short run). Network: only the emulator on 127.0.0.1, for the one fetch that fills the cache.
 
 use std::hint::black_box;
@@ -20,7 +20,7 @@ use wasmtime::{Engine, Store};
 
 wasmtime::component::bindgen!({
     world: "azmi:example-plugin/plugin",
-    path: "../component/example-plugin/wit",
+    path: "../../component/example-plugin/wit",
     require_store_data_send: true,
     with: {
         "wasi:identity/types@0.1.0-draft": azmi_host::component::plugin::wasi_identity::types,
@@ -38,7 +38,7 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(if quick { 2_000 } else { 100_000 });
     let path = std::env::var_os("AZMI_EXAMPLE_PLUGIN").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../component/example-plugin.wasm"),
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../component/example-plugin.wasm"),
         Into::into,
     );
     let bytes = std::fs::read(&path).expect("build it: scripts/build-component");
@@ -166,7 +166,7 @@ fn composed(
     rounds: usize,
     calls: u32,
 ) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../component");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../component");
     let provider =
         std::fs::read(dir.join("identity-provider.wasm")).expect("scripts/build-component");
     rows.push((

@@ -174,7 +174,7 @@ async fn composed_hung_endpoint_ends_at_the_deadline() {
 fn artefact(variable: &str, file: &str) -> PathBuf {
     match std::env::var_os(variable) {
         Some(path) => PathBuf::from(path),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../component").join(file),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../component").join(file),
     }
 }
 

@@ -15,7 +15,7 @@ use wasmtime::{Engine, Store};
 
 wasmtime::component::bindgen!({
     world: "azmi:example-plugin/plugin",
-    path: "../component/example-plugin/wit",
+    path: "../../component/example-plugin/wit",
     require_store_data_send: true,
     with: {
         "wasi:identity/types@0.1.0-draft": azmi_host::component::plugin::wasi_identity::types,
@@ -30,7 +30,7 @@ pub(crate) const ARM_SCOPE: &str = "https://management.azure.com/.default";
 fn plugin_path() -> PathBuf {
     match std::env::var_os("AZMI_EXAMPLE_PLUGIN") {
         Some(path) => PathBuf::from(path),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../component/example-plugin.wasm"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../component/example-plugin.wasm"),
     }
 }
 
