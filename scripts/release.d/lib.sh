@@ -25,10 +25,12 @@ release_tools() {
     export PATH="$venv/bin:$PATH"
 }
 
-# Debian's mingw-w64 toolchain (linker, C compiler, dlltool) for the x86_64-pc-windows-gnu builds
-# that zig cannot link (maturin's zig path exports a dotted module's init under the wrong name).
+# Debian's mingw-w64 toolchain (linker, C compiler, ar, dlltool, strip) for every
+# x86_64-pc-windows-gnu build: the parts' Windows artefacts (zig cannot link the Python one: its
+# maturin path exports a dotted module's init under the wrong name) and the test command's Windows
+# clippy (ring's build script compiles C for the target). Installed when missing.
 release_mingw() {
     command -v x86_64-w64-mingw32-gcc >/dev/null && command -v x86_64-w64-mingw32-dlltool >/dev/null && return
-    { apt-get update -q && apt-get install -y -q --no-install-recommends gcc-mingw-w64-x86-64; } >/dev/null ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc-mingw-w64-x86-64; } >/dev/null ||
         die "cannot install Debian's gcc-mingw-w64-x86-64 (as root, with the network)"
 }
