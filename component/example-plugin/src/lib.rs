@@ -1,5 +1,8 @@
 //! An example plugin: it gets an Azure Resource Manager token from the identity its host
-//! grants under the name `arm`, through the draft `wasi:identity` interface.
+//! grants under the name `arm`, through the draft `wasi:identity` interface, and lists the
+//! resource groups it can see through WASI 0.2 outgoing HTTP.
+
+mod arm;
 
 wit_bindgen::generate!({ world: "plugin", path: "wit", generate_all });
 
@@ -12,6 +15,11 @@ const ARM_SCOPE: &str = "https://management.azure.com/.default";
 struct Plugin;
 
 impl Guest for Plugin {
+    async fn list_resource_groups(arm_endpoint: String) -> Result<Vec<String>, String> {
+        let token = token_for("arm", vec![ARM_SCOPE.to_owned()]).await.map_err(describe)?;
+        arm::resource_group_ids(&arm_endpoint, &token.token)
+    }
+
     async fn arm_token() -> Result<u64, String> {
         let token = token_for("arm", vec![ARM_SCOPE.to_owned()]).await.map_err(describe)?;
         Ok(token.expires_in)

@@ -4,6 +4,7 @@
 //! make no request; cached tokens make none either; concurrent plugins share one fetch. The same
 //! plugin composed with the identity provider runs in a plain WASI 0.2 + wasi:http host.
 
+mod arm;
 mod composed;
 mod fetch;
 mod policy;
