@@ -73,3 +73,23 @@ test('errors arrive as the draft interface says, with azmi codes', async () => {
     return true;
   });
 });
+
+test('the plugin lists resource groups through its own wasi:http', async () => {
+  // The emulator's one http listener serves IMDS and ARM alike.
+  const arm = process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
+  const { token } = await plugin.token('arm', [ARM_SCOPE]);
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const subscriptions = await fetch(`${arm}/subscriptions?api-version=2022-12-01`, { headers });
+  const subscription = (await subscriptions.json()).value[0].subscriptionId;
+  // Three groups: two pages of the emulator's list (two per page).
+  const made = [];
+  for (const name of ['jco-a', 'jco-b', 'jco-c']) {
+    const url = `${arm}/subscriptions/${subscription}/resourcegroups/${name}?api-version=2021-04-01`;
+    const body = JSON.stringify({ location: 'westeurope' });
+    const res = await fetch(url, { method: 'PUT', headers, body });
+    assert.ok(res.ok, `PUT ${name}: ${res.status}`);
+    made.push((await res.json()).id);
+  }
+  const ids = await plugin.listResourceGroups(arm);
+  assert.deepEqual([...ids].sort(), made.sort());
+});

@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { identity, cache } from '../out/azmi.js';
+import { identity, cache } from '../out/component/azmi.js';
 
 const ARM = 'https://management.azure.com/';
 let emulator;
