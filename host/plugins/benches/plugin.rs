@@ -13,20 +13,11 @@ use std::time::{Duration, Instant};
 
 use azmi_core::{Config, EnvSnapshot, Identity, Resource, SourceKind};
 use azmi_emulator::{Emulator, EmulatorConfig};
-use azmi_host::component::plugin::{add_to_linker, PluginIdentities, PluginIdentity, PluginPolicy};
+use azmi_host::component::plugin::{PluginIdentities, PluginIdentity, PluginPolicy};
 use azmi_host::EnvSource;
-use wasmtime::component::{Accessor, Component, Linker, ResourceTable};
+use azmi_plugin_tests::{engine, host_linker, wasi_linker, Host, PluginPre};
+use wasmtime::component::{Accessor, Component};
 use wasmtime::{Engine, Store};
-
-wasmtime::component::bindgen!({
-    world: "azmi:example-plugin/plugin",
-    path: "../../component/example-plugin/wit",
-    require_store_data_send: true,
-    with: {
-        "wasi:identity/types@0.1.0-draft": azmi_host::component::plugin::wasi_identity::types,
-        "wasi:identity/credentials@0.1.0-draft": azmi_host::component::plugin::wasi_identity::credentials,
-    },
-});
 
 const ARM_SCOPE: &str = "https://management.azure.com/.default";
 
@@ -45,9 +36,7 @@ fn main() {
     let mut rows: Vec<(String, String)> =
         vec![("example plugin size".into(), format!("{} bytes", bytes.len()))];
 
-    let mut config = wasmtime::Config::new();
-    config.wasm_component_model_async(true);
-    let engine = Engine::new(&config).unwrap();
+    let engine = engine().unwrap();
     let artefact = engine.precompile_component(&bytes).expect("compiles");
     let load = median(rounds, || {
         let t = Instant::now();
@@ -58,8 +47,7 @@ fn main() {
     rows.push(("load the plugin from its precompiled artefact".into(), us(load)));
     // SAFETY: as above.
     let component = unsafe { Component::deserialize(&engine, &artefact) }.unwrap();
-    let mut linker = Linker::<PluginIdentity>::new(&engine);
-    add_to_linker(&mut linker, |plugin| plugin).unwrap();
+    let linker = host_linker(&engine).unwrap();
     let pre = PluginPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
 
     let emu = Emulator::start(EmulatorConfig::default()).expect("emulator on loopback");
@@ -68,8 +56,10 @@ fn main() {
         PluginPolicy::new().identity("arm", Identity::SystemAssigned).scope(ARM_SCOPE).unwrap();
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let new_store =
-        || Store::new(&engine, PluginIdentity::new(policy.clone(), Arc::clone(&identities)));
+    let new_store = || {
+        let identity = PluginIdentity::new(policy.clone(), Arc::clone(&identities));
+        Store::new(&engine, Host::new(identity, &[]))
+    };
     let inst = median(rounds * 10, || {
         let mut store = new_store();
         let t = Instant::now();
@@ -83,7 +73,7 @@ fn main() {
     let scopes = vec![ARM_SCOPE.to_owned()];
     let mut call = |count: u32| {
         let scopes = scopes.clone();
-        rt.block_on(store.run_concurrent(async |a: &Accessor<PluginIdentity>| {
+        rt.block_on(store.run_concurrent(async |a: &Accessor<Host>| {
             plugin.call_repeat_token(a, "arm".into(), scopes, count).await
         }))
         .expect("no trap")
@@ -185,18 +175,10 @@ fn composed(
     rows.push(("composed plugin: load from its precompiled artefact".into(), us(load)));
     // SAFETY: as above.
     let component = unsafe { Component::deserialize(engine, &artefact) }.unwrap();
-    let mut linker = Linker::<Wasi>::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
+    let linker = wasi_linker(engine).unwrap();
     let pre = PluginPre::new(linker.instantiate_pre(&component).unwrap()).unwrap();
-    let new_store = || {
-        let mut ctx = wasmtime_wasi::WasiCtx::builder();
-        for (name, value) in emu.env_for("imds") {
-            ctx.env(&name, &value);
-        }
-        let http = wasmtime_wasi_http::WasiHttpCtx::new();
-        Store::new(engine, Wasi { ctx: ctx.build(), http, table: ResourceTable::new() })
-    };
+    let env = emu.env_for("imds");
+    let new_store = || Store::new(engine, Host::composed(&env));
     let inst = median(rounds * 10, || {
         let mut store = new_store();
         let t = Instant::now();
@@ -208,7 +190,7 @@ fn composed(
     let plugin = rt.block_on(pre.instantiate_async(&mut store)).unwrap();
     let mut call = |count: u32| {
         let scopes = vec![ARM_SCOPE.to_owned()];
-        rt.block_on(store.run_concurrent(async |a: &Accessor<Wasi>| {
+        rt.block_on(store.run_concurrent(async |a: &Accessor<Host>| {
             plugin.call_repeat_token(a, "system".into(), scopes, count).await
         }))
         .expect("no trap")
@@ -226,27 +208,4 @@ fn composed(
         t.elapsed() / calls
     });
     rows.push(("composed: cached token, one get-token inside the plugin".into(), ns(per_get)));
-}
-
-/// A WASI 0.2 host with outgoing HTTP, nothing azmi-specific.
-struct Wasi {
-    ctx: wasmtime_wasi::WasiCtx,
-    http: wasmtime_wasi_http::WasiHttpCtx,
-    table: ResourceTable,
-}
-
-impl wasmtime_wasi::WasiView for Wasi {
-    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
-        wasmtime_wasi::WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
-    }
-}
-
-impl wasmtime_wasi_http::WasiHttpView for Wasi {
-    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
-        wasmtime_wasi_http::WasiHttpCtxView {
-            ctx: &mut self.http,
-            table: &mut self.table,
-            hooks: Default::default(),
-        }
-    }
 }
