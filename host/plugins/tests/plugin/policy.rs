@@ -1,13 +1,12 @@
 //! The policy: what is granted gets a token; anything else is refused before any request.
 
 use azmi_core::Identity;
-use azmi_host::component::plugin::wasi_identity::types::Error;
 use azmi_host::component::plugin::PluginPolicy;
 
 use crate::support::{
     arm_policy, claims, emulator, failure_code, identities, plugins, requests_to,
 };
-use crate::support::{ARM, ARM_SCOPE};
+use crate::support::{Error, ARM, ARM_SCOPE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_granted_identity_and_scope_get_a_token() {

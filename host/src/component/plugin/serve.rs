@@ -5,8 +5,7 @@ use std::sync::Arc;
 use azmi_core::{AccessToken, Resource, TokenError};
 use wasmtime::component::{Accessor, HasData, Linker, Resource as Handle, ResourceTable};
 
-use super::bindings::wasi::identity::{credentials, types};
-use super::bindings::Imports;
+use super::wit::{credentials, types};
 use super::{Denial, PluginIdentities, PluginPolicy};
 use crate::credential::ManagedIdentityCredential;
 use crate::drive::now;
@@ -38,7 +37,7 @@ pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     get: fn(&mut T) -> &mut PluginIdentity,
 ) -> wasmtime::Result<()> {
-    Imports::add_to_linker::<T, Served>(linker, get)
+    super::wit::add_to_linker(linker, get)
 }
 
 /// What an `identity` handle stands for: a granted name and its credential.
@@ -48,61 +47,54 @@ pub struct Granted {
     credential: ManagedIdentityCredential,
 }
 
-/// The `HasData` view the generated bindings use: the plugin's [`PluginIdentity`].
-struct Served;
+/// The view of a store the interface's functions use: the plugin's [`PluginIdentity`].
+pub(super) struct Served;
 
 impl HasData for Served {
     type Data<'a> = &'a mut PluginIdentity;
 }
 
-impl types::Host for PluginIdentity {}
-impl credentials::Host for PluginIdentity {}
-
-impl credentials::HostIdentity for PluginIdentity {
-    fn drop(&mut self, handle: Handle<Granted>) -> wasmtime::Result<()> {
+impl PluginIdentity {
+    /// The plugin dropped an `identity` handle.
+    pub(super) fn drop_handle(&mut self, handle: Handle<Granted>) -> wasmtime::Result<()> {
         self.handles.delete(handle)?;
         Ok(())
     }
 }
 
-impl<T> credentials::HostWithStore<T> for Served {
-    async fn get_identity(
-        accessor: &Accessor<T, Self>,
-        name: String,
-    ) -> Result<Handle<Granted>, types::Error> {
-        accessor.with(|mut access| {
-            let plugin = access.get();
-            let Some(identity) = plugin.policy.grants(&name) else {
-                return Err(denied(&Denial::NoSuchIdentity { name }));
-            };
-            let credential = plugin.identities.credential(identity);
-            let granted = Granted { name, credential };
-            // The table is full only when a plugin leaks handles by the million.
-            plugin.handles.push(granted).map_err(|e| failure("resource_table", &e))
-        })
-    }
+/// `get-identity(name)`: a handle on the identity the policy grants as `name`.
+pub(super) async fn get_identity<T>(
+    accessor: &Accessor<T, Served>,
+    name: String,
+) -> Result<Handle<Granted>, types::Error> {
+    accessor.with(|mut access| {
+        let plugin = access.get();
+        let Some(identity) = plugin.policy.grants(&name) else {
+            return Err(denied(&Denial::NoSuchIdentity { name }));
+        };
+        let credential = plugin.identities.credential(identity);
+        let granted = Granted { name, credential };
+        // The table is full only when a plugin leaks handles by the million.
+        plugin.handles.push(granted).map_err(|e| failure("resource_table", &e))
+    })
 }
 
-impl<T> credentials::HostIdentityWithStore<T> for Served {
-    async fn get_token(
-        accessor: &Accessor<T, Self>,
-        handle: Handle<Granted>,
-        scopes: Vec<String>,
-    ) -> Result<credentials::AccessToken, types::Error> {
-        let (credential, resource) = accessor.with(|mut access| {
-            let plugin = access.get();
-            let granted = plugin.handles.get(&handle).map_err(|e| failure("resource_table", &e))?;
-            let resource = plugin.policy.allows(&granted.name, &scopes).map_err(|d| denied(&d))?;
-            Ok::<_, types::Error>((granted.credential.clone(), resource))
-        })?;
-        if let Some(token) = credential.cached(&resource) {
-            return Ok(access_token(&token));
-        }
-        fetch(credential, resource)
-            .await
-            .map(|token| access_token(&token))
-            .map_err(|e| token_failure(&e))
+/// `identity.get-token(scopes)`: the policy first, then the cache, then one shared fetch.
+pub(super) async fn get_token<T>(
+    accessor: &Accessor<T, Served>,
+    handle: Handle<Granted>,
+    scopes: Vec<String>,
+) -> Result<credentials::AccessToken, types::Error> {
+    let (credential, resource) = accessor.with(|mut access| {
+        let plugin = access.get();
+        let granted = plugin.handles.get(&handle).map_err(|e| failure("resource_table", &e))?;
+        let resource = plugin.policy.allows(&granted.name, &scopes).map_err(|d| denied(&d))?;
+        Ok::<_, types::Error>((granted.credential.clone(), resource))
+    })?;
+    if let Some(token) = credential.cached(&resource) {
+        return Ok(access_token(&token));
     }
+    fetch(credential, resource).await.map(|token| access_token(&token)).map_err(|e| token_failure(&e))
 }
 
 /// The fetch, on tokio's blocking pool; callers for one identity and scope share it.
