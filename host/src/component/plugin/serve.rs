@@ -94,7 +94,10 @@ pub(super) async fn get_token<T>(
     if let Some(token) = credential.cached(&resource) {
         return Ok(access_token(&token));
     }
-    fetch(credential, resource).await.map(|token| access_token(&token)).map_err(|e| token_failure(&e))
+    fetch(credential, resource)
+        .await
+        .map(|token| access_token(&token))
+        .map_err(|e| token_failure(&e))
 }
 
 /// The fetch, on tokio's blocking pool; callers for one identity and scope share it.

@@ -83,7 +83,9 @@ pub(super) fn add_to_linker<T: Send + 'static>(
     credentials.func_wrap_concurrent(
         "get-identity",
         move |caller: &Accessor<T>, (name,): (String,)| {
-            Box::pin(async move { Ok((get_identity(&caller.with_getter::<Served>(get), name).await,)) })
+            Box::pin(
+                async move { Ok((get_identity(&caller.with_getter::<Served>(get), name).await,)) },
+            )
         },
     )?;
     credentials.func_wrap_concurrent(
