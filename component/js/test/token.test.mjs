@@ -1,54 +1,20 @@
 // Cross-host proof: the same component wasmtime runs, transpiled by jco, driven in Node with
 // Node's own fetch against `azmi emulate` on 127.0.0.1. The flow makes every decision; this
 // file only carries out its actions (send, wait, read a file) and reports back.
-import { spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { emulate } from '../emulate.mjs';
 import { identity, cache } from '../out/component/azmi.js';
 
 const ARM = 'https://management.azure.com/';
 let emulator;
 const envs = {};
 
-const NEEDS = {
-  imds: ['AZURE_POD_IDENTITY_AUTHORITY_HOST'],
-  app_service: ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER'],
-};
-
-/** Starts `azmi emulate --print-env SOURCE` and reads its `export` lines. */
-function emulate(source) {
-  const bin = process.env.AZMI_BIN;
-  assert.ok(bin, 'set AZMI_BIN to the azmi binary');
-  const child = spawn(bin, ['emulate', '--print-env', source, '--duration', '120'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`emulator printed nothing: ${text}`)), 20000);
-    child.on('error', reject);
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      const vars = [...text.matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]);
-      // Lines may arrive one by one: wait for every variable the source needs.
-      if (NEEDS[source].every((name) => vars.some(([n]) => n === name))) {
-        clearTimeout(timer);
-        resolve({ child, vars });
-      }
-    });
-  });
-}
-
 before(async () => {
   for (const source of ['imds', 'app_service']) {
-    const { child, vars } = await emulate(source);
-    for (const [name, value] of vars) {
-      if (name.endsWith('ENDPOINT') || name.endsWith('HOST')) {
-        assert.match(value, /^https?:\/\/127\.0\.0\.1:\d+/, `${name} must point at loopback`);
-      }
-    }
-    envs[source] = { child, vars };
+    envs[source] = await emulate(source);
   }
 });
 
