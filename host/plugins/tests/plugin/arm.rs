@@ -1,13 +1,13 @@
-//! The example plugin's own job: with the identity it is granted, list the resource groups of
-//! every subscription through its own outgoing HTTP, served by the host or by the composed
-//! provider, against the emulator's ARM on 127.0.0.1.
+//! The example plugin's own job: with the identity it is given (by the host, or by the
+//! composed provider), list the resource groups of every subscription through its own outgoing
+//! HTTP, against the emulator's ARM on 127.0.0.1.
 
 use azmi_core::{Cloud, Identity};
 use azmi_emulator::{Emulator, EmulatorConfig, SubscriptionSpec};
 use azmi_host::component::plugin::PluginPolicy;
 use azmi_host::ArmClient;
 
-use crate::support::{arm_policy, composed, emulator, identities, loopback_env, plugins, ARM};
+use crate::support::{emulator, identities, plugins, ARM, WAYS};
 
 /// The emulator with a second subscription, and resource groups made natively in both: more
 /// than one page (the emulator pages by two) in the first.
@@ -41,28 +41,19 @@ fn emulator_with_groups() -> (Emulator, Vec<String>) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_plugin_lists_resource_groups_with_the_identity_its_host_grants() {
-    let (emu, expected) = emulator_with_groups();
-    let before = emu.requests().len();
-    let mut plugin = plugins().instance(arm_policy(), &identities(&emu, "imds", None)).await;
-    let mut ids = plugin.list_resource_groups(&emu.arm_endpoint()).await.expect("listed");
-    ids.sort();
-    assert_eq!(ids, expected);
-    let asked: Vec<_> = emu.requests().split_off(before);
-    // One token, then subscriptions and three pages of groups, each with the plugin's token.
-    assert_eq!(asked.iter().filter(|r| r.endpoint == "imds").count(), 1, "{asked:?}");
-    assert_eq!(asked.iter().filter(|r| r.endpoint == "arm").count(), 4, "{asked:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_composed_plugin_lists_resource_groups_with_no_host_identity_code() {
-    let (emu, expected) = emulator_with_groups();
-    let mut env = loopback_env(&emu, "imds");
-    env.push(("AZMI_PROVIDER_IDENTITIES".into(), r#"{"arm": "system"}"#.into()));
-    let mut plugin = composed().composed_instance(&env).await;
-    let mut ids = plugin.list_resource_groups(&emu.arm_endpoint()).await.expect("listed");
-    ids.sort();
-    assert_eq!(ids, expected);
+async fn the_plugin_lists_resource_groups_with_the_identity_it_is_given() {
+    for way in WAYS {
+        let (emu, expected) = emulator_with_groups();
+        let before = emu.requests().len();
+        let mut plugin = way.arm_plugin(&emu, "imds", None).await;
+        let mut ids = plugin.list_resource_groups(&emu.arm_endpoint()).await.expect("listed");
+        ids.sort();
+        assert_eq!(ids, expected, "{way:?}");
+        let asked: Vec<_> = emu.requests().split_off(before);
+        // One token, then subscriptions and three pages of groups, each with the plugin's token.
+        let to = |endpoint: &str| asked.iter().filter(|r| r.endpoint == endpoint).count();
+        assert_eq!((to("imds"), to("arm")), (1, 4), "{way:?}: {asked:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

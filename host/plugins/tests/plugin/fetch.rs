@@ -1,14 +1,13 @@
-//! Fetching for plugins: sources, expiry, retries, the deadline, the cache, one shared fetch.
+//! Fetching for plugins: sources, expiry, retries and the deadline, both ways (host-provided
+//! and composed); then the host's cache shared by plugins, and their one shared fetch.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use azmi_emulator::Fault;
 use azmi_host::component::plugin::PluginIdentities;
 
-use crate::support::ARM_SCOPE;
-use crate::support::{
-    arm_policy, claims, emulator, failure_code, identities, plugins, requests_to,
-};
+use crate::support::{arm_policy, claims, emulator, failure_code, identities, plugins};
+use crate::support::{requests_to, ARM_SCOPE, WAYS};
 
 fn unix_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs()
@@ -16,29 +15,28 @@ fn unix_secs() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imds_and_app_service_tokens_map_their_expiry_to_expires_in() {
-    let emu = emulator();
-    for source in ["imds", "app_service"] {
-        let mut plugin = plugins().instance(arm_policy(), &identities(&emu, source, None)).await;
-        let before = unix_secs();
-        let token =
-            plugin.token("arm", &[ARM_SCOPE]).await.unwrap_or_else(|e| panic!("{source}: {e:?}"));
-        let after = unix_secs();
-        let exp = claims(&token.token)["exp"].as_u64().expect("exp claim");
-        // Whole seconds left, rounded down, as of the moment the host answered.
-        assert!(
-            token.expires_in <= exp - before,
-            "{source}: {} > {}",
-            token.expires_in,
-            exp - before
-        );
-        assert!(
-            token.expires_in + 1 >= exp - after,
-            "{source}: {} < {}",
-            token.expires_in,
-            exp - after
-        );
-        assert!(token.expires_in > 600, "{source}: the emulator issues long-lived tokens");
-        assert_eq!(requests_to(&emu, source), 1, "{source}: {:?}", emu.requests());
+    for way in WAYS {
+        let emu = emulator();
+        let system = emu.identities()[0].clone();
+        for source in ["imds", "app_service"] {
+            let mut plugin = way.arm_plugin(&emu, source, None).await;
+            let before = unix_secs();
+            let token = plugin.token("arm", &[ARM_SCOPE]).await;
+            let token = token.unwrap_or_else(|e| panic!("{way:?} {source}: {e:?}"));
+            let after = unix_secs();
+            let c = claims(&token.token);
+            assert_eq!(c["oid"], system.object_id.as_str(), "{way:?} {source}");
+            let exp = c["exp"].as_u64().expect("exp claim");
+            // Whole seconds left, rounded down, as of the moment the identity answered.
+            let left = token.expires_in;
+            assert!(left <= exp - before, "{way:?} {source}: {left} > {}", exp - before);
+            assert!(left + 1 >= exp - after, "{way:?} {source}: {left} < {}", exp - after);
+            assert!(left > 600, "{way:?} {source}: the emulator issues long-lived tokens");
+            // The instance's cache (the host's, or the provider's) answers the second time.
+            let again = plugin.token("arm", &[ARM_SCOPE]).await.expect("cached");
+            assert!(again.token == token.token, "{way:?} {source}: the cached token");
+            assert_eq!(requests_to(&emu, source), 1, "{way:?} {source}: {:?}", emu.requests());
+        }
     }
 }
 
@@ -60,34 +58,35 @@ async fn a_cached_token_is_served_without_a_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_server_errors_are_retried_per_the_core() {
-    let emu = emulator();
-    emu.inject(
-        "imds",
-        vec![
+    for way in WAYS {
+        let emu = emulator();
+        let faults = vec![
             Fault::Throttle { retry_after_secs: 1 },
             Fault::Status { status: 503, headers: vec![], body: "{}".into() },
-        ],
-    );
-    let mut plugin = plugins().instance(arm_policy(), &identities(&emu, "imds", None)).await;
-    let started = Instant::now();
-    let token = plugin.token("arm", &[ARM_SCOPE]).await;
-    assert!(token.is_ok(), "{token:?}");
-    assert_eq!(requests_to(&emu, "imds"), 3, "{:?}", emu.requests());
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was honoured");
+        ];
+        emu.inject("imds", faults);
+        let mut plugin = way.arm_plugin(&emu, "imds", None).await;
+        let started = Instant::now();
+        let token = plugin.token("arm", &[ARM_SCOPE]).await;
+        assert!(token.is_ok(), "{way:?}: {:?}", token.err());
+        assert_eq!(requests_to(&emu, "imds"), 3, "{way:?}: {:?}", emu.requests());
+        assert!(started.elapsed() >= Duration::from_secs(1), "{way:?}: Retry-After: 1 honoured");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_endpoint_ends_at_the_deadline_with_its_code() {
-    let emu = emulator();
-    emu.inject("app_service", vec![Fault::Hang(Duration::from_secs(5))]);
-    let deadline = Duration::from_millis(800);
-    let mut plugin =
-        plugins().instance(arm_policy(), &identities(&emu, "app_service", Some(deadline))).await;
-    let started = Instant::now();
-    let err = plugin.token("arm", &[ARM_SCOPE]).await.unwrap_err();
-    let took = started.elapsed();
-    assert_eq!(failure_code(&err), Some("deadline_exceeded"), "{err:?}");
-    assert!(took >= deadline && took < Duration::from_secs(3), "took {took:?}");
+    for way in WAYS {
+        let emu = emulator();
+        emu.inject("app_service", vec![Fault::Hang(Duration::from_secs(5))]);
+        let deadline = Duration::from_millis(800);
+        let mut plugin = way.arm_plugin(&emu, "app_service", Some(deadline)).await;
+        let started = Instant::now();
+        let err = plugin.token("arm", &[ARM_SCOPE]).await.unwrap_err();
+        let took = started.elapsed();
+        assert_eq!(failure_code(&err), Some("deadline_exceeded"), "{way:?}: {err:?}");
+        assert!(took >= deadline && took < Duration::from_secs(3), "{way:?}: took {took:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -183,6 +183,51 @@ pub(crate) fn identities(
     Arc::new(PluginIdentities::new(cfg, EnvSource::Fixed(EnvSnapshot::from_vars(vars))))
 }
 
+/// The two ways a plugin gets its identity.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Way {
+    /// azmi-host serves the interface from its credentials.
+    Host,
+    /// The plugin is composed with the identity provider; the host grants only WASI.
+    Composed,
+}
+
+pub(crate) const WAYS: [Way; 2] = [Way::Host, Way::Composed];
+
+impl Way {
+    /// The example plugin, its identity `arm` the system-assigned identity for ARM, with the
+    /// emulator as `source`, quick retries and `deadline` (if any).
+    pub(crate) async fn arm_plugin(
+        self,
+        emu: &Emulator,
+        source: &str,
+        deadline: Option<Duration>,
+    ) -> Instance {
+        match self {
+            Way::Host => plugins().instance(arm_policy(), &identities(emu, source, deadline)).await,
+            Way::Composed => {
+                let mut options = serde_json::json!({
+                    "source": source, "initial_delay_ms": 50, "jitter": 0
+                });
+                if let Some(deadline) = deadline {
+                    options["deadline_ms"] =
+                        u64::try_from(deadline.as_millis()).expect("ms").into();
+                }
+                composed().composed_instance(&provider_env(emu, source, &options)).await
+            }
+        }
+    }
+}
+
+/// What the composed provider sees: the emulator's variables for `source`, its options, and
+/// the example plugin's name `arm` mapped to the system-assigned identity.
+pub(crate) fn provider_env(emu: &Emulator, source: &str, options: &Value) -> Vec<(String, String)> {
+    let mut env = loopback_env(emu, source);
+    env.push(("AZMI_PROVIDER_OPTIONS".into(), options.to_string()));
+    env.push(("AZMI_PROVIDER_IDENTITIES".into(), r#"{"arm": "system"}"#.into()));
+    env
+}
+
 /// A policy granting the system-assigned identity as `arm`, for ARM.
 pub(crate) fn arm_policy() -> PluginPolicy {
     PluginPolicy::new()
