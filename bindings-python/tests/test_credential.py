@@ -304,6 +304,26 @@ def test_context_manager(use_source):
     cred.close()
 
 
+def test_subclass_calls_super_init_with_the_keywords(use_source):
+    """Subclasses of azure-identity's credential call ``super().__init__(client_id=...)``."""
+    emu = use_source("imds")
+    ident = emu.identity("user_assigned")
+
+    class Logged(azmi.ManagedIdentityCredential):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.calls = 0
+
+        def get_token(self, *scopes, **kwargs):
+            self.calls += 1
+            return super().get_token(*scopes, **kwargs)
+
+    cred = Logged(client_id=ident["client_id"], timeout=5)
+    assert cred.selector == "client_id" and cred.get_token(ARM).token and cred.calls == 1
+    cred = Logged(identity_config={"object_id": ident["object_id"]})
+    assert cred.selector == "object_id"
+
+
 def test_async(use_source):
     emu = use_source("imds")
 

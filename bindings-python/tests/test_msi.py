@@ -44,6 +44,18 @@ def test_signed_session(use_source):
     assert len(emu.requests("app_service_2017")) == 1
 
 
+def test_azure_core_protocols_and_context_manager(use_source):
+    """``MSIAuthentication`` is also an azure-core credential: ``SupportsTokenInfo`` asks for
+    ``close`` and the context manager protocol, as ``ManagedIdentityCredential`` has them."""
+    from azure.core.credentials import SupportsTokenInfo, TokenCredential
+
+    use_source("imds")
+    with azmi.MSIAuthentication() as creds:
+        assert isinstance(creds, TokenCredential) and isinstance(creds, SupportsTokenInfo)
+        assert creds.get_token_info(ARM).token
+    creds.close()
+
+
 @pytest.mark.parametrize("source", ["imds", "app_service", "app_service_2017", "azure_ml",
                                     "cloud_shell", "azure_arc", "service_fabric"])
 def test_every_source(use_source, source):
@@ -168,6 +180,51 @@ def test_app_service_failure_is_runtime_error(use_source):
     with pytest.raises(RuntimeError) as e:
         azmi.MSIAuthentication()
     assert e.value.status == 400 and "400" in str(e.value)
+
+
+def test_msrestazure_except_clauses_keep_catching(use_source, clean_env):
+    """Migrating changes the import of MSIAuthentication only: handlers that name msrestazure's
+    timeout error, or requests' ConnectionError (what msrestazure let through when no endpoint
+    answered), still catch azmi's errors; a configuration error stays only a ValueError."""
+    from msrestazure.azure_exceptions import MSIAuthenticationTimeoutError
+
+    emu = use_source("imds")
+    emu.fault("imds", *(["gone"] * 50))
+    with pytest.raises(MSIAuthenticationTimeoutError) as timeout:
+        azmi.MSIAuthentication(timeout=1)
+    assert isinstance(timeout.value, azmi.DeadlineExceededError)
+    clean_env.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")
+    with pytest.raises(requests.ConnectionError) as refused:
+        azmi.MSIAuthentication(timeout=5)
+    assert isinstance(refused.value, azmi.CredentialUnavailableError)
+    assert isinstance(refused.value, RuntimeError) and refused.value.status is None
+    with pytest.raises(azmi.ConfigurationError) as config:
+        azmi.MSIAuthentication(cloud_environment="Mars")
+    assert not isinstance(config.value, (RuntimeError, requests.RequestException))
+
+
+def test_msrestazure_shaped_errors_pickle(use_source, clean_env):
+    """Errors cross process boundaries (multiprocessing, concurrent.futures) as themselves."""
+    import pickle
+
+    from msrestazure.azure_exceptions import MSIAuthenticationTimeoutError
+
+    emu = use_source("app_service_2017")
+    emu.fault("app_service_2017", {"kind": "status", "status": 400})
+    with pytest.raises(RuntimeError) as status:
+        azmi.MSIAuthentication()
+    emu = use_source("imds")
+    emu.fault("imds", *(["gone"] * 50))
+    with pytest.raises(MSIAuthenticationTimeoutError) as timeout:
+        azmi.MSIAuthentication(timeout=0.5)
+    clean_env.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")
+    with pytest.raises(requests.ConnectionError) as refused:
+        azmi.get_msi_token(ARM_CLASSIC)
+    for error in (status.value, timeout.value, refused.value):
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error), (type(again).__mro__, type(error).__mro__)
+        assert (str(again), again.code, again.status, again.source, again.attempts) == (
+            str(error), error.code, error.status, error.source, error.attempts)
 
 
 def test_imds_timeout_used(use_source):

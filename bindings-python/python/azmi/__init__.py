@@ -298,6 +298,16 @@ class ManagedIdentityCredential(_azmi.Credential):
             )
         return super().__new__(cls, identity_config, client_id=client_id, **kwargs)
 
+    def __init__(
+        self,
+        *,
+        client_id: Optional[str] = None,
+        identity_config: Optional[Mapping[str, str]] = None,
+        **kwargs: Any,
+    ) -> None:
+        """Nothing more to do: ``__new__`` made the credential from the same arguments. Kept so
+        that a subclass's ``super().__init__(client_id=...)`` works as with azure-identity."""
+
     def close(self) -> None:
         """Nothing to release (connections are pooled per credential and closed with it)."""
 

@@ -59,26 +59,58 @@ def _selectors(client_id: Any, object_id: Any, msi_res_id: Any) -> Dict[str, Any
     return {k: v for k, v in given.items() if v is not None}
 
 
-_compat_classes: "Dict[type, type]" = {}
+_compat_classes: "Dict[Tuple[type, ...], type]" = {}
+
+
+def _msrestazure_families(e: Any) -> Tuple[type, ...]:
+    """The exception classes msrestazure raised for this kind of failure, so that ``except``
+    clauses written for it keep catching: its ``MSIAuthenticationTimeoutError`` for a deadline
+    (when the program imported ``msrestazure.azure_exceptions``: an ``except`` naming it has),
+    ``requests.HTTPError`` (IMDS, the extension) and ``RuntimeError`` (App Service) for a failing
+    status, ``requests.ConnectionError`` and ``RuntimeError`` when no endpoint answered."""
+    import sys
+
+    if isinstance(e, TimeoutError):
+        timeouts = sys.modules.get("msrestazure.azure_exceptions")
+        return () if timeouts is None else (timeouts.MSIAuthenticationTimeoutError,)
+    if e.status is None and e.code != "unavailable":
+        return ()  # a configuration or key file error: raised before or without a request
+    try:
+        from requests import exceptions as requests_errors
+    except ImportError:
+        return (RuntimeError,)
+    answered = e.status is not None
+    failed = requests_errors.HTTPError if answered else requests_errors.ConnectionError
+    return (failed, RuntimeError)
 
 
 def _as_msrestazure(e: Any) -> Any:
-    """The same error, also a ``requests.HTTPError`` and a ``RuntimeError`` when an endpoint
-    answered with a failing status: msrestazure raised the first for IMDS and the extension and
-    the second for App Service, so ``except`` clauses written for it keep catching."""
-    if e.status is None or isinstance(e, TimeoutError):
+    """The same error, also an instance of the classes msrestazure raised for it."""
+    families = _msrestazure_families(e)
+    if not families:
         return e
-    cls = _compat_classes.get(type(e))
+    bases = (type(e),) + families
+    cls = _compat_classes.get(bases)
     if cls is None:
-        try:
-            from requests import HTTPError
-
-            bases: Tuple[type, ...] = (type(e), HTTPError, RuntimeError)
-        except ImportError:
-            bases = (type(e), RuntimeError)
-        cls = type(type(e).__name__, bases, {"__module__": "azmi"})
-        _compat_classes[type(e)] = cls
+        name = type(e).__name__
+        # Pickled (multiprocessing, concurrent.futures) by rebuilding it from azmi's class.
+        namespace = {"__module__": "azmi", "__qualname__": name, "__reduce__": _reduce}
+        cls = type(name, bases, namespace)
+        _compat_classes[bases] = cls
     return cls(e.message, code=e.code, source=e.source, status=e.status, attempts=e.attempts)
+
+
+def _reduce(self: Any) -> Tuple[Any, ...]:
+    azmi_class = type(self).__mro__[1]
+    facts = (self.message, self.code, self.source, self.status, self.attempts)
+    return (_rebuild, (azmi_class,) + facts, dict(self.__dict__))
+
+
+def _rebuild(azmi_class: type, message: str, code: str, source: Any, status: Any,
+             attempts: Any) -> Any:
+    """An unpickled compatibility error: azmi's class, then msrestazure's families again."""
+    e = azmi_class(message, code=code, source=source, status=status, attempts=attempts)
+    return _as_msrestazure(e)
 
 
 def _token_for(credential: Any, resource: str) -> Any:
@@ -86,7 +118,10 @@ def _token_for(credential: Any, resource: str) -> Any:
     try:
         return credential.get_token_for(resource)
     except _error_classes()["AzmiError"] as e:
-        raise _as_msrestazure(e) from None
+        failure = e
+    # Built outside the `except` block: azure-core's errors keep the exception being handled
+    # (and its traceback, which cannot be pickled) when one is created inside it.
+    raise _as_msrestazure(failure) from None
 
 
 def _token_dict(token: Any) -> "_TokenDict":
@@ -181,6 +216,16 @@ class MSIAuthentication(_azmi.Credential):
             session = requests.Session()
         session.headers[self.header] = f"{self.scheme} {self.token['access_token']}"
         return session
+
+    def close(self) -> None:
+        """Nothing to release; with ``__enter__`` / ``__exit__`` it makes this credential an
+        azure-core ``SupportsTokenInfo`` (a context manager), as ``ManagedIdentityCredential``."""
+
+    def __enter__(self) -> "MSIAuthentication":
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return (
