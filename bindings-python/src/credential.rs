@@ -7,13 +7,14 @@
 use std::sync::{Arc, Mutex};
 
 use azmi_core::{AccessToken, Cloud, Resource};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::errors::{py_err, registered};
-use crate::{interrupt, logs, options};
+use crate::{interrupt, logs, options, value};
 
 /// An access token. Its repr never shows the secret.
 #[pyclass(frozen, module = "azmi._azmi")]
@@ -64,6 +65,8 @@ pub(crate) struct Credential {
     /// The Resource Manager its options name (`cloud`, `arm_endpoint`, `arm_resource`): an
     /// `ArmClient` given none of its own calls this one.
     pub(crate) cloud: Cloud,
+    /// The options it was made from: a copy or an unpickled credential is made from them again.
+    options: azmi_core::Options,
     /// The last `AccessToken` object handed out: a cached token is returned as the same
     /// (immutable) tuple, so a cache hit allocates nothing.
     last: Mutex<Option<Issued>>,
@@ -94,7 +97,7 @@ impl Credential {
         let inner = py.detach(|| azmi_host::ManagedIdentityCredential::new(cfg));
         // The default cloud (AZMI_ARM_ENDPOINT) comes from the same snapshot as the source.
         let cloud = options.cloud(&inner.snapshot()).map_err(|e| py_err(py, &e))?;
-        Ok(Credential { inner, cloud, last: Mutex::new(None) })
+        Ok(Credential { inner, cloud, options, last: Mutex::new(None) })
     }
 
     /// azure-core's `TokenCredential.get_token`: an `AccessToken` for exactly one scope;
@@ -205,6 +208,18 @@ impl Credential {
             None => self.fetch(py, &resource)?,
         };
         Ok(Token { inner })
+    }
+
+    /// The options this credential was made from (those set), as a dict of the core's keys:
+    /// `Credential(options)` makes an equal credential, with its own cache. Pickling and
+    /// copying use it; the new credential detects its source from its own process's environment.
+    fn _options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let mut json = serde_json::to_value(&self.options)
+            .map_err(|e| PyRuntimeError::new_err(format!("options have no JSON form: {e}")))?;
+        if let serde_json::Value::Object(map) = &mut json {
+            map.retain(|_, v| !v.is_null());
+        }
+        value::to_py(py, &json)
     }
 
     fn __repr__(&self) -> String {

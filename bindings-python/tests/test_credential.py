@@ -324,6 +324,29 @@ def test_subclass_calls_super_init_with_the_keywords(use_source):
     assert cred.selector == "object_id"
 
 
+def test_pickle_and_copy_make_the_credential_again(use_source):
+    """azure-identity's credentials pickle (multiprocessing) and copy; azmi's are made again
+    from their options, with a cache of their own and never a token in the pickle."""
+    import copy
+    import pickle
+
+    emu = use_source("imds")
+    ident = emu.identity("user_assigned")
+    cred = azmi.ManagedIdentityCredential(client_id=ident["client_id"], timeout=7, max_retries=2)
+    cred.note = "kept"
+    token = cred.get_token(ARM).token
+    data = pickle.dumps(cred)
+    assert token.encode() not in data
+    options = {"client_id": ident["client_id"], "deadline_ms": 7000, "max_retries": 2}
+    for again in (pickle.loads(data), copy.copy(cred), copy.deepcopy(cred)):
+        assert type(again) is azmi.ManagedIdentityCredential and again is not cred
+        assert again._options() == cred._options() == options
+        assert again.note == "kept" and again.selector == "client_id"
+        assert again.get_token(ARM).token
+    async_cred = pickle.loads(pickle.dumps(azmi.aio.ManagedIdentityCredential(object_id="o")))
+    assert async_cred._sync._options() == {"object_id": "o"}
+
+
 def test_async(use_source):
     emu = use_source("imds")
 

@@ -56,6 +56,26 @@ def test_azure_core_protocols_and_context_manager(use_source):
     creds.close()
 
 
+def test_pickle_and_copy(use_source):
+    """msrestazure's credential pickles and copies; azmi's is made again from the constructor's
+    arguments (and gets its own token): the pickle never holds a token."""
+    import copy
+    import pickle
+
+    emu = use_source("imds")
+    ident = emu.identity("user_assigned")
+    creds = azmi.MSIAuthentication(client_id=ident["client_id"], resource="https://vault.azure.net",
+                                   timeout=9)
+    data = pickle.dumps(creds)
+    assert creds.token["access_token"].encode() not in data
+    for again in (pickle.loads(data), copy.copy(creds), copy.deepcopy(creds)):
+        assert type(again) is azmi.MSIAuthentication
+        facts = ("msi_conf", "resource", "timeout", "port", "cloud_environment", "scheme")
+        assert [getattr(again, f) for f in facts] == [getattr(creds, f) for f in facts]
+        assert again.token["resource"] == "https://vault.azure.net"
+        assert again.signed_session().headers["Authorization"].startswith("Bearer ")
+
+
 @pytest.mark.parametrize("source", ["imds", "app_service", "app_service_2017", "azure_ml",
                                     "cloud_shell", "azure_arc", "service_fabric"])
 def test_every_source(use_source, source):

@@ -308,6 +308,14 @@ class ManagedIdentityCredential(_azmi.Credential):
         """Nothing more to do: ``__new__`` made the credential from the same arguments. Kept so
         that a subclass's ``super().__init__(client_id=...)`` works as with azure-identity."""
 
+    def __getnewargs_ex__(self) -> Tuple[Tuple[()], Dict[str, Any]]:
+        # Pickling and copying make the credential again from its options (azure-identity's
+        # pickle and copy): a new cache, and the source detected where it is unpickled.
+        return (), {"identity_config": self._options()}
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return dict(vars(self))  # a subclass's attributes
+
     def close(self) -> None:
         """Nothing to release (connections are pooled per credential and closed with it)."""
 

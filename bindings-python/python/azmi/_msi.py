@@ -201,6 +201,17 @@ class MSIAuthentication(_azmi.Credential):
         """Nothing more to do: ``__new__`` made the credential from the same arguments and got
         the first token. Kept so that a subclass's ``super().__init__(...)`` still works."""
 
+    def __getnewargs_ex__(self) -> Tuple[Tuple[int], Dict[str, Any]]:
+        # Pickling and copying (msrestazure's credential allowed both) make the credential again
+        # from the constructor's arguments, which gets a token of its own.
+        arguments = dict(self.msi_conf, resource=self.resource, timeout=self.timeout,
+                         cloud_environment=self.cloud_environment)
+        return (self.port,), arguments
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # Everything but the token: a pickle never holds one.
+        return {k: v for k, v in vars(self).items() if k not in ("token", "scheme")}
+
     def set_token(self) -> None:
         """Gets a token (from the cache while it is fresh) into ``.token`` and ``.scheme``."""
         token = _token_for(self, self.resource)
