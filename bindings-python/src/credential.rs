@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use azmi_core::{AccessToken, Cloud, Resource};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -102,7 +102,7 @@ impl Credential {
 
     /// azure-core's `TokenCredential.get_token`: an `AccessToken` for exactly one scope;
     /// `claims` bypasses the cache. A managed identity has one tenant: `tenant_id` and
-    /// `enable_cae` change nothing, and other keywords (azure-core's options) are accepted.
+    /// `enable_cae` change nothing. Any other keyword is a `TypeError` (see `no_other_keywords`).
     #[pyo3(signature = (*scopes, claims=None, tenant_id=None, enable_cae=false, **kwargs))]
     fn get_token(
         &self,
@@ -113,8 +113,8 @@ impl Credential {
         enable_cae: bool,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let _ = (tenant_id, enable_cae, kwargs);
-        self.access_token(py, scopes, claims, false)
+        let _ = (tenant_id, enable_cae);
+        self.access_token(py, scopes, claims, false, kwargs)
     }
 
     /// azure-core's `SupportsTokenInfo.get_token_info`: an `AccessTokenInfo` for exactly one
@@ -137,15 +137,18 @@ impl Credential {
         self.access_token_info(py, scopes, claims.as_deref(), false)
     }
 
-    /// `get_token` for event loops: `cached_only` answers `None` instead of fetching or waiting.
-    #[pyo3(signature = (scopes, claims=None, cached_only=false))]
+    /// `get_token` for event loops: `cached_only` answers `None` instead of fetching or waiting;
+    /// `kwargs`, the caller's keywords besides `get_token`'s, must be empty.
+    #[pyo3(signature = (scopes, claims=None, cached_only=false, **kwargs))]
     fn access_token(
         &self,
         py: Python<'_>,
         scopes: &Bound<'_, PyTuple>,
         claims: Option<&str>,
         cached_only: bool,
+        kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Option<Py<PyAny>>> {
+        no_other_keywords(kwargs)?;
         let Some(token) = self.token_for(py, &one_scope(py, scopes)?, claims, cached_only)? else {
             return Ok(None);
         };
@@ -260,6 +263,18 @@ impl Credential {
         let (inner, resource) = (self.inner.clone(), resource.clone());
         interrupt::run(py, move || inner.get_token_for(&resource))?.map_err(|e| py_err(py, &e))
     }
+}
+
+/// azure-core's `get_token` takes `claims`, `tenant_id` and `enable_cae`; its `**kwargs` are for
+/// credentials with options of their own, and azmi's are the constructor's. Another keyword is a
+/// mistake that must not pass unnoticed: a misspelt `claims` would drop a claims challenge.
+fn no_other_keywords(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    let Some(key) = kwargs.and_then(|k| k.keys().iter().next()) else { return Ok(()) };
+    Err(PyTypeError::new_err(format!(
+        "get_token() got an unexpected keyword argument {}; it takes claims, tenant_id and \
+         enable_cae (azmi's options, such as timeout, are the credential's)",
+        key.repr()?
+    )))
 }
 
 /// The resource for exactly one scope (azure-core's `*scopes`).

@@ -133,6 +133,29 @@ def test_bad_options_are_named(use_source):
     assert emu.requests() == []
 
 
+def test_get_token_keywords(use_source):
+    """azure-core's keywords are taken (a managed identity has one tenant: tenant_id and
+    enable_cae change nothing); any other is a TypeError, sync and async, before any request:
+    a misspelt ``claims`` must not silently skip a claims challenge."""
+    emu = use_source("imds")
+    cred = azmi.ManagedIdentityCredential()
+    for bad in ({"claim": '{"access_token":{}}'}, {"timeout": 5}, {"connection_timeout": 5}):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{next(iter(bad))}'"):
+            cred.get_token(ARM, **bad)
+        with pytest.raises(TypeError, match="claims, tenant_id and enable_cae"):
+            asyncio.run(azmi.aio.ManagedIdentityCredential().get_token(ARM, **bad))
+    assert emu.requests() == []
+    assert cred.get_token(ARM, claims=None, tenant_id="t", enable_cae=True).token
+    with pytest.raises(TypeError, match="'foo'"):
+        cred.get_token(ARM, foo=1)  # also once the token is cached
+
+    async def main():
+        async with azmi.aio.ManagedIdentityCredential() as acred:
+            return await acred.get_token(ARM, claims=None, tenant_id="t", enable_cae=True)
+
+    assert asyncio.run(main()).token
+
+
 def test_core_options_as_keywords(use_source):
     emu = use_source("imds")
     ident = emu.identity("user_assigned")

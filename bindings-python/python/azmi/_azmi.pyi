@@ -54,7 +54,11 @@ class Credential:
         self, *scopes: str, options: Optional[TokenRequestOptions] = None
     ) -> AccessTokenInfo: ...
     def access_token(
-        self, scopes: tuple[str, ...], claims: Optional[str] = None, cached_only: bool = False
+        self,
+        scopes: tuple[str, ...],
+        claims: Optional[str] = None,
+        cached_only: bool = False,
+        **kwargs: Any,
     ) -> Optional[AccessToken]: ...
     def access_token_info(
         self, scopes: tuple[str, ...], claims: Optional[str] = None, cached_only: bool = False

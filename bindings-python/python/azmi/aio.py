@@ -26,11 +26,13 @@ class ManagedIdentityCredential:
         self._sync = _Sync(**kwargs)
 
     async def get_token(self, *scopes: str, claims: Optional[str] = None,
-                        tenant_id: Optional[str] = None, **kwargs: Any) -> AccessToken:
+                        tenant_id: Optional[str] = None, enable_cae: bool = False,
+                        **kwargs: Any) -> AccessToken:
         # A cached token is served on the loop thread (that never waits on I/O); a fetch runs
-        # in the default executor (and without `cached_only` always returns a token).
+        # in the default executor (and without `cached_only` always returns a token). Other
+        # keywords go to the native call, which rejects them as the sync `get_token` does.
         native = self._sync
-        token = native.access_token(scopes, claims, cached_only=True)
+        token = native.access_token(scopes, claims, cached_only=True, **kwargs)
         if token is None:
             call = functools.partial(native.access_token, scopes, claims)
             token = await asyncio.get_running_loop().run_in_executor(None, call)
