@@ -126,15 +126,7 @@ impl Credential {
         scopes: &Bound<'_, PyTuple>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let claims = match options {
-            Some(options) => options
-                .get_item("claims")?
-                .map(|c| c.extract::<Option<String>>())
-                .transpose()?
-                .flatten(),
-            None => None,
-        };
-        self.access_token_info(py, scopes, claims.as_deref(), false)
+        self.access_token_info(py, scopes, options, false)
     }
 
     /// `get_token` for event loops: `cached_only` answers `None` instead of fetching or waiting;
@@ -167,16 +159,26 @@ impl Credential {
         Ok(Some(object))
     }
 
-    /// `get_token_info` for event loops, as `access_token`.
-    #[pyo3(signature = (scopes, claims=None, cached_only=false))]
+    /// `get_token_info` for event loops, as `access_token`: `options` are azure-core's
+    /// `TokenRequestOptions` (a dict; `claims` bypasses the cache, other keys change nothing).
+    #[pyo3(signature = (scopes, options=None, cached_only=false))]
     fn access_token_info(
         &self,
         py: Python<'_>,
         scopes: &Bound<'_, PyTuple>,
-        claims: Option<&str>,
+        options: Option<&Bound<'_, PyDict>>,
         cached_only: bool,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let Some(token) = self.token_for(py, &one_scope(py, scopes)?, claims, cached_only)? else {
+        let claims = match options {
+            Some(options) => options
+                .get_item("claims")?
+                .map(|c| c.extract::<Option<String>>())
+                .transpose()?
+                .flatten(),
+            None => None,
+        };
+        let resource = one_scope(py, scopes)?;
+        let Some(token) = self.token_for(py, &resource, claims.as_deref(), cached_only)? else {
             return Ok(None);
         };
         let class = token_type(py, TokenKind::Info)?;

@@ -156,6 +156,29 @@ def test_get_token_keywords(use_source):
     assert asyncio.run(main()).token
 
 
+def test_token_info_options_read_alike_sync_and_async(use_source):
+    """``options`` (azure-core's TokenRequestOptions) are read natively by both credentials: a
+    non-dict is a TypeError before any request; claims bypass the cache, other keys do not."""
+    emu = use_source("imds")
+    sync = azmi.ManagedIdentityCredential()
+
+    async def info(cred, options):
+        return await cred.get_token_info(ARM, options=options)
+
+    for bad in (5, "claims", ["claims"], {"claims": 5}):
+        with pytest.raises(TypeError):
+            sync.get_token_info(ARM, options=bad)
+        with pytest.raises(TypeError):
+            asyncio.run(info(azmi.aio.ManagedIdentityCredential(), bad))
+    assert emu.requests() == []
+    acred = azmi.aio.ManagedIdentityCredential()
+    first = asyncio.run(info(acred, {"tenant_id": "t", "enable_cae": True, "newer_key": 1}))
+    assert asyncio.run(info(acred, {})).token == first.token
+    assert len(emu.requests("imds")) == 1
+    asyncio.run(info(acred, {"claims": '{"access_token":{}}'}))
+    assert len(emu.requests("imds")) == 2
+
+
 def test_core_options_as_keywords(use_source):
     emu = use_source("imds")
     ident = emu.identity("user_assigned")

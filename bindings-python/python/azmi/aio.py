@@ -42,11 +42,11 @@ class ManagedIdentityCredential:
     async def get_token_info(
         self, *scopes: str, options: Optional[TokenRequestOptions] = None
     ) -> AccessTokenInfo:
+        # `options` are read natively, as the sync `get_token_info` reads them.
         native = self._sync
-        claims = (options or {}).get("claims")
-        info = native.access_token_info(scopes, claims, cached_only=True)
+        info = native.access_token_info(scopes, options, cached_only=True)
         if info is None:
-            call = functools.partial(native.access_token_info, scopes, claims)
+            call = functools.partial(native.access_token_info, scopes, options)
             info = await asyncio.get_running_loop().run_in_executor(None, call)
         assert info is not None
         return info
