@@ -57,6 +57,21 @@ def test_user_assigned(use_source, source, selector):
         assert cred.get_token(ARM).token
 
 
+@pytest.mark.parametrize("source,given", [("app_service", "mi_res_id"), ("imds", "msi_res_id"),
+                                          ("azure_arc", "msi_res_id"),
+                                          ("app_service", "principal_id")])
+def test_identity_config_takes_the_platforms_names(use_source, source, given):
+    """azure-identity passes identity_config to the endpoint as it is, and its docs send users
+    to each platform's names: App Service's mi_res_id and principal_id, IMDS's msi_res_id."""
+    emu = use_source(source)
+    ident = emu.identity("user_assigned")
+    selector = "object_id" if given == "principal_id" else "resource_id"
+    cred = azmi.ManagedIdentityCredential(identity_config={given: ident[selector]})
+    assert cred.selector == selector and cred.get_token(ARM).token
+    with pytest.raises(azmi.ConfigurationError, match="given twice"):
+        azmi.ManagedIdentityCredential(identity_config={given: "a", selector: "b"})
+
+
 def test_value_errors_make_no_request(use_source):
     emu = use_source("imds")
     with pytest.raises(ValueError):

@@ -137,6 +137,15 @@ impl Options {
         "arm_resource",
     ];
 
+    /// The platforms' own names of the identity selectors, and the key each stands for: App
+    /// Service's `mi_res_id` and `principal_id`, IMDS's `msi_res_id`. azure-identity hands its
+    /// `identity_config` keys to the endpoint as they are, so its users write these names.
+    pub const ALIASES: &'static [(&'static str, &'static str)] = &[
+        ("mi_res_id", "resource_id"),
+        ("msi_res_id", "resource_id"),
+        ("principal_id", "object_id"),
+    ];
+
     /// Options from a JSON object (or `null`, meaning none) spelt in `naming`. A `null` value is
     /// the same as an absent key (JavaScript's `undefined`, Python's `None`).
     pub fn from_json(value: Value, naming: Naming) -> Result<Self, ConfigError> {
@@ -167,8 +176,17 @@ impl Options {
             if v.is_null() {
                 continue;
             }
-            if let Some(key) = naming.find(&given, Self::KEYS) {
-                known.insert(key.to_owned(), v);
+            let alias = Self::ALIASES.iter().find(|(alias, _)| naming.spell(alias) == given);
+            if let Some(key) = naming.find(&given, Self::KEYS).or(alias.map(|(_, key)| *key)) {
+                if known.insert(key.to_owned(), v).is_some() {
+                    return Err(ConfigError::InvalidOption {
+                        problem: format!(
+                            "given twice (also as {}); give it once",
+                            naming.spell(key)
+                        ),
+                        key: given,
+                    });
+                }
             } else if let Some(key) = naming.find(&given, extra) {
                 others.insert(key.to_owned(), v);
             } else {
@@ -350,6 +368,27 @@ mod tests {
         assert!(err.to_string().contains("\"client_id\"; the options are: clientId, objectId"));
         let err = Options::from_json(json!({"managedIdentityClientId": "x"}), Naming::Camel);
         assert!(matches!(err, Err(ConfigError::UnknownOption { .. })));
+    }
+
+    #[test]
+    fn the_platforms_selector_names_are_the_same_selectors() {
+        for (given, naming) in [("mi_res_id", Naming::Snake), ("msiResId", Naming::Camel)] {
+            let o = Options::from_json(json!({ given: "/subscriptions/s/r" }), naming).unwrap();
+            assert_eq!(
+                o.config().unwrap().identity,
+                Identity::ResourceId("/subscriptions/s/r".into())
+            );
+        }
+        let o = snake(json!({"principal_id": "p"})).unwrap();
+        assert_eq!(o.config().unwrap().identity, Identity::ObjectId("p".into()));
+        // Two names of one key are given twice; two selectors are still two identities.
+        let err = snake(json!({"resource_id": "a", "msi_res_id": "b"})).unwrap_err();
+        assert!(err.to_string().contains("given twice"), "{err}");
+        let two = snake(json!({"client_id": "c", "mi_res_id": "r"})).unwrap().config();
+        assert!(matches!(two, Err(ConfigError::SeveralIdentities { .. })), "{two:?}");
+        // Not listed among the options: each key has one name there.
+        let err = snake(json!({"mi_resid": "r"})).unwrap_err();
+        assert!(!err.to_string().contains("mi_res_id"), "{err}");
     }
 
     #[test]
