@@ -66,7 +66,31 @@ fn options(
         Value::Object(conf) => selectors(conf)?,
         other => return Err(invalid("msi_conf", format!("must be a dict, not {}", kind(&other)))),
     };
-    msrestazure::options(port, timeout, base).map_err(deadline_as_timeout)
+    msrestazure::options(port, timeout, base)
+        .map_err(|e| named_as_msrestazure(deadline_as_timeout(e)))
+}
+
+/// The error with the selectors it names spelt as msrestazure's keywords (`msi_res_id`, not the
+/// core's `resource_id`), so that it names what the caller wrote.
+fn named_as_msrestazure(e: ConfigError) -> ConfigError {
+    let rename = |names: &str| {
+        let spelt = names.split(", ").map(|name| {
+            SELECTORS.iter().find(|(_, core)| *core == name).map_or(name, |(given, _)| *given)
+        });
+        spelt.collect::<Vec<_>>().join(", ")
+    };
+    match e {
+        ConfigError::SeveralIdentities { given } => {
+            ConfigError::SeveralIdentities { given: rename(&given) }
+        }
+        ConfigError::EmptyIdentity { selector } => {
+            ConfigError::EmptyIdentity { selector: rename(&selector) }
+        }
+        ConfigError::InvalidOption { key, problem } => {
+            ConfigError::InvalidOption { key: rename(&key), problem }
+        }
+        other => other,
+    }
 }
 
 /// msrestazure's `msi_conf` as the core's identity selector.
@@ -79,13 +103,7 @@ fn selectors(conf: Map<String, Value>) -> Result<Options, ConfigError> {
         };
         core.insert((*key).to_owned(), v);
     }
-    Options::from_json(Value::Object(core), Naming::Snake).map_err(|e| match e {
-        // Name the key as msrestazure spells it.
-        ConfigError::InvalidOption { key, problem } if key == "resource_id" => {
-            ConfigError::InvalidOption { key: "msi_res_id".into(), problem }
-        }
-        other => other,
-    })
+    Options::from_json(Value::Object(core), Naming::Snake).map_err(named_as_msrestazure)
 }
 
 fn json_of(what: &str, obj: Option<&Bound<'_, PyAny>>) -> Result<Value, ConfigError> {

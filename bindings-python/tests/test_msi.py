@@ -133,6 +133,13 @@ def test_wrong_arguments_are_named_and_make_no_request(use_source):
             azmi.ManagedIdentityCredential(timeout=bad)
     with pytest.raises(azmi.ConfigurationError, match='"port"'):
         azmi.MSIAuthentication(port=True)
+    # Errors name the keywords as msrestazure spells them, and an empty resource is no default.
+    with pytest.raises(azmi.ConfigurationError, match=r"several identities given \(client_id, msi_res_id\)"):
+        azmi.MSIAuthentication(client_id="a", msi_res_id="/r")
+    with pytest.raises(azmi.ConfigurationError, match="^msi_res_id is empty"):
+        azmi.MSIAuthentication(msi_res_id="")
+    with pytest.raises(azmi.ConfigurationError, match='resource "" is not valid'):
+        azmi.MSIAuthentication(resource="")
     assert emu.requests() == []
 
 

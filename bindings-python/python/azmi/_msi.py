@@ -176,7 +176,8 @@ class MSIAuthentication(_azmi.Credential):
         if cloud_environment is None:
             cloud_environment = _azmi.MSRESTAZURE_DEFAULT_CLOUD
         _check_cloud(cloud_environment)
-        resource = resource or _resource_of(cloud_environment)
+        if resource is None:  # an empty resource is the core's error, not the default one
+            resource = _resource_of(cloud_environment)
         if options.get("legacy_port") is not None:
             import warnings
 
