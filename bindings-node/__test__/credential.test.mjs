@@ -128,6 +128,24 @@ describe('getToken', () => {
     }
     assert.equal((await emu.requests()).length, 0)
   })
+
+  test('scopes of the wrong type reject (never throw) with an error naming them', async () => {
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    for (const scopes of [undefined, null, 42, {}, [42], [ARM, 1]]) {
+      let pending
+      assert.doesNotThrow(() => {
+        pending = cred.getToken(scopes)
+      }, `getToken(${inspect(scopes)})`)
+      await assert.rejects(pending, (e) => {
+        assert.equal(e.name, 'CredentialUnavailableError')
+        assert.equal(e.code, 'config')
+        assert.match(e.message, /"scopes": must be a string or an array of strings/)
+        return true
+      })
+    }
+    assert.equal((await emu.requests()).length, 0)
+  })
 })
 
 describe('no token in output', () => {

@@ -136,9 +136,18 @@ impl ManagedIdentityCredential {
     pub fn get_token<'env>(
         &self,
         env: &'env Env,
-        scopes: Either<String, Vec<String>>,
+        scopes: Unknown<'env>,
         options: Option<Object<'env>>,
     ) -> Result<PromiseRaw<'env, AccessToken>> {
+        let Some(scopes) = scope_list(env, scopes) else {
+            let e = azmi_core::ConfigError::InvalidOption {
+                key: "scopes".into(),
+                problem: "must be a string or an array of strings, such as \
+                          https://management.azure.com/.default"
+                    .into(),
+            };
+            return PromiseRaw::reject(env, config_failure(&e).into_error(env));
+        };
         let claims = match &options {
             Some(o) => o.get_named_property::<Option<String>>("claims").unwrap_or(None),
             None => None,
@@ -209,6 +218,14 @@ impl ManagedIdentityCredential {
             "selector": self.selector(),
         })
     }
+}
+
+/// `getToken`'s first argument as @azure/core-auth types it (`string | string[]`), or `None`
+/// for anything else (`undefined`, a number, an array holding a non-string), which the caller
+/// turns into a rejected promise as for any other bad scope.
+fn scope_list(env: &Env, scopes: Unknown<'_>) -> Option<Either<String, Vec<String>>> {
+    // SAFETY: the value belongs to this call's scope on `env`.
+    unsafe { Either::<String, Vec<String>>::from_napi_value(env.raw(), scopes.raw()) }.ok()
 }
 
 impl ManagedIdentityCredential {
