@@ -256,12 +256,15 @@ export interface GetTokenOptions {
 
 /**
  * Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
- * credentials.
+ * credentials (and calls `callback` with them when one is given).
  */
-export declare function loginWithAppServiceMSI(options?: MsiAppServiceOptions): Promise<MsiTokenCredentials>
+export declare function loginWithAppServiceMSI(options?: MsiAppServiceOptions | ((error: Error | null, credentials?: MsiTokenCredentials) => void), callback?: (error: Error | null, credentials?: MsiTokenCredentials) => void): Promise<MsiTokenCredentials>
 
-/** Logs in with the VM's managed identity (IMDS): fetches a token, then resolves to credentials. */
-export declare function loginWithVmMSI(options?: MsiVmOptions): Promise<MsiTokenCredentials>
+/**
+ * Logs in with the VM's managed identity (IMDS): fetches a token, then resolves to credentials
+ * (and calls `callback` with them, ms-rest-nodeauth's other form, when one is given).
+ */
+export declare function loginWithVmMSI(options?: MsiVmOptions | ((error: Error | null, credentials?: MsiTokenCredentials) => void), callback?: (error: Error | null, credentials?: MsiTokenCredentials) => void): Promise<MsiTokenCredentials>
 
 /**
  * The options a credential takes, camelCase (the TypeScript shape; the core's `Options` reads

@@ -61,7 +61,9 @@ Object.defineProperty(credentialProto, 'getToken', {
   },
 })
 
-/** ms-rest-nodeauth's `(options?, callback?)`: a promise, or the callback when one is given. */
+/** ms-rest-nodeauth's `(options?, callback?)`: a promise, and the callback when one is given.
+ * The promise is returned in both forms (the generated types have one signature); with a
+ * callback its rejection is the callback's, never an unhandled rejection. */
 function withCallback(login) {
   return function (options, callback) {
     if (typeof options === 'function') {
@@ -69,11 +71,13 @@ function withCallback(login) {
       options = undefined
     }
     const pending = login(options)
-    if (typeof callback !== 'function') return pending
-    pending.then(
-      (credentials) => callback(null, credentials),
-      (error) => callback(error),
-    )
+    if (typeof callback === 'function') {
+      pending.then(
+        (credentials) => callback(null, credentials),
+        (error) => callback(error),
+      )
+    }
+    return pending
   }
 }
 

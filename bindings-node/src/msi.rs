@@ -78,11 +78,12 @@ const VM_KEYS: &[&str] = &[
 const APP_SERVICE_KEYS: &[&str] =
     &["resource", "msi_endpoint", "msi_secret", "msi_api_version", "http_client", "client_id"];
 
-/// Logs in with the VM's managed identity (IMDS): fetches a token, then resolves to credentials.
+/// Logs in with the VM's managed identity (IMDS): fetches a token, then resolves to credentials
+/// (and calls `callback` with them, ms-rest-nodeauth's other form, when one is given).
 #[napi(
     js_name = "loginWithVmMSI",
     catch_unwind,
-    ts_args_type = "options?: MsiVmOptions",
+    ts_args_type = "options?: MsiVmOptions | ((error: Error | null, credentials?: MsiTokenCredentials) => void), callback?: (error: Error | null, credentials?: MsiTokenCredentials) => void",
     ts_return_type = "Promise<MsiTokenCredentials>"
 )]
 pub fn login_with_vm_msi<'env>(
@@ -102,11 +103,11 @@ pub fn login_with_vm_msi<'env>(
 }
 
 /// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
-/// credentials.
+/// credentials (and calls `callback` with them when one is given).
 #[napi(
     js_name = "loginWithAppServiceMSI",
     catch_unwind,
-    ts_args_type = "options?: MsiAppServiceOptions",
+    ts_args_type = "options?: MsiAppServiceOptions | ((error: Error | null, credentials?: MsiTokenCredentials) => void), callback?: (error: Error | null, credentials?: MsiTokenCredentials) => void",
     ts_return_type = "Promise<MsiTokenCredentials>"
 )]
 pub fn login_with_app_service_msi<'env>(

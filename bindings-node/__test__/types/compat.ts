@@ -18,6 +18,12 @@ export async function check(): Promise<void> {
   const arm = new ArmClient(new ManagedIdentityCredential(), { cloud: 'public' })
   // ms-rest-nodeauth's token response: expiresOn is a Date.
   const expires: Date = (await (await loginWithVmMSI()).getToken()).expiresOn
+  // ms-rest-nodeauth's callback forms, `(options, callback)` and `(callback)`.
+  loginWithVmMSI({ clientId: 'x' }, (err, creds) => {
+    const signed: ServiceClientCredentials | undefined = creds
+    void [err?.message, signed]
+  })
+  loginWithAppServiceMSI((err, creds) => void [err?.name, creds?.resource])
   const seen: ArmProgress[] = []
   await arm.deleteResourceGroup('sub', 'rg', { onProgress: (p) => seen.push(p) })
   const items: unknown = await arm.request('GET', '/subscriptions', '2022-12-01', undefined, { paged: true })
