@@ -49,6 +49,27 @@ function abortable(pending, signal) {
   })
 }
 
+/** @azure/identity's error class for a `name`. azmi's failures are `Error`s that the native
+ * layer names as @azure/identity would; `instanceof` goes by that name, so a program's
+ * `e instanceof CredentialUnavailableError` keeps working with the class imported from azmi. */
+function identityError(name) {
+  const cls = class extends Error {
+    constructor(message, options) {
+      super(message, options)
+      this.name = name
+    }
+
+    static [Symbol.hasInstance](value) {
+      if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+      return this === cls && value instanceof Error && value.name === name
+    }
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}
+const CredentialUnavailableError = identityError('CredentialUnavailableError')
+const AuthenticationError = identityError('AuthenticationError')
+
 const credentialProto = native.ManagedIdentityCredential.prototype
 const nativeGetToken = credentialProto.getToken
 Object.defineProperty(credentialProto, 'getToken', {
@@ -160,6 +181,8 @@ const { setLogSink, ...exported } = native
 module.exports = {
   ...exported,
   ...classes,
+  CredentialUnavailableError,
+  AuthenticationError,
   loginWithVmMSI: withCallback(native.loginWithVmMSI),
   loginWithAppServiceMSI: withCallback(native.loginWithAppServiceMSI),
 }

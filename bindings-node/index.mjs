@@ -11,6 +11,8 @@ export const {
   AccessToken,
   ArmClient,
   ArmFlow,
+  AuthenticationError,
+  CredentialUnavailableError,
   ManagedIdentityCredential,
   MsiTokenCredentials,
   MsiTokenResponse,
