@@ -25,13 +25,35 @@ export declare class CredentialUnavailableError extends Error {
  */
 export declare class AuthenticationError extends Error {
   constructor(message?: string, options?: ErrorOptions)
-  /** azmi's stable code (`unauthorized`, `throttled`, `timeout`, ...). */
+  /** azmi's stable code (`unauthorized`, `throttled`, `deadline_exceeded`, ...). */
   code?: string
   /** The source that failed (`imds`, `app_service`, ...). */
   source?: string
   /** The endpoint's HTTP status, when it answered. */
   statusCode?: number
 }
+
+/**
+ * ms-rest-nodeauth's `MSIVmTokenCredentials`: what `loginWithVmMSI` resolves to. `new` builds
+ * them from the same options without a request (the first `getToken()` fetches).
+ */
+export declare class MSIVmTokenCredentials extends MsiTokenCredentials {
+  constructor(options?: MsiVmOptions)
+}
+
+/**
+ * ms-rest-nodeauth's `MSIAppServiceTokenCredentials`: what `loginWithAppServiceMSI` resolves to.
+ * `new` throws where neither the options nor the environment give an App Service endpoint.
+ */
+export declare class MSIAppServiceTokenCredentials extends MsiTokenCredentials {
+  constructor(options?: MsiAppServiceOptions)
+}
+
+/** ms-rest-nodeauth's names for the classes and shapes below. */
+export { MsiTokenCredentials as MSITokenCredentials }
+export type MSITokenResponse = MsiTokenResponse
+export type MSIVmOptions = MsiVmOptions
+export type MSIAppServiceOptions = MsiAppServiceOptions
 
 /**
  * An access token (@azure/core-auth's `AccessToken`). Only the `token` getter gives the secret;
@@ -131,7 +153,10 @@ export declare class ManagedIdentityCredential {
   toJSON(): any
 }
 
-/** ms-rest-nodeauth's `MSIVmTokenCredentials` / `MSIAppServiceTokenCredentials`. */
+/**
+ * ms-rest-nodeauth's `MSITokenCredentials`: the methods of `MSIVmTokenCredentials` and
+ * `MSIAppServiceTokenCredentials` (index.js's subclasses, whose prototypes its instances get).
+ */
 export declare class MsiTokenCredentials {
   /** The audience tokens are requested for. */
   get resource(): string
@@ -290,13 +315,13 @@ export interface GetTokenOptions {
  * Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
  * credentials (and calls `callback` with them when one is given).
  */
-export declare function loginWithAppServiceMSI(options?: MsiAppServiceOptions | ((error: Error | null, credentials?: MsiTokenCredentials) => void), callback?: (error: Error | null, credentials?: MsiTokenCredentials) => void): Promise<MsiTokenCredentials>
+export declare function loginWithAppServiceMSI(options?: MsiAppServiceOptions | ((error: Error | null, credentials?: MSIAppServiceTokenCredentials) => void), callback?: (error: Error | null, credentials?: MSIAppServiceTokenCredentials) => void): Promise<MSIAppServiceTokenCredentials>
 
 /**
  * Logs in with the VM's managed identity (IMDS): fetches a token, then resolves to credentials
  * (and calls `callback` with them, ms-rest-nodeauth's other form, when one is given).
  */
-export declare function loginWithVmMSI(options?: MsiVmOptions | ((error: Error | null, credentials?: MsiTokenCredentials) => void), callback?: (error: Error | null, credentials?: MsiTokenCredentials) => void): Promise<MsiTokenCredentials>
+export declare function loginWithVmMSI(options?: MsiVmOptions | ((error: Error | null, credentials?: MSIVmTokenCredentials) => void), callback?: (error: Error | null, credentials?: MSIVmTokenCredentials) => void): Promise<MSIVmTokenCredentials>
 
 /**
  * The options a credential takes, camelCase (the TypeScript shape; the core's `Options` reads

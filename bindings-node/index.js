@@ -53,7 +53,7 @@ function abortable(pending, signal) {
  * layer names as @azure/identity would; `instanceof` goes by that name, so a program's
  * `e instanceof CredentialUnavailableError` keeps working with the class imported from azmi. */
 function identityError(name) {
-  const cls = class extends Error {
+  const cls = { [name]: class extends Error {
     constructor(message, options) {
       super(message, options)
       this.name = name
@@ -63,8 +63,7 @@ function identityError(name) {
       if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
       return this === cls && value instanceof Error && value.name === name
     }
-  }
-  Object.defineProperty(cls, 'name', { value: name })
+  } }[name]
   return cls
 }
 const CredentialUnavailableError = identityError('CredentialUnavailableError')
@@ -102,6 +101,28 @@ function withCallback(login) {
   }
 }
 
+/** ms-rest-nodeauth's credential classes over the native `MsiTokenCredentials` (its methods are
+ * theirs): `new MSIVmTokenCredentials(options?)` builds what `loginWithVmMSI` resolves to, without
+ * a request, and both logins' credentials are instances of these. */
+function msiCredentials(name, build) {
+  // A computed key names the class (its errors and stack frames say `name`).
+  return {
+    [name]: class extends native.MsiTokenCredentials {
+      constructor(options) {
+        // The native object, made an instance of this class (or of the caller's subclass).
+        return Object.setPrototypeOf(build(options), new.target.prototype)
+      }
+    },
+  }[name]
+}
+const MSIVmTokenCredentials = msiCredentials('MSIVmTokenCredentials', native.msiVmCredentials)
+const MSIAppServiceTokenCredentials = msiCredentials('MSIAppServiceTokenCredentials', native.msiAppServiceCredentials)
+
+/** A login resolving to credentials of class `cls`. */
+function loginAs(login, cls) {
+  return (options) => login(options).then((credentials) => Object.setPrototypeOf(credentials, cls.prototype))
+}
+
 for (const cls of [
   native.AccessToken,
   native.ManagedIdentityCredential,
@@ -111,7 +132,7 @@ for (const cls of [
   Object.defineProperty(cls.prototype, inspect.custom, {
     configurable: true,
     value: function (depth, options, insp) {
-      return `${cls.name} ${(insp || inspect)(this.toJSON(), options)}`
+      return `${this.constructor.name} ${(insp || inspect)(this.toJSON(), options)}`
     },
   })
 }
@@ -176,15 +197,18 @@ for (const [name, value] of Object.entries(native)) {
   if (typeof value === 'function' && value.prototype && /^[A-Z]/.test(name)) classes[name] = requireNew(value)
 }
 
-const { setLogSink, ...exported } = native
+const { setLogSink, msiVmCredentials, msiAppServiceCredentials, ...exported } = native
 
 module.exports = {
   ...exported,
   ...classes,
   CredentialUnavailableError,
   AuthenticationError,
-  loginWithVmMSI: withCallback(native.loginWithVmMSI),
-  loginWithAppServiceMSI: withCallback(native.loginWithAppServiceMSI),
+  MSITokenCredentials: classes.MsiTokenCredentials,
+  MSIVmTokenCredentials,
+  MSIAppServiceTokenCredentials,
+  loginWithVmMSI: withCallback(loginAs(native.loginWithVmMSI, MSIVmTokenCredentials)),
+  loginWithAppServiceMSI: withCallback(loginAs(native.loginWithAppServiceMSI, MSIAppServiceTokenCredentials)),
 }
 Object.defineProperty(module.exports, USE_LOGGER, {
   value: (clientLogger) => {

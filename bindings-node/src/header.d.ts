@@ -32,3 +32,25 @@ export declare class AuthenticationError extends Error {
   /** The endpoint's HTTP status, when it answered. */
   statusCode?: number
 }
+
+/**
+ * ms-rest-nodeauth's `MSIVmTokenCredentials`: what `loginWithVmMSI` resolves to. `new` builds
+ * them from the same options without a request (the first `getToken()` fetches).
+ */
+export declare class MSIVmTokenCredentials extends MsiTokenCredentials {
+  constructor(options?: MsiVmOptions)
+}
+
+/**
+ * ms-rest-nodeauth's `MSIAppServiceTokenCredentials`: what `loginWithAppServiceMSI` resolves to.
+ * `new` throws where neither the options nor the environment give an App Service endpoint.
+ */
+export declare class MSIAppServiceTokenCredentials extends MsiTokenCredentials {
+  constructor(options?: MsiAppServiceOptions)
+}
+
+/** ms-rest-nodeauth's names for the classes and shapes below. */
+export { MsiTokenCredentials as MSITokenCredentials }
+export type MSITokenResponse = MsiTokenResponse
+export type MSIVmOptions = MsiVmOptions
+export type MSIAppServiceOptions = MsiAppServiceOptions

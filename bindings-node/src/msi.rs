@@ -83,23 +83,14 @@ const APP_SERVICE_KEYS: &[&str] =
 #[napi(
     js_name = "loginWithVmMSI",
     catch_unwind,
-    ts_args_type = "options?: MsiVmOptions | ((error: Error | null, credentials?: MsiTokenCredentials) => void), callback?: (error: Error | null, credentials?: MsiTokenCredentials) => void",
-    ts_return_type = "Promise<MsiTokenCredentials>"
+    ts_args_type = "options?: MsiVmOptions | ((error: Error | null, credentials?: MSIVmTokenCredentials) => void), callback?: (error: Error | null, credentials?: MSIVmTokenCredentials) => void",
+    ts_return_type = "Promise<MSIVmTokenCredentials>"
 )]
 pub fn login_with_vm_msi<'env>(
     env: &'env Env,
     options: Option<Object<'env>>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
-    let options = login_options(options)?;
-    let built = (|| {
-        let (mut base, extra) = nodeauth_options(options, VM_KEYS)?;
-        // ms-rest-nodeauth's name for the ARM resource id selector.
-        base.resource_id = text(&extra, "identity_id")?;
-        let msi_endpoint = text(&extra, "msi_endpoint")?;
-        let cfg = nodeauth::vm_options(msi_endpoint.as_deref(), base)?.config()?;
-        Ok((azmi_host::ManagedIdentityCredential::new(cfg), resource(&extra)?))
-    })();
-    login(env, built.map_err(|e: ConfigError| config_failure(&e)))
+    login(env, login_options(options).map(vm_credentials)?)
 }
 
 /// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
@@ -107,14 +98,50 @@ pub fn login_with_vm_msi<'env>(
 #[napi(
     js_name = "loginWithAppServiceMSI",
     catch_unwind,
-    ts_args_type = "options?: MsiAppServiceOptions | ((error: Error | null, credentials?: MsiTokenCredentials) => void), callback?: (error: Error | null, credentials?: MsiTokenCredentials) => void",
-    ts_return_type = "Promise<MsiTokenCredentials>"
+    ts_args_type = "options?: MsiAppServiceOptions | ((error: Error | null, credentials?: MSIAppServiceTokenCredentials) => void), callback?: (error: Error | null, credentials?: MSIAppServiceTokenCredentials) => void",
+    ts_return_type = "Promise<MSIAppServiceTokenCredentials>"
 )]
 pub fn login_with_app_service_msi<'env>(
     env: &'env Env,
     options: Option<Object<'env>>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
-    let options = login_options(options)?;
+    login(env, login_options(options).map(app_service_credentials)?)
+}
+
+/// `new MSIVmTokenCredentials(options?)` (index.js gives it its class): the credentials
+/// `loginWithVmMSI` resolves to, built without a request.
+#[napi(js_name = "msiVmCredentials", catch_unwind, skip_typescript)]
+pub fn msi_vm_credentials(env: Env, options: Option<Object<'_>>) -> Result<MsiTokenCredentials> {
+    vm_credentials(login_options(options)?).map_err(|f| f.into_error(&env))
+}
+
+/// `new MSIAppServiceTokenCredentials(options?)`: throws, as ms-rest-nodeauth's constructor
+/// did, where no App Service endpoint is given or set.
+#[napi(js_name = "msiAppServiceCredentials", catch_unwind, skip_typescript)]
+pub fn msi_app_service_credentials(
+    env: Env,
+    options: Option<Object<'_>>,
+) -> Result<MsiTokenCredentials> {
+    app_service_credentials(login_options(options)?).map_err(|f| f.into_error(&env))
+}
+
+/// `loginWithVmMSI`'s credentials: ms-rest-nodeauth's VM options, read by the core.
+fn vm_credentials(options: Value) -> std::result::Result<MsiTokenCredentials, Failure> {
+    let built = (|| {
+        let (mut base, extra) = nodeauth_options(options, VM_KEYS)?;
+        // ms-rest-nodeauth's name for the ARM resource id selector.
+        base.resource_id = text(&extra, "identity_id")?;
+        let msi_endpoint = text(&extra, "msi_endpoint")?;
+        let cfg = nodeauth::vm_options(msi_endpoint.as_deref(), base)?.config()?;
+        let credential = azmi_host::ManagedIdentityCredential::new(cfg);
+        Ok(MsiTokenCredentials { credential, resource: resource(&extra)? })
+    })();
+    built.map_err(|e: ConfigError| config_failure(&e))
+}
+
+/// `loginWithAppServiceMSI`'s credentials, where the environment or the options give an App
+/// Service endpoint (else `unavailable`).
+fn app_service_credentials(options: Value) -> std::result::Result<MsiTokenCredentials, Failure> {
     let built = (|| {
         let (base, extra) = nodeauth_options(options, APP_SERVICE_KEYS)?;
         let (endpoint, secret) = (text(&extra, "msi_endpoint")?, text(&extra, "msi_secret")?);
@@ -126,16 +153,12 @@ pub fn login_with_app_service_msi<'env>(
         )?;
         let env = fixed.map_or(EnvSource::Process, EnvSource::Fixed);
         let credential = azmi_host::ManagedIdentityCredential::with_env(options.config()?, env);
-        Ok((credential, resource(&extra)?))
+        Ok(MsiTokenCredentials { credential, resource: resource(&extra)? })
     })();
-    let built = built.map_err(|e: ConfigError| config_failure(&e));
-    let checked = built.and_then(|(credential, resource)| {
-        match nodeauth::check_app_service(&credential.detection()) {
-            Ok(()) => Ok((credential, resource)),
-            Err(e) => Err(token_failure(&e)),
-        }
-    });
-    login(env, checked)
+    let credentials = built.map_err(|e: ConfigError| config_failure(&e))?;
+    nodeauth::check_app_service(&credentials.credential.detection())
+        .map_err(|e| token_failure(&e))?;
+    Ok(credentials)
 }
 
 /// A login's options object as JSON. `httpClient` (an ms-rest-js `HttpClient`, an object with
@@ -175,13 +198,13 @@ fn resource(extra: &Map<String, Value>) -> std::result::Result<Resource, ConfigE
 
 fn login<'env>(
     env: &'env Env,
-    built: std::result::Result<(azmi_host::ManagedIdentityCredential, Resource), Failure>,
+    built: std::result::Result<MsiTokenCredentials, Failure>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
     match built {
         // The first token is fetched now; the credentials come with it.
-        Ok((credential, resource)) => {
-            let credentials =
-                MsiTokenCredentials { credential: credential.clone(), resource: resource.clone() };
+        Ok(credentials) => {
+            let (credential, resource) =
+                (credentials.credential.clone(), credentials.resource.clone());
             fetch(env, &credential, resource, None, move |env, outcome| {
                 outcome.map(|_| credentials).map_err(|f| f.into_error(env))
             })
@@ -190,7 +213,8 @@ fn login<'env>(
     }
 }
 
-/// ms-rest-nodeauth's `MSIVmTokenCredentials` / `MSIAppServiceTokenCredentials`.
+/// ms-rest-nodeauth's `MSITokenCredentials`: the methods of `MSIVmTokenCredentials` and
+/// `MSIAppServiceTokenCredentials` (index.js's subclasses, whose prototypes its instances get).
 #[napi]
 pub struct MsiTokenCredentials {
     credential: azmi_host::ManagedIdentityCredential,
