@@ -111,18 +111,18 @@ pub fn login_with_app_service_msi<'env>(
 /// `new MSIVmTokenCredentials(options?)` (index.js gives it its class): the credentials
 /// `loginWithVmMSI` resolves to, built without a request.
 #[napi(js_name = "msiVmCredentials", catch_unwind, skip_typescript)]
-pub fn msi_vm_credentials(env: Env, options: Option<Object<'_>>) -> Result<MsiTokenCredentials> {
-    vm_credentials(login_options(options)?).map_err(|f| f.into_error(&env))
+pub fn msi_vm_credentials(env: &Env, options: Option<Object<'_>>) -> Result<MsiTokenCredentials> {
+    vm_credentials(login_options(options)?).map_err(|f| f.into_error(env))
 }
 
 /// `new MSIAppServiceTokenCredentials(options?)`: throws, as ms-rest-nodeauth's constructor
 /// did, where no App Service endpoint is given or set.
 #[napi(js_name = "msiAppServiceCredentials", catch_unwind, skip_typescript)]
 pub fn msi_app_service_credentials(
-    env: Env,
+    env: &Env,
     options: Option<Object<'_>>,
 ) -> Result<MsiTokenCredentials> {
-    app_service_credentials(login_options(options)?).map_err(|f| f.into_error(&env))
+    app_service_credentials(login_options(options)?).map_err(|f| f.into_error(env))
 }
 
 /// `loginWithVmMSI`'s credentials: ms-rest-nodeauth's VM options, read by the core.
