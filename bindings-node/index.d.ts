@@ -56,8 +56,8 @@ export type MSIVmOptions = MsiVmOptions
 export type MSIAppServiceOptions = MsiAppServiceOptions
 
 /**
- * An access token (@azure/core-auth's `AccessToken`). Only the `token` getter gives the secret;
- * `toJSON` and `util.inspect` leave it out.
+ * An access token (@azure/core-auth's `AccessToken`). Only `token` gives the secret; `toJSON`
+ * and `util.inspect` leave it out.
  */
 export declare class AccessToken {
   /** The bearer token itself: put it in an `Authorization` header, nowhere else. */

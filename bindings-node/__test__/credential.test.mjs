@@ -186,6 +186,26 @@ describe("@azure/identity's error classes", () => {
   })
 })
 
+describe('the AccessToken shape', () => {
+  test("@azure/identity's four fields are own enumerable properties: spread, keys, structuredClone", async () => {
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    for (const t of [await cred.getToken(ARM), await cred.getToken(ARM), await cred.getTokenFor('https://vault.azure.net')]) {
+      assert.deepEqual(Object.keys(t).sort(), ['expiresOnTimestamp', 'refreshAfterTimestamp', 'token', 'tokenType'])
+      const plain = { ...t }
+      assert.equal(plain.token, t.token)
+      assert.equal(plain.expiresOnTimestamp, t.expiresOnTimestamp)
+      assert.equal(plain.refreshAfterTimestamp, t.refreshAfterTimestamp)
+      assert.equal(plain.tokenType, 'Bearer')
+      assert.deepEqual(structuredClone(t), plain)
+      // The secret stays out of inspect, with or without the custom inspect, and of JSON.
+      for (const text of [inspect(t), inspect(t, { customInspect: false, showHidden: true }), JSON.stringify(t)]) {
+        assert.ok(!text.includes(t.token), text)
+      }
+    }
+  })
+})
+
 describe('no token in output', () => {
   test('inspect and JSON of a token and a credential', async () => {
     await emu.use('app_service')

@@ -138,7 +138,7 @@ impl ManagedIdentityCredential {
         env: &'env Env,
         scopes: Unknown<'env>,
         options: Option<Object<'env>>,
-    ) -> Result<PromiseRaw<'env, AccessToken>> {
+    ) -> Result<PromiseRaw<'env, TokenValue>> {
         let Some(scopes) = scope_list(env, scopes) else {
             let e = azmi_core::ConfigError::InvalidOption {
                 key: "scopes".into(),
@@ -176,7 +176,7 @@ impl ManagedIdentityCredential {
         &self,
         env: &'env Env,
         resource: String,
-    ) -> Result<PromiseRaw<'env, AccessToken>> {
+    ) -> Result<PromiseRaw<'env, TokenValue>> {
         match Resource::new(&resource) {
             Ok(r) => self.served_or_fetch(env, r, None),
             Err(e) => PromiseRaw::reject(env, config_failure(&e).into_error(env)),
@@ -249,10 +249,10 @@ impl ManagedIdentityCredential {
         env: &'env Env,
         resource: Resource,
         signal: Option<Object<'env>>,
-    ) -> Result<PromiseRaw<'env, AccessToken>> {
+    ) -> Result<PromiseRaw<'env, TokenValue>> {
         let Some(token) = self.inner.cached(&resource) else {
             return fetch(env, &self.inner, resource, signal, |env, outcome| {
-                outcome.map(|inner| AccessToken { inner }).map_err(|f| f.into_error(env))
+                outcome.map(TokenValue).map_err(|f| f.into_error(env))
             });
         };
         let mut served = self.served.borrow_mut();
@@ -260,7 +260,7 @@ impl ManagedIdentityCredential {
         if let Some(s) = at.map(|i| &served[i]).filter(|s| Arc::ptr_eq(&s.token, &token)) {
             return Ok(PromiseRaw::new(env.raw(), s.promise.get_value(env)?.raw()));
         }
-        let promise = PromiseRaw::resolve(env, AccessToken { inner: Arc::clone(&token) })?;
+        let promise = PromiseRaw::resolve(env, TokenValue(Arc::clone(&token)))?;
         let reference = Object::from_raw(env.raw(), promise.raw()).create_ref::<false>()?;
         let old = match at {
             Some(i) => Some(served.remove(i)),
@@ -353,8 +353,58 @@ impl AbortHook {
     }
 }
 
-/// An access token (@azure/core-auth's `AccessToken`). Only the `token` getter gives the secret;
-/// `toJSON` and `util.inspect` leave it out.
+/// An `AccessToken` as JavaScript gets it: the class instance, with @azure/core-auth's four
+/// fields also as its own enumerable properties, as on @azure/identity's plain object (so
+/// spreading it, `Object.keys`, `structuredClone` and `postMessage` carry them). `token` is an
+/// accessor, so `util.inspect` even without the prototype's custom inspect shows `[Getter]`, not
+/// the secret; `toJSON` leaves it out.
+#[doc(hidden)]
+pub struct TokenValue(pub(crate) Arc<azmi_core::AccessToken>);
+
+impl ToNapiValue for TokenValue {
+    unsafe fn to_napi_value(raw_env: sys::napi_env, value: Self) -> Result<sys::napi_value> {
+        let token = value.0;
+        let instance =
+            AccessToken::to_napi_value(raw_env, AccessToken { inner: Arc::clone(&token) })?;
+        let env = Env::from_raw(raw_env);
+        let data = |name: &str, value: Unknown<'_>| -> Result<Property> {
+            Ok(Property::new().with_utf8_name(name)?.with_value(&value))
+        };
+        let fields = [
+            Property::new()
+                .with_utf8_name("token")?
+                .with_getter(own_token)
+                .with_property_attributes(
+                    PropertyAttributes::Enumerable | PropertyAttributes::Configurable,
+                ),
+            data("expiresOnTimestamp", env.create_double(token.expires_on.0 as f64)?.to_unknown())?,
+            data(
+                "refreshAfterTimestamp",
+                env.create_double(token.refresh_on.0 as f64)?.to_unknown(),
+            )?,
+            data("tokenType", env.create_string(&token.token_type)?.to_unknown())?,
+        ];
+        Object::from_raw(raw_env, instance).define_properties(&fields)?;
+        Ok(instance)
+    }
+}
+
+/// The own `token` accessor of a [`TokenValue`]: the secret of the `AccessToken` it is read on.
+unsafe extern "C" fn own_token(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let secret = CallbackInfo::<0>::new(env, info, None, false)
+        .and_then(|mut cb| cb.unwrap_borrow::<AccessToken>())
+        .and_then(|t| <&str>::to_napi_value(env, t.inner.secret()));
+    secret.unwrap_or_else(|e| {
+        JsError::from(e).throw_into(env);
+        std::ptr::null_mut()
+    })
+}
+
+/// An access token (@azure/core-auth's `AccessToken`). Only `token` gives the secret; `toJSON`
+/// and `util.inspect` leave it out.
 #[napi]
 pub struct AccessToken {
     pub(crate) inner: Arc<azmi_core::AccessToken>,
