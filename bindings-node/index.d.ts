@@ -309,6 +309,15 @@ export interface GetTokenOptions {
   claims?: string
   /** Ignored (a managed identity has one tenant). */
   tenantId?: string
+  /**
+   * Ignored: `attemptTimeoutMs`, `probeTimeoutMs` and `deadlineMs` bound the requests
+   * (@azure/identity reads `timeout` only for its IMDS probe).
+   */
+  requestOptions?: { timeout?: number }
+  /** Ignored (azmi's events go to @azure/logger, not to tracing spans). */
+  tracingOptions?: { tracingContext?: unknown }
+  /** Ignored: the endpoints issue the same token either way. */
+  enableCae?: boolean
 }
 
 /**

@@ -58,6 +58,15 @@ pub struct GetTokenOptions {
     pub claims: Option<String>,
     /// Ignored (a managed identity has one tenant).
     pub tenant_id: Option<String>,
+    /// Ignored: `attemptTimeoutMs`, `probeTimeoutMs` and `deadlineMs` bound the requests
+    /// (@azure/identity reads `timeout` only for its IMDS probe).
+    #[napi(ts_type = "{ timeout?: number }")]
+    pub request_options: Option<serde_json::Value>,
+    /// Ignored (azmi's events go to @azure/logger, not to tracing spans).
+    #[napi(ts_type = "{ tracingContext?: unknown }")]
+    pub tracing_options: Option<serde_json::Value>,
+    /// Ignored: the endpoints issue the same token either way.
+    pub enable_cae: Option<bool>,
 }
 
 /// A managed identity credential (@azure/identity compatible). The source (IMDS, App Service,

@@ -23,6 +23,14 @@ export async function check(): Promise<void> {
   const token: CoreAccessToken | null = await credential.getToken(['https://management.azure.com/.default'], {
     abortSignal: new AbortController().signal,
   })
+  // What SDK pipelines pass (@azure/core-auth's GetTokenOptions), written as a literal.
+  const piped: CoreAccessToken = await new ManagedIdentityCredential().getToken('https://vault.azure.net/.default', {
+    requestOptions: { timeout: 1000 },
+    tracingOptions: { tracingContext: undefined },
+    enableCae: true,
+    tenantId: 't',
+    claims: 'c',
+  })
   const vm: ServiceClientCredentials = await loginWithVmMSI({ clientId: 'x' })
   const app: ServiceClientCredentials = await loginWithAppServiceMSI()
   const arm = new ArmClient(new ManagedIdentityCredential(), { cloud: 'public' })
@@ -47,5 +55,5 @@ export async function check(): Promise<void> {
   await arm.deleteResourceGroup('sub', 'rg', { onProgress: (p) => seen.push(p) })
   const items: unknown = await arm.request('GET', '/subscriptions', '2022-12-01', undefined, { paged: true })
   const wait: number = seen[0].waitMs
-  void [byId, byOptions, token, vm, app, arm, expires, items, wait]
+  void [byId, byOptions, token, piped, vm, app, arm, expires, items, wait]
 }
