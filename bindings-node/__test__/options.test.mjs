@@ -75,6 +75,17 @@ describe('ManagedIdentityCredential options', () => {
     assert.equal(new ManagedIdentityCredential({ seed: 2 ** 40 }).selector, null)
   })
 
+  test('a value JSON cannot hold (NaN, Infinity, a function) is a config error naming its key', async () => {
+    const finite = /must be a finite number/
+    assert.throws(() => new ManagedIdentityCredential({ deadlineMs: Number(undefined) }), configError('deadlineMs', finite))
+    assert.throws(() => new ManagedIdentityCredential('id', { maxRetries: Infinity }), configError('maxRetries', finite))
+    assert.throws(() => new ManagedIdentityCredential({ seed: () => 1 }), configError('seed', /must be a string, a number/))
+    assert.throws(() => new ManagedIdentityCredential(Symbol('x')), configError('options'))
+    await assert.rejects(loginWithVmMSI({ resource: Number.NaN }), configError('resource', finite))
+    await assert.rejects(loginWithAppServiceMSI({ msiSecret: () => 's' }), configError('msiSecret'))
+    await assert.rejects(loginWithVmMSI('https://vault.azure.net'), configError('options', /must be an object/))
+  })
+
   test('undefined and null options are no options', () => {
     for (const cred of [new ManagedIdentityCredential(undefined), new ManagedIdentityCredential(null),
       new ManagedIdentityCredential({ clientId: undefined, objectId: null })]) {
@@ -96,6 +107,7 @@ describe('ArmClient options', () => {
       configError('endpoint', /unknown option/))
     assert.throws(() => new ArmClient(cred, { clientId: 'x' }), configError('clientId'))
     assert.throws(() => new ArmClient(cred, { cloud: 'mars' }), configError('cloud', /public/))
+    assert.throws(() => new ArmClient(cred, { deadlineMs: Number.NaN }), configError('deadlineMs', /must be a finite number/))
     // (The core names this key in snake_case whatever the caller's naming.)
     assert.throws(() => new ArmClient(cred, { armEndpoint: emu.url }), (e) => e.code === 'config' && /arm_?resource/i.test(e.message))
     assert.throws(() => new ArmClient(cred, { cloud: 'china', armEndpoint: emu.url, armResource: 'https://r/' }), { code: 'config' })

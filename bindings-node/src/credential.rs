@@ -117,16 +117,18 @@ impl ManagedIdentityCredential {
     pub fn new(
         env: Env,
         client_id_or_options: Option<Either<String, Unknown>>,
-        options: Option<serde_json::Value>,
+        options: Option<Unknown>,
     ) -> Result<Self> {
-        let first = match client_id_or_options {
-            Some(Either::B(object)) => Some(Either::B(serde_json::Value::from_unknown(object)?)),
-            Some(Either::A(client_id)) => Some(Either::A(client_id)),
-            None => None,
-        };
-        let cfg = options::credential(first, options)
-            .and_then(|o| o.config())
-            .map_err(|e| throw(&env, config_failure(&e)))?;
+        let cfg = (|| {
+            let first = match client_id_or_options {
+                Some(Either::B(object)) => Some(Either::B(options::from_js_options(object, &[])?)),
+                Some(Either::A(client_id)) => Some(Either::A(client_id)),
+                None => None,
+            };
+            let second = options.map(|o| options::from_js_options(o, &[])).transpose()?;
+            options::credential(first, second)?.config()
+        })()
+        .map_err(|e| throw(&env, config_failure(&e)))?;
         let inner = azmi_host::ManagedIdentityCredential::new(cfg);
         Ok(ManagedIdentityCredential {
             inner,

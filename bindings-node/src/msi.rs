@@ -88,9 +88,9 @@ const APP_SERVICE_KEYS: &[&str] =
 )]
 pub fn login_with_vm_msi<'env>(
     env: &'env Env,
-    options: Option<Object<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
-    login(env, login_options(options).map(vm_credentials)?)
+    login(env, login_options(options).and_then(vm_credentials))
 }
 
 /// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
@@ -103,16 +103,16 @@ pub fn login_with_vm_msi<'env>(
 )]
 pub fn login_with_app_service_msi<'env>(
     env: &'env Env,
-    options: Option<Object<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
-    login(env, login_options(options).map(app_service_credentials)?)
+    login(env, login_options(options).and_then(app_service_credentials))
 }
 
 /// `new MSIVmTokenCredentials(options?)` (index.js gives it its class): the credentials
 /// `loginWithVmMSI` resolves to, built without a request.
 #[napi(js_name = "msiVmCredentials", catch_unwind, skip_typescript)]
-pub fn msi_vm_credentials(env: &Env, options: Option<Object<'_>>) -> Result<MsiTokenCredentials> {
-    vm_credentials(login_options(options)?).map_err(|f| f.into_error(env))
+pub fn msi_vm_credentials(env: &Env, options: Option<Unknown<'_>>) -> Result<MsiTokenCredentials> {
+    login_options(options).and_then(vm_credentials).map_err(|f| f.into_error(env))
 }
 
 /// `new MSIAppServiceTokenCredentials(options?)`: throws, as ms-rest-nodeauth's constructor
@@ -120,9 +120,9 @@ pub fn msi_vm_credentials(env: &Env, options: Option<Object<'_>>) -> Result<MsiT
 #[napi(js_name = "msiAppServiceCredentials", catch_unwind, skip_typescript)]
 pub fn msi_app_service_credentials(
     env: &Env,
-    options: Option<Object<'_>>,
+    options: Option<Unknown<'_>>,
 ) -> Result<MsiTokenCredentials> {
-    app_service_credentials(login_options(options)?).map_err(|f| f.into_error(env))
+    login_options(options).and_then(app_service_credentials).map_err(|f| f.into_error(env))
 }
 
 /// `loginWithVmMSI`'s credentials: ms-rest-nodeauth's VM options, read by the core.
@@ -163,19 +163,9 @@ fn app_service_credentials(options: Value) -> std::result::Result<MsiTokenCreden
 
 /// A login's options object as JSON. `httpClient` (an ms-rest-js `HttpClient`, an object with
 /// methods, which JSON cannot hold) is left out: azmi's core makes the requests.
-fn login_options(options: Option<Object<'_>>) -> Result<Value> {
-    let Some(object) = options else { return Ok(Value::Null) };
-    let mut map = Map::new();
-    for key in Object::keys(&object)? {
-        if key == "httpClient" {
-            continue;
-        }
-        let value: Unknown = object.get_named_property(&key)?;
-        if value.get_type()? != ValueType::Undefined {
-            map.insert(key, Value::from_unknown(value)?);
-        }
-    }
-    Ok(Value::Object(map))
+fn login_options(options: Option<Unknown<'_>>) -> std::result::Result<Value, Failure> {
+    let Some(options) = options else { return Ok(Value::Null) };
+    crate::options::from_js_options(options, &["httpClient"]).map_err(|e| config_failure(&e))
 }
 
 /// The core's options from a login's options object (only `keys`, ms-rest-nodeauth's), and the

@@ -5,7 +5,9 @@
 //! own argument names to the core's.
 
 use azmi_core::{ArmConfig, ConfigError, Naming, Options};
-use napi::bindgen_prelude::Either;
+use napi::bindgen_prelude::{
+    Either, FromNapiValue, JsObjectValue, JsValue, Object, Unknown, ValueType,
+};
 use serde_json::{Map, Value};
 
 use crate::json::from_js;
@@ -58,6 +60,49 @@ fn with_client_id(client_id: String, options: Option<Value>) -> Result<Value, Co
         // Not an object: the core says what options must be.
         other => Ok(other),
     }
+}
+
+/// An options argument as JSON, each key's value converted apart, so that a value JSON cannot
+/// hold (`NaN` from `Number(process.env.X)`, `Infinity`, a function) is the core's error for
+/// that key rather than napi's for the whole object. Keys whose value is `undefined` and the
+/// `skip`ped ones are left out; anything but an object is converted whole, for the core to say
+/// what options must be.
+pub(crate) fn from_js_options(value: Unknown<'_>, skip: &[&str]) -> Result<Value, ConfigError> {
+    let is_object = matches!(value.get_type(), Ok(ValueType::Object));
+    if !is_object || value.is_array().unwrap_or(false) {
+        return json_value(value, "options");
+    }
+    // SAFETY: an object value, read in the scope of the call that received it.
+    let object = unsafe { Object::from_napi_value(value.value().env, value.raw()) }
+        .map_err(|e| invalid("options", &e.reason))?;
+    let keys = Object::keys(&object).map_err(|e| invalid("options", &e.reason))?;
+    let mut map = Map::new();
+    for key in keys.into_iter().filter(|k| !skip.contains(&k.as_str())) {
+        let item: Unknown =
+            object.get_named_property(&key).map_err(|e| invalid(&key, &e.reason))?;
+        if !matches!(item.get_type(), Ok(ValueType::Undefined)) {
+            let item = json_value(item, &key)?;
+            map.insert(key, item);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// One value as JSON, or the error naming `key` when JSON cannot hold it.
+fn json_value(value: Unknown<'_>, key: &str) -> Result<Value, ConfigError> {
+    let number = matches!(value.get_type(), Ok(ValueType::Number));
+    Value::from_unknown(value).map_err(|_| {
+        let problem = if number {
+            "must be a finite number, not NaN or Infinity".into()
+        } else {
+            "must be a string, a number, a boolean, an object, an array or null".into()
+        };
+        ConfigError::InvalidOption { key: key.into(), problem }
+    })
+}
+
+fn invalid(key: &str, reason: &str) -> ConfigError {
+    ConfigError::InvalidOption { key: key.into(), problem: reason.into() }
 }
 
 /// An `ArmClient`'s options: which Resource Manager (the core's `cloud`, `armEndpoint`,
