@@ -365,6 +365,12 @@ export interface ManagedIdentityCredentialOptions {
   jitter?: number
   /** The seed of that randomness (the same seed replays the same waits). */
   seed?: number
+  /**
+   * @azure/identity's retry options, as `maxRetries`, `initialDelayMs` and `maxDelayMs`.
+   * (Its other options, `loggingOptions`, `authorityHost`, `httpClient`, ..., throw with the
+   * reason.)
+   */
+  retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number }
 }
 
 /**

@@ -86,6 +86,36 @@ describe('ManagedIdentityCredential options', () => {
     await assert.rejects(loginWithVmMSI('https://vault.azure.net'), configError('options', /must be an object/))
   })
 
+  test("@azure/identity's retryOptions are the core's retry options", async () => {
+    await emu.use('app_service')
+    const busy = { kind: 'status', status: 503, body: '{"error":"busy"}' }
+    await emu.fault('app_service', busy, busy)
+    const once = new ManagedIdentityCredential({ retryOptions: { maxRetries: 0 } })
+    await assert.rejects(once.getToken(ARM), (e) => e.statusCode === 503)
+    assert.equal((await emu.requests('app_service')).length, 1)
+    await emu.reset()
+    await emu.use('app_service')
+    await emu.fault('app_service', busy, busy)
+    const uami = emu.identity('user_assigned')
+    const retryOptions = { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 5 }
+    const patient = new ManagedIdentityCredential(uami.client_id, { retryOptions })
+    assert.equal(claims((await patient.getToken(ARM)).token).oid, uami.object_id)
+    assert.equal((await emu.requests('app_service')).length, 3)
+    assert.throws(() => new ManagedIdentityCredential({ retryOptions: { retries: 1 } }), configError('retryOptions', /retries/))
+    assert.throws(() => new ManagedIdentityCredential({ maxRetries: 1, retryOptions: { maxRetries: 2 } }),
+      configError('retryOptions', /both given/))
+  })
+
+  test("@azure/identity's other options throw with the reason, even with values JSON cannot hold", () => {
+    const httpClient = { sendRequest: async () => ({}) }
+    for (const [key, value] of [['loggingOptions', { allowLoggingAccountIdentifiers: true }],
+      ['authorityHost', 'https://login.microsoftonline.com'], ['additionallyAllowedTenants', ['*']],
+      ['httpClient', httpClient], ['proxyOptions', { host: 'http://proxy' }]]) {
+      assert.throws(() => new ManagedIdentityCredential({ [key]: value }), configError(key, /is @azure\/identity's.*remove it/))
+      assert.throws(() => new ManagedIdentityCredential('id', { [key]: value }), configError(key, /remove it/))
+    }
+  })
+
   test('undefined and null options are no options', () => {
     for (const cred of [new ManagedIdentityCredential(undefined), new ManagedIdentityCredential(null),
       new ManagedIdentityCredential({ clientId: undefined, objectId: null })]) {

@@ -43,6 +43,13 @@ pub struct ManagedIdentityCredentialOptions {
     pub jitter: Option<f64>,
     /// The seed of that randomness (the same seed replays the same waits).
     pub seed: Option<f64>,
+    /// @azure/identity's retry options, as `maxRetries`, `initialDelayMs` and `maxDelayMs`.
+    /// (Its other options, `loggingOptions`, `authorityHost`, `httpClient`, ..., throw with the
+    /// reason.)
+    #[napi(
+        ts_type = "{ maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number }"
+    )]
+    pub retry_options: Option<serde_json::Value>,
 }
 
 /// @azure/core-auth's `GetTokenOptions` (the parts a managed identity uses).
@@ -121,11 +128,11 @@ impl ManagedIdentityCredential {
     ) -> Result<Self> {
         let cfg = (|| {
             let first = match client_id_or_options {
-                Some(Either::B(object)) => Some(Either::B(options::from_js_options(object, &[])?)),
+                Some(Either::B(object)) => Some(Either::B(options::credential_options(object)?)),
                 Some(Either::A(client_id)) => Some(Either::A(client_id)),
                 None => None,
             };
-            let second = options.map(|o| options::from_js_options(o, &[])).transpose()?;
+            let second = options.map(options::credential_options).transpose()?;
             options::credential(first, second)?.config()
         })()
         .map_err(|e| throw(&env, config_failure(&e)))?;

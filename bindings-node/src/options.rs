@@ -4,6 +4,7 @@
 //! cloud; an `ArmClient` takes its identity from its credential) and carries ms-rest-nodeauth's
 //! own argument names to the core's.
 
+use azmi_core::compat::identity_js;
 use azmi_core::{ArmConfig, ConfigError, Naming, Options};
 use napi::bindgen_prelude::{
     Either, FromNapiValue, JsObjectValue, JsValue, Object, Unknown, ValueType,
@@ -35,11 +36,28 @@ pub(crate) fn credential(
             })
         }
     };
-    let object = from_js(object);
-    let token_keys: Vec<&str> =
+    let mut object = from_js(object);
+    // @azure/identity's own options: `retryOptions` is carried over by the core's profile, the
+    // others are refused with the reason.
+    let retry = match &mut object {
+        Value::Object(map) => {
+            let given = map.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k);
+            if let Some(e) = given.filter_map(|k| identity_js::refused(k)).next() {
+                return Err(e);
+            }
+            map.remove(identity_js::RETRY_OPTIONS).filter(|v| !v.is_null())
+        }
+        _ => None,
+    };
+    let mut token_keys: Vec<&str> =
         Options::KEYS.iter().copied().filter(|k| !ARM_KEYS.contains(k)).collect();
+    token_keys.push("retry_options");
     only(&object, &token_keys)?;
-    Options::from_json(object, Naming::Camel)
+    let options = Options::from_json(object, Naming::Camel)?;
+    match retry {
+        Some(retry) => identity_js::retry_options(&retry, options),
+        None => Ok(options),
+    }
 }
 
 fn with_client_id(client_id: String, options: Option<Value>) -> Result<Value, ConfigError> {
@@ -86,6 +104,16 @@ pub(crate) fn from_js_options(value: Unknown<'_>, skip: &[&str]) -> Result<Value
         }
     }
     Ok(Value::Object(map))
+}
+
+/// A credential's options argument as JSON ([`from_js_options`]); a value JSON cannot hold under
+/// one of @azure/identity's own keys (an `httpClient` object with methods) gets that key's
+/// refusal, which says why azmi has no use for it.
+pub(crate) fn credential_options(value: Unknown<'_>) -> Result<Value, ConfigError> {
+    from_js_options(value, &[]).map_err(|e| match &e {
+        ConfigError::InvalidOption { key, .. } => identity_js::refused(key).unwrap_or(e),
+        _ => e,
+    })
 }
 
 /// One value as JSON, or the error naming `key` when JSON cannot hold it.
