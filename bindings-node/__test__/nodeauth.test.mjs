@@ -36,6 +36,19 @@ describe('ms-rest-nodeauth token responses', () => {
       assert.equal(json.accessToken, '***')
       for (const text of [inspect(t), JSON.stringify(t)]) assert.ok(!text.includes(t.accessToken), text)
     })
+
+    test(`${login.name || source}: the response's fields are own properties, as on ms-rest-nodeauth's plain object`, async () => {
+      await emu.use(source)
+      const t = await (await login()).getToken()
+      for (const key of ['accessToken', 'tokenType', 'expiresOn', 'expiresIn', 'resource']) {
+        assert.ok(Object.keys(t).includes(key), key)
+      }
+      const plain = { ...t }
+      assert.equal(plain.accessToken, t.accessToken)
+      assert.equal(plain.expiresOn.getTime(), t.expiresOn.getTime())
+      assert.equal(structuredClone(t).tokenType, 'Bearer')
+      assert.ok(!inspect(t, { customInspect: false, showHidden: true }).includes(t.accessToken))
+    })
   }
 })
 

@@ -9,6 +9,7 @@ use napi_derive::napi;
 
 use crate::errors::{aborted, config_failure, throw, token_failure, Failure};
 use crate::options;
+use crate::own;
 use crate::thread::spawn_settled;
 
 /// The options a credential takes, camelCase (the TypeScript shape; the core's `Options` reads
@@ -372,10 +373,8 @@ impl AbortHook {
 }
 
 /// An `AccessToken` as JavaScript gets it: the class instance, with @azure/core-auth's four
-/// fields also as its own enumerable properties, as on @azure/identity's plain object (so
-/// spreading it, `Object.keys`, `structuredClone` and `postMessage` carry them). `token` is an
-/// accessor, so `util.inspect` even without the prototype's custom inspect shows `[Getter]`, not
-/// the secret; `toJSON` leaves it out.
+/// fields also as its own enumerable properties, as on @azure/identity's plain object (see
+/// [`own`](crate::own)).
 #[doc(hidden)]
 pub struct TokenValue(pub(crate) Arc<azmi_core::AccessToken>);
 
@@ -385,40 +384,14 @@ impl ToNapiValue for TokenValue {
         let instance =
             AccessToken::to_napi_value(raw_env, AccessToken { inner: Arc::clone(&token) })?;
         let env = Env::from_raw(raw_env);
-        let data = |name: &str, value: Unknown<'_>| -> Result<Property> {
-            Ok(Property::new().with_utf8_name(name)?.with_value(&value))
-        };
         let fields = [
-            Property::new()
-                .with_utf8_name("token")?
-                .with_getter(own_token)
-                .with_property_attributes(
-                    PropertyAttributes::Enumerable | PropertyAttributes::Configurable,
-                ),
-            data("expiresOnTimestamp", env.create_double(token.expires_on.0 as f64)?.to_unknown())?,
-            data(
-                "refreshAfterTimestamp",
-                env.create_double(token.refresh_on.0 as f64)?.to_unknown(),
-            )?,
-            data("tokenType", env.create_string(&token.token_type)?.to_unknown())?,
+            ("expiresOnTimestamp", env.create_double(token.expires_on.0 as f64)?.to_unknown()),
+            ("refreshAfterTimestamp", env.create_double(token.refresh_on.0 as f64)?.to_unknown()),
+            ("tokenType", env.create_string(&token.token_type)?.to_unknown()),
         ];
-        Object::from_raw(raw_env, instance).define_properties(&fields)?;
+        own::define::<AccessToken>(raw_env, instance, "token", &fields)?;
         Ok(instance)
     }
-}
-
-/// The own `token` accessor of a [`TokenValue`]: the secret of the `AccessToken` it is read on.
-unsafe extern "C" fn own_token(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    let secret = CallbackInfo::<0>::new(env, info, None, false)
-        .and_then(|mut cb| cb.unwrap_borrow::<AccessToken>())
-        .and_then(|t| <&str>::to_napi_value(env, t.inner.secret()));
-    secret.unwrap_or_else(|e| {
-        JsError::from(e).throw_into(env);
-        std::ptr::null_mut()
-    })
 }
 
 /// An access token (@azure/core-auth's `AccessToken`). Only `token` gives the secret; `toJSON`
@@ -426,6 +399,12 @@ unsafe extern "C" fn own_token(
 #[napi]
 pub struct AccessToken {
     pub(crate) inner: Arc<azmi_core::AccessToken>,
+}
+
+impl own::Secret for AccessToken {
+    fn secret(&self) -> &str {
+        self.inner.secret()
+    }
 }
 
 #[napi]

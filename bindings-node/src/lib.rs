@@ -24,6 +24,7 @@ mod json;
 mod logs;
 mod msi;
 mod options;
+mod own;
 mod progress;
 mod sansio;
 mod thread;

@@ -16,6 +16,7 @@ use crate::credential::fetch;
 use crate::errors::{config_failure, token_failure, Failure};
 use crate::json::from_js;
 use crate::options::{only, text};
+use crate::own;
 
 /// ms-rest-nodeauth's `MSIVmOptions` (the TypeScript shape; other keys are refused).
 /// `apiVersion`, `httpMethod` and `httpClient` are accepted and ignored: azmi's core decides the
@@ -222,9 +223,9 @@ impl MsiTokenCredentials {
     /// A token response (`tokenType`, `accessToken`, `expiresOn`, `resource`), from the cache
     /// when it is fresh.
     #[napi(catch_unwind, ts_return_type = "Promise<MsiTokenResponse>")]
-    pub fn get_token<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, MsiTokenResponse>> {
+    pub fn get_token<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ResponseValue>> {
         fetch(env, &self.credential, self.resource.clone(), None, |env, outcome| {
-            outcome.map(|inner| MsiTokenResponse { inner }).map_err(|f| f.into_error(env))
+            outcome.map(ResponseValue).map_err(|f| f.into_error(env))
         })
     }
 
@@ -286,6 +287,39 @@ fn authorize(web_resource: &Object<'_>, token: &azmi_core::AccessToken) -> Resul
 #[napi]
 pub struct MsiTokenResponse {
     inner: Arc<azmi_core::AccessToken>,
+}
+
+impl own::Secret for MsiTokenResponse {
+    fn secret(&self) -> &str {
+        self.inner.secret()
+    }
+}
+
+/// A token response as JavaScript gets it: the class instance, with its fields also as own
+/// enumerable properties, as on ms-rest-nodeauth's plain object (see [`own`](crate::own));
+/// `expiresIn` as at the response, as ms-rest-nodeauth gave the endpoint's.
+#[doc(hidden)]
+pub struct ResponseValue(Arc<azmi_core::AccessToken>);
+
+impl ToNapiValue for ResponseValue {
+    unsafe fn to_napi_value(raw_env: sys::napi_env, value: Self) -> Result<sys::napi_value> {
+        let response = MsiTokenResponse { inner: value.0 };
+        let env = Env::from_raw(raw_env);
+        let mut fields = vec![
+            ("tokenType", env.create_string(&response.inner.token_type)?.to_unknown()),
+            ("expiresOn", response.expires_on(&env)?.to_unknown()),
+            ("expiresIn", env.create_double(response.expires_in())?.to_unknown()),
+        ];
+        if let Some(not_before) = response.not_before() {
+            fields.push(("notBefore", env.create_double(not_before)?.to_unknown()));
+        }
+        if let Some(resource) = &response.inner.resource {
+            fields.push(("resource", env.create_string(resource)?.to_unknown()));
+        }
+        let instance = MsiTokenResponse::to_napi_value(raw_env, response)?;
+        own::define::<MsiTokenResponse>(raw_env, instance, "accessToken", &fields)?;
+        Ok(instance)
+    }
 }
 
 #[napi]
