@@ -53,17 +53,19 @@ function abortable(pending, signal) {
  * layer names as @azure/identity would; `instanceof` goes by that name, so a program's
  * `e instanceof CredentialUnavailableError` keeps working with the class imported from azmi. */
 function identityError(name) {
-  const cls = { [name]: class extends Error {
-    constructor(message, options) {
-      super(message, options)
-      this.name = name
-    }
+  const cls = {
+    [name]: class extends Error {
+      constructor(message, options) {
+        super(message, options)
+        this.name = name
+      }
 
-    static [Symbol.hasInstance](value) {
-      if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
-      return this === cls && value instanceof Error && value.name === name
-    }
-  } }[name]
+      static [Symbol.hasInstance](value) {
+        if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+        return this === cls && value instanceof Error && value.name === name
+      }
+    },
+  }[name]
   return cls
 }
 const CredentialUnavailableError = identityError('CredentialUnavailableError')
