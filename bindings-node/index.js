@@ -49,6 +49,28 @@ function abortable(pending, signal) {
   })
 }
 
+/** @azure/identity's error class for a `name`. azmi's failures are `Error`s that the native
+ * layer names as @azure/identity would; `instanceof` goes by that name, so a program's
+ * `e instanceof CredentialUnavailableError` keeps working with the class imported from azmi. */
+function identityError(name) {
+  const cls = {
+    [name]: class extends Error {
+      constructor(message, options) {
+        super(message, options)
+        this.name = name
+      }
+
+      static [Symbol.hasInstance](value) {
+        if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+        return this === cls && value instanceof Error && value.name === name
+      }
+    },
+  }[name]
+  return cls
+}
+const CredentialUnavailableError = identityError('CredentialUnavailableError')
+const AuthenticationError = identityError('AuthenticationError')
+
 const credentialProto = native.ManagedIdentityCredential.prototype
 const nativeGetToken = credentialProto.getToken
 Object.defineProperty(credentialProto, 'getToken', {
@@ -61,7 +83,9 @@ Object.defineProperty(credentialProto, 'getToken', {
   },
 })
 
-/** ms-rest-nodeauth's `(options?, callback?)`: a promise, or the callback when one is given. */
+/** ms-rest-nodeauth's `(options?, callback?)`: a promise, and the callback when one is given.
+ * The promise is returned in both forms (the generated types have one signature); with a
+ * callback its rejection is the callback's, never an unhandled rejection. */
 function withCallback(login) {
   return function (options, callback) {
     if (typeof options === 'function') {
@@ -69,12 +93,36 @@ function withCallback(login) {
       options = undefined
     }
     const pending = login(options)
-    if (typeof callback !== 'function') return pending
-    pending.then(
-      (credentials) => callback(null, credentials),
-      (error) => callback(error),
-    )
+    if (typeof callback === 'function') {
+      pending.then(
+        (credentials) => callback(null, credentials),
+        (error) => callback(error),
+      )
+    }
+    return pending
   }
+}
+
+/** ms-rest-nodeauth's credential classes over the native `MsiTokenCredentials` (its methods are
+ * theirs): `new MSIVmTokenCredentials(options?)` builds what `loginWithVmMSI` resolves to, without
+ * a request, and both logins' credentials are instances of these. */
+function msiCredentials(name, build) {
+  // A computed key names the class (its errors and stack frames say `name`).
+  return {
+    [name]: class extends native.MsiTokenCredentials {
+      constructor(options) {
+        // The native object, made an instance of this class (or of the caller's subclass).
+        return Object.setPrototypeOf(build(options), new.target.prototype)
+      }
+    },
+  }[name]
+}
+const MSIVmTokenCredentials = msiCredentials('MSIVmTokenCredentials', native.msiVmCredentials)
+const MSIAppServiceTokenCredentials = msiCredentials('MSIAppServiceTokenCredentials', native.msiAppServiceCredentials)
+
+/** A login resolving to credentials of class `cls`. */
+function loginAs(login, cls) {
+  return (options) => login(options).then((credentials) => Object.setPrototypeOf(credentials, cls.prototype))
 }
 
 for (const cls of [
@@ -86,7 +134,7 @@ for (const cls of [
   Object.defineProperty(cls.prototype, inspect.custom, {
     configurable: true,
     value: function (depth, options, insp) {
-      return `${cls.name} ${(insp || inspect)(this.toJSON(), options)}`
+      return `${this.constructor.name} ${(insp || inspect)(this.toJSON(), options)}`
     },
   })
 }
@@ -151,13 +199,18 @@ for (const [name, value] of Object.entries(native)) {
   if (typeof value === 'function' && value.prototype && /^[A-Z]/.test(name)) classes[name] = requireNew(value)
 }
 
-const { setLogSink, ...exported } = native
+const { setLogSink, msiVmCredentials, msiAppServiceCredentials, ...exported } = native
 
 module.exports = {
   ...exported,
   ...classes,
-  loginWithVmMSI: withCallback(native.loginWithVmMSI),
-  loginWithAppServiceMSI: withCallback(native.loginWithAppServiceMSI),
+  CredentialUnavailableError,
+  AuthenticationError,
+  MSITokenCredentials: classes.MsiTokenCredentials,
+  MSIVmTokenCredentials,
+  MSIAppServiceTokenCredentials,
+  loginWithVmMSI: withCallback(loginAs(native.loginWithVmMSI, MSIVmTokenCredentials)),
+  loginWithAppServiceMSI: withCallback(loginAs(native.loginWithAppServiceMSI, MSIAppServiceTokenCredentials)),
 }
 Object.defineProperty(module.exports, USE_LOGGER, {
   value: (clientLogger) => {

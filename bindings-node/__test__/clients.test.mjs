@@ -189,7 +189,14 @@ describe('ms-rest-nodeauth logins', () => {
 
   test('loginWithAppServiceMSI without an App Service endpoint is unavailable, through the callback too', async () => {
     cleanEnv()
-    const err = await new Promise((resolve) => loginWithAppServiceMSI((e) => resolve(e)))
+    let returned
+    const err = await new Promise((resolve) => {
+      returned = loginWithAppServiceMSI((e) => resolve(e))
+    })
+    // The promise comes back in the callback form too (as the types say); its rejection is the
+    // callback's, not an unhandled one.
+    assert.ok(returned instanceof Promise)
+    await assert.rejects(returned, (e) => e === err)
     assert.equal(err.name, 'CredentialUnavailableError')
     assert.equal(err.code, 'unavailable')
   })

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
-import { ManagedIdentityCredential, sources } from '../index.mjs'
+import { AuthenticationError, CredentialUnavailableError, ManagedIdentityCredential, sources } from '../index.mjs'
 import { ARM } from './emulator.mjs'
 import { claims, emulatorPerFile } from './setup.mjs'
 
@@ -127,6 +127,82 @@ describe('getToken', () => {
       })
     }
     assert.equal((await emu.requests()).length, 0)
+  })
+
+  test('scopes of the wrong type reject (never throw) with an error naming them', async () => {
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    for (const scopes of [undefined, null, 42, {}, [42], [ARM, 1]]) {
+      let pending
+      assert.doesNotThrow(() => {
+        pending = cred.getToken(scopes)
+      }, `getToken(${inspect(scopes)})`)
+      await assert.rejects(pending, (e) => {
+        assert.equal(e.name, 'CredentialUnavailableError')
+        assert.equal(e.code, 'config')
+        assert.match(e.message, /"scopes": must be a string or an array of strings/)
+        return true
+      })
+    }
+    assert.equal((await emu.requests()).length, 0)
+  })
+})
+
+describe("@azure/identity's error classes", () => {
+  test('exported by both entries; azmi failures are instanceof them by name', async () => {
+    const cjs = createRequire(import.meta.url)('../index.js')
+    assert.equal(cjs.CredentialUnavailableError, CredentialUnavailableError)
+    assert.equal(cjs.AuthenticationError, AuthenticationError)
+    await emu.use('imds')
+    // Not found (400): unavailable, as @azure/identity says.
+    const notFound = await new ManagedIdentityCredential('nobody').getToken(ARM).catch((e) => e)
+    assert.ok(notFound instanceof CredentialUnavailableError, notFound.name)
+    assert.ok(!(notFound instanceof AuthenticationError))
+    assert.ok(notFound instanceof Error)
+    // A wrong option, at construction.
+    const config = (() => {
+      try {
+        return new ManagedIdentityCredential({ clientID: 'x' })
+      } catch (e) {
+        return e
+      }
+    })()
+    assert.ok(config instanceof CredentialUnavailableError, String(config))
+    // The endpoint refuses (401): an authentication error.
+    await emu.use('app_service')
+    process.env.IDENTITY_HEADER = 'wrong'
+    const refused = await new ManagedIdentityCredential().getToken(ARM).catch((e) => e)
+    assert.equal(refused.statusCode, 401)
+    assert.ok(refused instanceof AuthenticationError, refused.name)
+    assert.ok(!(refused instanceof CredentialUnavailableError))
+    // The classes are constructible, and subclasses keep ordinary instanceof.
+    const own = new CredentialUnavailableError('none here')
+    assert.ok(own instanceof CredentialUnavailableError && own instanceof Error)
+    assert.equal(own.name, 'CredentialUnavailableError')
+    class Mine extends AuthenticationError {}
+    assert.ok(new Mine('x') instanceof Mine && new Mine('x') instanceof AuthenticationError)
+    assert.ok(!(refused instanceof Mine))
+    assert.ok(!({ name: 'AuthenticationError' } instanceof AuthenticationError))
+  })
+})
+
+describe('the AccessToken shape', () => {
+  test("@azure/identity's four fields are own enumerable properties: spread, keys, structuredClone", async () => {
+    await emu.use('imds')
+    const cred = new ManagedIdentityCredential()
+    for (const t of [await cred.getToken(ARM), await cred.getToken(ARM), await cred.getTokenFor('https://vault.azure.net')]) {
+      assert.deepEqual(Object.keys(t).sort(), ['expiresOnTimestamp', 'refreshAfterTimestamp', 'token', 'tokenType'])
+      const plain = { ...t }
+      assert.equal(plain.token, t.token)
+      assert.equal(plain.expiresOnTimestamp, t.expiresOnTimestamp)
+      assert.equal(plain.refreshAfterTimestamp, t.refreshAfterTimestamp)
+      assert.equal(plain.tokenType, 'Bearer')
+      assert.deepEqual(structuredClone(t), plain)
+      // The secret stays out of inspect, with or without the custom inspect, and of JSON.
+      for (const text of [inspect(t), inspect(t, { customInspect: false, showHidden: true }), JSON.stringify(t)]) {
+        assert.ok(!text.includes(t.token), text)
+      }
+    }
   })
 })
 

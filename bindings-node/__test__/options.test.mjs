@@ -75,6 +75,47 @@ describe('ManagedIdentityCredential options', () => {
     assert.equal(new ManagedIdentityCredential({ seed: 2 ** 40 }).selector, null)
   })
 
+  test('a value JSON cannot hold (NaN, Infinity, a function) is a config error naming its key', async () => {
+    const finite = /must be a finite number/
+    assert.throws(() => new ManagedIdentityCredential({ deadlineMs: Number(undefined) }), configError('deadlineMs', finite))
+    assert.throws(() => new ManagedIdentityCredential('id', { maxRetries: Infinity }), configError('maxRetries', finite))
+    assert.throws(() => new ManagedIdentityCredential({ seed: () => 1 }), configError('seed', /must be a string, a number/))
+    assert.throws(() => new ManagedIdentityCredential(Symbol('x')), configError('options'))
+    await assert.rejects(loginWithVmMSI({ resource: Number.NaN }), configError('resource', finite))
+    await assert.rejects(loginWithAppServiceMSI({ msiSecret: () => 's' }), configError('msiSecret'))
+    await assert.rejects(loginWithVmMSI('https://vault.azure.net'), configError('options', /must be an object/))
+  })
+
+  test("@azure/identity's retryOptions are the core's retry options", async () => {
+    await emu.use('app_service')
+    const busy = { kind: 'status', status: 503, body: '{"error":"busy"}' }
+    await emu.fault('app_service', busy, busy)
+    const once = new ManagedIdentityCredential({ retryOptions: { maxRetries: 0 } })
+    await assert.rejects(once.getToken(ARM), (e) => e.statusCode === 503)
+    assert.equal((await emu.requests('app_service')).length, 1)
+    await emu.reset()
+    await emu.use('app_service')
+    await emu.fault('app_service', busy, busy)
+    const uami = emu.identity('user_assigned')
+    const retryOptions = { maxRetries: 2, retryDelayInMs: 1, maxRetryDelayInMs: 5 }
+    const patient = new ManagedIdentityCredential(uami.client_id, { retryOptions })
+    assert.equal(claims((await patient.getToken(ARM)).token).oid, uami.object_id)
+    assert.equal((await emu.requests('app_service')).length, 3)
+    assert.throws(() => new ManagedIdentityCredential({ retryOptions: { retries: 1 } }), configError('retryOptions', /retries/))
+    assert.throws(() => new ManagedIdentityCredential({ maxRetries: 1, retryOptions: { maxRetries: 2 } }),
+      configError('retryOptions', /both given/))
+  })
+
+  test("@azure/identity's other options throw with the reason, even with values JSON cannot hold", () => {
+    const httpClient = { sendRequest: async () => ({}) }
+    for (const [key, value] of [['loggingOptions', { allowLoggingAccountIdentifiers: true }],
+      ['authorityHost', 'https://login.microsoftonline.com'], ['additionallyAllowedTenants', ['*']],
+      ['httpClient', httpClient], ['proxyOptions', { host: 'http://proxy' }]]) {
+      assert.throws(() => new ManagedIdentityCredential({ [key]: value }), configError(key, /is @azure\/identity's.*remove it/))
+      assert.throws(() => new ManagedIdentityCredential('id', { [key]: value }), configError(key, /remove it/))
+    }
+  })
+
   test('undefined and null options are no options', () => {
     for (const cred of [new ManagedIdentityCredential(undefined), new ManagedIdentityCredential(null),
       new ManagedIdentityCredential({ clientId: undefined, objectId: null })]) {
@@ -96,6 +137,7 @@ describe('ArmClient options', () => {
       configError('endpoint', /unknown option/))
     assert.throws(() => new ArmClient(cred, { clientId: 'x' }), configError('clientId'))
     assert.throws(() => new ArmClient(cred, { cloud: 'mars' }), configError('cloud', /public/))
+    assert.throws(() => new ArmClient(cred, { deadlineMs: Number.NaN }), configError('deadlineMs', /must be a finite number/))
     // (The core names this key in snake_case whatever the caller's naming.)
     assert.throws(() => new ArmClient(cred, { armEndpoint: emu.url }), (e) => e.code === 'config' && /arm_?resource/i.test(e.message))
     assert.throws(() => new ArmClient(cred, { cloud: 'china', armEndpoint: emu.url, armResource: 'https://r/' }), { code: 'config' })

@@ -49,9 +49,12 @@ impl ArmClient {
     pub fn new(
         env: Env,
         credential: &ManagedIdentityCredential,
-        options: Option<Value>,
+        options: Option<Unknown>,
     ) -> Result<Self> {
-        let (cloud, limits) = options::arm(options)
+        let (cloud, limits) = options
+            .map(|o| options::from_js_options(o, &[]))
+            .transpose()
+            .and_then(options::arm)
             .and_then(|o| Ok((o.cloud(&credential.inner.snapshot())?, options::arm_limits(&o)?)))
             .map_err(|e| config_failure(&e).into_error(&env))?;
         let inner = azmi_host::ArmClient::new(credential.inner.clone(), cloud).with_config(limits);

@@ -9,6 +9,7 @@ use napi_derive::napi;
 
 use crate::errors::{aborted, config_failure, throw, token_failure, Failure};
 use crate::options;
+use crate::own;
 use crate::thread::spawn_settled;
 
 /// The options a credential takes, camelCase (the TypeScript shape; the core's `Options` reads
@@ -43,6 +44,13 @@ pub struct ManagedIdentityCredentialOptions {
     pub jitter: Option<f64>,
     /// The seed of that randomness (the same seed replays the same waits).
     pub seed: Option<f64>,
+    /// @azure/identity's retry options, as `maxRetries`, `initialDelayMs` and `maxDelayMs`.
+    /// (Its other options, `loggingOptions`, `authorityHost`, `httpClient`, ..., throw with the
+    /// reason.)
+    #[napi(
+        ts_type = "{ maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number }"
+    )]
+    pub retry_options: Option<serde_json::Value>,
 }
 
 /// @azure/core-auth's `GetTokenOptions` (the parts a managed identity uses).
@@ -58,6 +66,15 @@ pub struct GetTokenOptions {
     pub claims: Option<String>,
     /// Ignored (a managed identity has one tenant).
     pub tenant_id: Option<String>,
+    /// Ignored: `attemptTimeoutMs`, `probeTimeoutMs` and `deadlineMs` bound the requests
+    /// (@azure/identity reads `timeout` only for its IMDS probe).
+    #[napi(ts_type = "{ timeout?: number }")]
+    pub request_options: Option<serde_json::Value>,
+    /// Ignored (azmi's events go to @azure/logger, not to tracing spans).
+    #[napi(ts_type = "{ tracingContext?: unknown }")]
+    pub tracing_options: Option<serde_json::Value>,
+    /// Ignored: the endpoints issue the same token either way.
+    pub enable_cae: Option<bool>,
 }
 
 /// A managed identity credential (@azure/identity compatible). The source (IMDS, App Service,
@@ -108,16 +125,18 @@ impl ManagedIdentityCredential {
     pub fn new(
         env: Env,
         client_id_or_options: Option<Either<String, Unknown>>,
-        options: Option<serde_json::Value>,
+        options: Option<Unknown>,
     ) -> Result<Self> {
-        let first = match client_id_or_options {
-            Some(Either::B(object)) => Some(Either::B(serde_json::Value::from_unknown(object)?)),
-            Some(Either::A(client_id)) => Some(Either::A(client_id)),
-            None => None,
-        };
-        let cfg = options::credential(first, options)
-            .and_then(|o| o.config())
-            .map_err(|e| throw(&env, config_failure(&e)))?;
+        let cfg = (|| {
+            let first = match client_id_or_options {
+                Some(Either::B(object)) => Some(Either::B(options::credential_options(object)?)),
+                Some(Either::A(client_id)) => Some(Either::A(client_id)),
+                None => None,
+            };
+            let second = options.map(options::credential_options).transpose()?;
+            options::credential(first, second)?.config()
+        })()
+        .map_err(|e| throw(&env, config_failure(&e)))?;
         let inner = azmi_host::ManagedIdentityCredential::new(cfg);
         Ok(ManagedIdentityCredential {
             inner,
@@ -136,9 +155,18 @@ impl ManagedIdentityCredential {
     pub fn get_token<'env>(
         &self,
         env: &'env Env,
-        scopes: Either<String, Vec<String>>,
+        scopes: Unknown<'env>,
         options: Option<Object<'env>>,
-    ) -> Result<PromiseRaw<'env, AccessToken>> {
+    ) -> Result<PromiseRaw<'env, TokenValue>> {
+        let Some(scopes) = scope_list(env, scopes) else {
+            let e = azmi_core::ConfigError::InvalidOption {
+                key: "scopes".into(),
+                problem: "must be a string or an array of strings, such as \
+                          https://management.azure.com/.default"
+                    .into(),
+            };
+            return PromiseRaw::reject(env, config_failure(&e).into_error(env));
+        };
         let claims = match &options {
             Some(o) => o.get_named_property::<Option<String>>("claims").unwrap_or(None),
             None => None,
@@ -167,7 +195,7 @@ impl ManagedIdentityCredential {
         &self,
         env: &'env Env,
         resource: String,
-    ) -> Result<PromiseRaw<'env, AccessToken>> {
+    ) -> Result<PromiseRaw<'env, TokenValue>> {
         match Resource::new(&resource) {
             Ok(r) => self.served_or_fetch(env, r, None),
             Err(e) => PromiseRaw::reject(env, config_failure(&e).into_error(env)),
@@ -211,6 +239,14 @@ impl ManagedIdentityCredential {
     }
 }
 
+/// `getToken`'s first argument as @azure/core-auth types it (`string | string[]`), or `None`
+/// for anything else (`undefined`, a number, an array holding a non-string), which the caller
+/// turns into a rejected promise as for any other bad scope.
+fn scope_list(env: &Env, scopes: Unknown<'_>) -> Option<Either<String, Vec<String>>> {
+    // SAFETY: the value belongs to this call's scope on `env`.
+    unsafe { Either::<String, Vec<String>>::from_napi_value(env.raw(), scopes.raw()) }.ok()
+}
+
 impl ManagedIdentityCredential {
     /// The resource for one scope, remembered for the last scope asked (the same string is
     /// asked again and again by SDK clients).
@@ -232,10 +268,10 @@ impl ManagedIdentityCredential {
         env: &'env Env,
         resource: Resource,
         signal: Option<Object<'env>>,
-    ) -> Result<PromiseRaw<'env, AccessToken>> {
+    ) -> Result<PromiseRaw<'env, TokenValue>> {
         let Some(token) = self.inner.cached(&resource) else {
             return fetch(env, &self.inner, resource, signal, |env, outcome| {
-                outcome.map(|inner| AccessToken { inner }).map_err(|f| f.into_error(env))
+                outcome.map(TokenValue).map_err(|f| f.into_error(env))
             });
         };
         let mut served = self.served.borrow_mut();
@@ -243,7 +279,7 @@ impl ManagedIdentityCredential {
         if let Some(s) = at.map(|i| &served[i]).filter(|s| Arc::ptr_eq(&s.token, &token)) {
             return Ok(PromiseRaw::new(env.raw(), s.promise.get_value(env)?.raw()));
         }
-        let promise = PromiseRaw::resolve(env, AccessToken { inner: Arc::clone(&token) })?;
+        let promise = PromiseRaw::resolve(env, TokenValue(Arc::clone(&token)))?;
         let reference = Object::from_raw(env.raw(), promise.raw()).create_ref::<false>()?;
         let old = match at {
             Some(i) => Some(served.remove(i)),
@@ -336,11 +372,39 @@ impl AbortHook {
     }
 }
 
-/// An access token (@azure/core-auth's `AccessToken`). Only the `token` getter gives the secret;
-/// `toJSON` and `util.inspect` leave it out.
+/// An `AccessToken` as JavaScript gets it: the class instance, with @azure/core-auth's four
+/// fields also as its own enumerable properties, as on @azure/identity's plain object (see
+/// [`own`](crate::own)).
+#[doc(hidden)]
+pub struct TokenValue(pub(crate) Arc<azmi_core::AccessToken>);
+
+impl ToNapiValue for TokenValue {
+    unsafe fn to_napi_value(raw_env: sys::napi_env, value: Self) -> Result<sys::napi_value> {
+        let token = value.0;
+        let instance =
+            AccessToken::to_napi_value(raw_env, AccessToken { inner: Arc::clone(&token) })?;
+        let env = Env::from_raw(raw_env);
+        let fields = [
+            ("expiresOnTimestamp", env.create_double(token.expires_on.0 as f64)?.to_unknown()),
+            ("refreshAfterTimestamp", env.create_double(token.refresh_on.0 as f64)?.to_unknown()),
+            ("tokenType", env.create_string(&token.token_type)?.to_unknown()),
+        ];
+        own::define::<AccessToken>(raw_env, instance, "token", &fields)?;
+        Ok(instance)
+    }
+}
+
+/// An access token (@azure/core-auth's `AccessToken`). Only `token` gives the secret; `toJSON`
+/// and `util.inspect` leave it out.
 #[napi]
 pub struct AccessToken {
     pub(crate) inner: Arc<azmi_core::AccessToken>,
+}
+
+impl own::Secret for AccessToken {
+    fn secret(&self) -> &str {
+        self.inner.secret()
+    }
 }
 
 #[napi]

@@ -24,6 +24,7 @@ mod json;
 mod logs;
 mod msi;
 mod options;
+mod own;
 mod progress;
 mod sansio;
 mod thread;
@@ -34,8 +35,8 @@ pub use credential::{
 };
 pub use logs::set_log_sink;
 pub use msi::{
-    login_with_app_service_msi, login_with_vm_msi, MsiAppServiceOptions, MsiTokenCredentials,
-    MsiTokenResponse, MsiVmOptions,
+    login_with_app_service_msi, login_with_vm_msi, msi_app_service_credentials, msi_vm_credentials,
+    MsiAppServiceOptions, MsiTokenCredentials, MsiTokenResponse, MsiVmOptions,
 };
 pub use progress::ArmProgress;
 pub use sansio::{detect, ArmFlow, TokenCache, TokenFlow};

@@ -16,6 +16,7 @@ use crate::credential::fetch;
 use crate::errors::{config_failure, token_failure, Failure};
 use crate::json::from_js;
 use crate::options::{only, text};
+use crate::own;
 
 /// ms-rest-nodeauth's `MSIVmOptions` (the TypeScript shape; other keys are refused).
 /// `apiVersion`, `httpMethod` and `httpClient` are accepted and ignored: azmi's core decides the
@@ -78,42 +79,70 @@ const VM_KEYS: &[&str] = &[
 const APP_SERVICE_KEYS: &[&str] =
     &["resource", "msi_endpoint", "msi_secret", "msi_api_version", "http_client", "client_id"];
 
-/// Logs in with the VM's managed identity (IMDS): fetches a token, then resolves to credentials.
+/// Logs in with the VM's managed identity (IMDS): fetches a token, then resolves to credentials
+/// (and calls `callback` with them, ms-rest-nodeauth's other form, when one is given).
 #[napi(
     js_name = "loginWithVmMSI",
     catch_unwind,
-    ts_args_type = "options?: MsiVmOptions",
-    ts_return_type = "Promise<MsiTokenCredentials>"
+    ts_args_type = "options?: MsiVmOptions | ((error: Error | null, credentials?: MSIVmTokenCredentials) => void), callback?: (error: Error | null, credentials?: MSIVmTokenCredentials) => void",
+    ts_return_type = "Promise<MSIVmTokenCredentials>"
 )]
 pub fn login_with_vm_msi<'env>(
     env: &'env Env,
-    options: Option<Object<'env>>,
+    options: Option<Unknown<'env>>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
-    let options = login_options(options)?;
+    login(env, login_options(options).and_then(vm_credentials))
+}
+
+/// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
+/// credentials (and calls `callback` with them when one is given).
+#[napi(
+    js_name = "loginWithAppServiceMSI",
+    catch_unwind,
+    ts_args_type = "options?: MsiAppServiceOptions | ((error: Error | null, credentials?: MSIAppServiceTokenCredentials) => void), callback?: (error: Error | null, credentials?: MSIAppServiceTokenCredentials) => void",
+    ts_return_type = "Promise<MSIAppServiceTokenCredentials>"
+)]
+pub fn login_with_app_service_msi<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
+    login(env, login_options(options).and_then(app_service_credentials))
+}
+
+/// `new MSIVmTokenCredentials(options?)` (index.js gives it its class): the credentials
+/// `loginWithVmMSI` resolves to, built without a request.
+#[napi(js_name = "msiVmCredentials", catch_unwind, skip_typescript)]
+pub fn msi_vm_credentials(env: &Env, options: Option<Unknown<'_>>) -> Result<MsiTokenCredentials> {
+    login_options(options).and_then(vm_credentials).map_err(|f| f.into_error(env))
+}
+
+/// `new MSIAppServiceTokenCredentials(options?)`: throws, as ms-rest-nodeauth's constructor
+/// did, where no App Service endpoint is given or set.
+#[napi(js_name = "msiAppServiceCredentials", catch_unwind, skip_typescript)]
+pub fn msi_app_service_credentials(
+    env: &Env,
+    options: Option<Unknown<'_>>,
+) -> Result<MsiTokenCredentials> {
+    login_options(options).and_then(app_service_credentials).map_err(|f| f.into_error(env))
+}
+
+/// `loginWithVmMSI`'s credentials: ms-rest-nodeauth's VM options, read by the core.
+fn vm_credentials(options: Value) -> std::result::Result<MsiTokenCredentials, Failure> {
     let built = (|| {
         let (mut base, extra) = nodeauth_options(options, VM_KEYS)?;
         // ms-rest-nodeauth's name for the ARM resource id selector.
         base.resource_id = text(&extra, "identity_id")?;
         let msi_endpoint = text(&extra, "msi_endpoint")?;
         let cfg = nodeauth::vm_options(msi_endpoint.as_deref(), base)?.config()?;
-        Ok((azmi_host::ManagedIdentityCredential::new(cfg), resource(&extra)?))
+        let credential = azmi_host::ManagedIdentityCredential::new(cfg);
+        Ok(MsiTokenCredentials { credential, resource: resource(&extra)? })
     })();
-    login(env, built.map_err(|e: ConfigError| config_failure(&e)))
+    built.map_err(|e: ConfigError| config_failure(&e))
 }
 
-/// Logs in with an App Service (or Functions) managed identity: fetches a token, then resolves to
-/// credentials.
-#[napi(
-    js_name = "loginWithAppServiceMSI",
-    catch_unwind,
-    ts_args_type = "options?: MsiAppServiceOptions",
-    ts_return_type = "Promise<MsiTokenCredentials>"
-)]
-pub fn login_with_app_service_msi<'env>(
-    env: &'env Env,
-    options: Option<Object<'env>>,
-) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
-    let options = login_options(options)?;
+/// `loginWithAppServiceMSI`'s credentials, where the environment or the options give an App
+/// Service endpoint (else `unavailable`).
+fn app_service_credentials(options: Value) -> std::result::Result<MsiTokenCredentials, Failure> {
     let built = (|| {
         let (base, extra) = nodeauth_options(options, APP_SERVICE_KEYS)?;
         let (endpoint, secret) = (text(&extra, "msi_endpoint")?, text(&extra, "msi_secret")?);
@@ -125,33 +154,19 @@ pub fn login_with_app_service_msi<'env>(
         )?;
         let env = fixed.map_or(EnvSource::Process, EnvSource::Fixed);
         let credential = azmi_host::ManagedIdentityCredential::with_env(options.config()?, env);
-        Ok((credential, resource(&extra)?))
+        Ok(MsiTokenCredentials { credential, resource: resource(&extra)? })
     })();
-    let built = built.map_err(|e: ConfigError| config_failure(&e));
-    let checked = built.and_then(|(credential, resource)| {
-        match nodeauth::check_app_service(&credential.detection()) {
-            Ok(()) => Ok((credential, resource)),
-            Err(e) => Err(token_failure(&e)),
-        }
-    });
-    login(env, checked)
+    let credentials = built.map_err(|e: ConfigError| config_failure(&e))?;
+    nodeauth::check_app_service(&credentials.credential.detection())
+        .map_err(|e| token_failure(&e))?;
+    Ok(credentials)
 }
 
 /// A login's options object as JSON. `httpClient` (an ms-rest-js `HttpClient`, an object with
 /// methods, which JSON cannot hold) is left out: azmi's core makes the requests.
-fn login_options(options: Option<Object<'_>>) -> Result<Value> {
-    let Some(object) = options else { return Ok(Value::Null) };
-    let mut map = Map::new();
-    for key in Object::keys(&object)? {
-        if key == "httpClient" {
-            continue;
-        }
-        let value: Unknown = object.get_named_property(&key)?;
-        if value.get_type()? != ValueType::Undefined {
-            map.insert(key, Value::from_unknown(value)?);
-        }
-    }
-    Ok(Value::Object(map))
+fn login_options(options: Option<Unknown<'_>>) -> std::result::Result<Value, Failure> {
+    let Some(options) = options else { return Ok(Value::Null) };
+    crate::options::from_js_options(options, &["httpClient"]).map_err(|e| config_failure(&e))
 }
 
 /// The core's options from a login's options object (only `keys`, ms-rest-nodeauth's), and the
@@ -174,13 +189,13 @@ fn resource(extra: &Map<String, Value>) -> std::result::Result<Resource, ConfigE
 
 fn login<'env>(
     env: &'env Env,
-    built: std::result::Result<(azmi_host::ManagedIdentityCredential, Resource), Failure>,
+    built: std::result::Result<MsiTokenCredentials, Failure>,
 ) -> Result<PromiseRaw<'env, MsiTokenCredentials>> {
     match built {
         // The first token is fetched now; the credentials come with it.
-        Ok((credential, resource)) => {
-            let credentials =
-                MsiTokenCredentials { credential: credential.clone(), resource: resource.clone() };
+        Ok(credentials) => {
+            let (credential, resource) =
+                (credentials.credential.clone(), credentials.resource.clone());
             fetch(env, &credential, resource, None, move |env, outcome| {
                 outcome.map(|_| credentials).map_err(|f| f.into_error(env))
             })
@@ -189,7 +204,8 @@ fn login<'env>(
     }
 }
 
-/// ms-rest-nodeauth's `MSIVmTokenCredentials` / `MSIAppServiceTokenCredentials`.
+/// ms-rest-nodeauth's `MSITokenCredentials`: the methods of `MSIVmTokenCredentials` and
+/// `MSIAppServiceTokenCredentials` (index.js's subclasses, whose prototypes its instances get).
 #[napi]
 pub struct MsiTokenCredentials {
     credential: azmi_host::ManagedIdentityCredential,
@@ -207,9 +223,9 @@ impl MsiTokenCredentials {
     /// A token response (`tokenType`, `accessToken`, `expiresOn`, `resource`), from the cache
     /// when it is fresh.
     #[napi(catch_unwind, ts_return_type = "Promise<MsiTokenResponse>")]
-    pub fn get_token<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, MsiTokenResponse>> {
+    pub fn get_token<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ResponseValue>> {
         fetch(env, &self.credential, self.resource.clone(), None, |env, outcome| {
-            outcome.map(|inner| MsiTokenResponse { inner }).map_err(|f| f.into_error(env))
+            outcome.map(ResponseValue).map_err(|f| f.into_error(env))
         })
     }
 
@@ -271,6 +287,39 @@ fn authorize(web_resource: &Object<'_>, token: &azmi_core::AccessToken) -> Resul
 #[napi]
 pub struct MsiTokenResponse {
     inner: Arc<azmi_core::AccessToken>,
+}
+
+impl own::Secret for MsiTokenResponse {
+    fn secret(&self) -> &str {
+        self.inner.secret()
+    }
+}
+
+/// A token response as JavaScript gets it: the class instance, with its fields also as own
+/// enumerable properties, as on ms-rest-nodeauth's plain object (see [`own`](crate::own));
+/// `expiresIn` as at the response, as ms-rest-nodeauth gave the endpoint's.
+#[doc(hidden)]
+pub struct ResponseValue(Arc<azmi_core::AccessToken>);
+
+impl ToNapiValue for ResponseValue {
+    unsafe fn to_napi_value(raw_env: sys::napi_env, value: Self) -> Result<sys::napi_value> {
+        let response = MsiTokenResponse { inner: value.0 };
+        let env = Env::from_raw(raw_env);
+        let mut fields = vec![
+            ("tokenType", env.create_string(&response.inner.token_type)?.to_unknown()),
+            ("expiresOn", response.expires_on(&env)?.to_unknown()),
+            ("expiresIn", env.create_double(response.expires_in())?.to_unknown()),
+        ];
+        if let Some(not_before) = response.not_before() {
+            fields.push(("notBefore", env.create_double(not_before)?.to_unknown()));
+        }
+        if let Some(resource) = &response.inner.resource {
+            fields.push(("resource", env.create_string(resource)?.to_unknown()));
+        }
+        let instance = MsiTokenResponse::to_napi_value(raw_env, response)?;
+        own::define::<MsiTokenResponse>(raw_env, instance, "accessToken", &fields)?;
+        Ok(instance)
+    }
 }
 
 #[napi]

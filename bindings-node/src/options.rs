@@ -4,8 +4,11 @@
 //! cloud; an `ArmClient` takes its identity from its credential) and carries ms-rest-nodeauth's
 //! own argument names to the core's.
 
+use azmi_core::compat::identity_js;
 use azmi_core::{ArmConfig, ConfigError, Naming, Options};
-use napi::bindgen_prelude::Either;
+use napi::bindgen_prelude::{
+    Either, FromNapiValue, JsObjectValue, JsValue, Object, Unknown, ValueType,
+};
 use serde_json::{Map, Value};
 
 use crate::json::from_js;
@@ -33,11 +36,28 @@ pub(crate) fn credential(
             })
         }
     };
-    let object = from_js(object);
-    let token_keys: Vec<&str> =
+    let mut object = from_js(object);
+    // @azure/identity's own options: `retryOptions` is carried over by the core's profile, the
+    // others are refused with the reason.
+    let retry = match &mut object {
+        Value::Object(map) => {
+            let given = map.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k);
+            if let Some(e) = given.filter_map(|k| identity_js::refused(k)).next() {
+                return Err(e);
+            }
+            map.remove(identity_js::RETRY_OPTIONS).filter(|v| !v.is_null())
+        }
+        _ => None,
+    };
+    let mut token_keys: Vec<&str> =
         Options::KEYS.iter().copied().filter(|k| !ARM_KEYS.contains(k)).collect();
+    token_keys.push("retry_options");
     only(&object, &token_keys)?;
-    Options::from_json(object, Naming::Camel)
+    let options = Options::from_json(object, Naming::Camel)?;
+    match retry {
+        Some(retry) => identity_js::retry_options(&retry, options),
+        None => Ok(options),
+    }
 }
 
 fn with_client_id(client_id: String, options: Option<Value>) -> Result<Value, ConfigError> {
@@ -58,6 +78,59 @@ fn with_client_id(client_id: String, options: Option<Value>) -> Result<Value, Co
         // Not an object: the core says what options must be.
         other => Ok(other),
     }
+}
+
+/// An options argument as JSON, each key's value converted apart, so that a value JSON cannot
+/// hold (`NaN` from `Number(process.env.X)`, `Infinity`, a function) is the core's error for
+/// that key rather than napi's for the whole object. Keys whose value is `undefined` and the
+/// `skip`ped ones are left out; anything but an object is converted whole, for the core to say
+/// what options must be.
+pub(crate) fn from_js_options(value: Unknown<'_>, skip: &[&str]) -> Result<Value, ConfigError> {
+    let is_object = matches!(value.get_type(), Ok(ValueType::Object));
+    if !is_object || value.is_array().unwrap_or(false) {
+        return json_value(value, "options");
+    }
+    // SAFETY: an object value, read in the scope of the call that received it.
+    let object = unsafe { Object::from_napi_value(value.value().env, value.raw()) }
+        .map_err(|e| invalid("options", &e.reason))?;
+    let keys = Object::keys(&object).map_err(|e| invalid("options", &e.reason))?;
+    let mut map = Map::new();
+    for key in keys.into_iter().filter(|k| !skip.contains(&k.as_str())) {
+        let item: Unknown =
+            object.get_named_property(&key).map_err(|e| invalid(&key, &e.reason))?;
+        if !matches!(item.get_type(), Ok(ValueType::Undefined)) {
+            let item = json_value(item, &key)?;
+            map.insert(key, item);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// A credential's options argument as JSON ([`from_js_options`]); a value JSON cannot hold under
+/// one of @azure/identity's own keys (an `httpClient` object with methods) gets that key's
+/// refusal, which says why azmi has no use for it.
+pub(crate) fn credential_options(value: Unknown<'_>) -> Result<Value, ConfigError> {
+    from_js_options(value, &[]).map_err(|e| match &e {
+        ConfigError::InvalidOption { key, .. } => identity_js::refused(key).unwrap_or(e),
+        _ => e,
+    })
+}
+
+/// One value as JSON, or the error naming `key` when JSON cannot hold it.
+fn json_value(value: Unknown<'_>, key: &str) -> Result<Value, ConfigError> {
+    let number = matches!(value.get_type(), Ok(ValueType::Number));
+    Value::from_unknown(value).map_err(|_| {
+        let problem = if number {
+            "must be a finite number, not NaN or Infinity".into()
+        } else {
+            "must be a string, a number, a boolean, an object, an array or null".into()
+        };
+        ConfigError::InvalidOption { key: key.into(), problem }
+    })
+}
+
+fn invalid(key: &str, reason: &str) -> ConfigError {
+    ConfigError::InvalidOption { key: key.into(), problem: reason.into() }
 }
 
 /// An `ArmClient`'s options: which Resource Manager (the core's `cloud`, `armEndpoint`,

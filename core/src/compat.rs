@@ -1,5 +1,5 @@
 //! Compatibility profiles: the conventions of the libraries azmi replaces (msrestazure,
-//! ms-rest-nodeauth), as data and pure functions over [`Options`]. Bindings that offer those
+//! ms-rest-nodeauth, @azure/identity), as data and pure functions over [`Options`]. Bindings that offer those
 //! libraries' calls convert their arguments and call these; they decide nothing themselves.
 //!
 //! Each rule cites its public origin in `docs/protocol.md`.
@@ -159,9 +159,122 @@ pub mod nodeauth {
     }
 }
 
+/// @azure/identity's `ManagedIdentityCredential` options beyond the identity selectors: its
+/// `retryOptions` (docs/protocol.md §3, "@azure/identity MI retry" and "@azure/identity in
+/// DefaultAzureCredential") become the core's retry options; its other `TokenCredentialOptions`
+/// configure an HTTP pipeline or an authority that azmi does not have, and are refused with what
+/// to do instead, never ignored.
+pub mod identity_js {
+    use super::*;
+    use serde::Deserialize;
+
+    /// The key of @azure/identity's retry options (core-rest-pipeline's `PipelineRetryOptions`).
+    pub const RETRY_OPTIONS: &str = "retryOptions";
+
+    /// @azure/identity's other options, each with why azmi has no use for it.
+    pub const REFUSED: &[(&str, &str)] = &[
+        (
+            "loggingOptions",
+            "azmi logs through @azure/logger (AZURE_LOG_LEVEL) and never logs account identifiers",
+        ),
+        ("authorityHost", "a managed identity endpoint has no authority host"),
+        ("additionallyAllowedTenants", "a managed identity has one tenant"),
+        ("httpClient", "azmi's core makes the requests"),
+        ("proxyOptions", "managed identity endpoints are local and never proxied"),
+        ("tlsOptions", "azmi's core makes the requests"),
+        ("allowInsecureConnection", "azmi's core decides which endpoints may be plain http"),
+        ("additionalPolicies", "azmi's core makes the requests"),
+        ("redirectOptions", "azmi's core makes the requests"),
+        ("userAgentOptions", "azmi's core makes the requests"),
+        ("telemetryOptions", "azmi's core makes the requests"),
+    ];
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct RetryOptions {
+        max_retries: Option<u32>,
+        retry_delay_in_ms: Option<u64>,
+        max_retry_delay_in_ms: Option<u64>,
+    }
+
+    /// The error for one of [`REFUSED`]'s keys, `None` for any other.
+    pub fn refused(key: &str) -> Option<ConfigError> {
+        let (_, why) = REFUSED.iter().find(|(k, _)| *k == key)?;
+        Some(ConfigError::InvalidOption {
+            key: key.into(),
+            problem: format!("is @azure/identity's, which azmi does not take: {why}; remove it"),
+        })
+    }
+
+    /// `retryOptions` (`maxRetries`, `retryDelayInMs`, `maxRetryDelayInMs`) on top of `base`, as
+    /// the core's `maxRetries`, `initialDelayMs` and `maxDelayMs`; any other key in it, or a
+    /// value given both ways, is an error.
+    pub fn retry_options(retry: &serde_json::Value, base: Options) -> Result<Options, ConfigError> {
+        let invalid =
+            |problem: String| ConfigError::InvalidOption { key: RETRY_OPTIONS.into(), problem };
+        if !retry.is_object() {
+            return Err(invalid("must be an object such as { maxRetries: 3 }".into()));
+        }
+        let given = RetryOptions::deserialize(retry).map_err(|e| invalid(e.to_string()))?;
+        let mut options = base;
+        let pairs = [
+            (
+                "maxRetries",
+                "maxRetries",
+                given.max_retries.is_some(),
+                options.max_retries.is_some(),
+            ),
+            (
+                "retryDelayInMs",
+                "initialDelayMs",
+                given.retry_delay_in_ms.is_some(),
+                options.initial_delay_ms.is_some(),
+            ),
+            (
+                "maxRetryDelayInMs",
+                "maxDelayMs",
+                given.max_retry_delay_in_ms.is_some(),
+                options.max_delay_ms.is_some(),
+            ),
+        ];
+        if let Some((theirs, ours, ..)) = pairs.iter().find(|(_, _, a, b)| *a && *b) {
+            return Err(invalid(format!(
+                "{RETRY_OPTIONS}.{theirs} and {ours} both given; give one"
+            )));
+        }
+        options.max_retries = given.max_retries.or(options.max_retries);
+        options.initial_delay_ms = given.retry_delay_in_ms.or(options.initial_delay_ms);
+        options.max_delay_ms = given.max_retry_delay_in_ms.or(options.max_delay_ms);
+        options.config()?;
+        Ok(options)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_js_retry_options() {
+        let retry =
+            serde_json::json!({ "maxRetries": 2, "retryDelayInMs": 100, "maxRetryDelayInMs": 900 });
+        let o = identity_js::retry_options(&retry, Options::default()).unwrap();
+        assert_eq!(
+            (o.max_retries, o.initial_delay_ms, o.max_delay_ms),
+            (Some(2), Some(100), Some(900))
+        );
+        let unknown = serde_json::json!({ "retries": 2 });
+        let err = identity_js::retry_options(&unknown, Options::default()).unwrap_err().to_string();
+        assert!(err.contains("retryOptions") && err.contains("retries"), "{err}");
+        let mut twice = Options::default();
+        twice.max_retries = Some(1);
+        let err = identity_js::retry_options(&serde_json::json!({ "maxRetries": 3 }), twice);
+        assert!(err.unwrap_err().to_string().contains("both given"));
+        assert!(identity_js::retry_options(&serde_json::json!(5), Options::default()).is_err());
+        let refused = identity_js::refused("authorityHost").unwrap().to_string();
+        assert!(refused.contains("authorityHost") && refused.contains("remove it"), "{refused}");
+        assert!(identity_js::refused("clientId").is_none());
+    }
 
     #[test]
     fn msrestazure_port_and_timeout() {
