@@ -34,7 +34,10 @@ class ManagedIdentityCredential:
         native = self._sync
         token = native.access_token(scopes, claims, cached_only=True, **kwargs)
         if token is None:
-            call = functools.partial(native.access_token, scopes, claims)
+            # The claims were applied by the call above (the cached token is forgotten): applied
+            # again in the executor they would also forget the token a concurrent caller just
+            # fetched for the same challenge, and make a request the sync credential does not.
+            call = functools.partial(native.access_token, scopes)
             token = await asyncio.get_running_loop().run_in_executor(None, call)
         assert token is not None
         return token
@@ -46,7 +49,8 @@ class ManagedIdentityCredential:
         native = self._sync
         info = native.access_token_info(scopes, options, cached_only=True)
         if info is None:
-            call = functools.partial(native.access_token_info, scopes, options)
+            # Its claims are applied already, as in `get_token`.
+            call = functools.partial(native.access_token_info, scopes)
             info = await asyncio.get_running_loop().run_in_executor(None, call)
         assert info is not None
         return info
