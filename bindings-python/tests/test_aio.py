@@ -3,6 +3,9 @@ makes are those the sync credential makes for the same calls."""
 
 import asyncio
 import threading
+import time
+
+import pytest
 
 import azmi
 import azmi.aio
@@ -45,3 +48,31 @@ def test_a_claims_burst_makes_the_requests_the_sync_credential_makes(use_source)
         emu.fault("imds", {"kind": "latency", "ms": 10}, {"kind": "latency", "ms": 400})
         burst()
         assert len(emu.requests("imds")) == 2, burst
+
+
+def test_a_cancelled_fetch_frees_the_loops_executor(use_source):
+    """``asyncio.wait_for(cred.get_token(...), 0.3)`` against a slow endpoint: the call is
+    cancelled, the executor thread that waited on the fetch is let go, so ``asyncio.run`` (which
+    joins the default executor) returns at once, as with azure-identity's aiohttp transport. The
+    fetch itself goes on: the next call waits for it instead of sending a second request."""
+    emu = use_source("imds")
+    emu.fault("imds", {"kind": "latency", "ms": 3000})
+
+    async def cancelled(cred):
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(cred.get_token(ARM), 0.3)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(cred.get_token_info(ARM), 0.3)
+
+    cred = azmi.aio.ManagedIdentityCredential()
+    started = time.monotonic()
+    asyncio.run(cancelled(cred))
+    assert time.monotonic() - started < 1.5
+    token = asyncio.run(cred.get_token(ARM))
+    assert token.token and time.monotonic() - started < 10
+    assert len(emu.requests("imds")) == 1
+    # The event is azmi's own: a caller's `cancel=` is an unexpected keyword, as any other.
+    with pytest.raises(TypeError, match="cancel"):
+        asyncio.run(cred.get_token(ARM, cancel=threading.Event()))
+    with pytest.raises(TypeError, match="cancel"):
+        azmi.ManagedIdentityCredential().get_token(ARM, cancel=threading.Event())
