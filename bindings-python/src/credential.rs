@@ -295,10 +295,30 @@ fn no_other_keywords(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
 fn one_scope(py: Python<'_>, scopes: &Bound<'_, PyTuple>) -> PyResult<Resource> {
     let resource = match scopes.len() {
         // The common case, read in place (abi3 from 3.10 borrows the UTF-8) without collecting.
-        1 => Resource::from_scopes(&[scopes.get_borrowed_item(0)?.cast::<PyString>()?.to_str()?]),
-        _ => Resource::from_scopes(&scopes.extract::<Vec<pyo3::pybacked::PyBackedStr>>()?),
+        1 => {
+            let scope = scopes.get_borrowed_item(0)?;
+            let scope = scope.cast::<PyString>().map_err(|_| not_a_scope(scopes))?;
+            Resource::from_scopes(&[scope.to_str()?])
+        }
+        _ => Resource::from_scopes(
+            &scopes
+                .extract::<Vec<pyo3::pybacked::PyBackedStr>>()
+                .map_err(|_| not_a_scope(scopes))?,
+        ),
     };
     resource.map_err(|e| py_err(py, &e))
+}
+
+/// A scope that is not a `str`, named with what to pass instead. The usual cause is
+/// `get_token_info(scope, {"claims": ...})`: the options dict taken as a second scope.
+fn not_a_scope(scopes: &Bound<'_, PyTuple>) -> PyErr {
+    let other = scopes.iter().find(|s| !s.is_instance_of::<PyString>());
+    let type_name = other.and_then(|s| s.get_type().name().ok().map(|n| n.to_string()));
+    PyTypeError::new_err(format!(
+        "a scope must be a str such as 'https://management.azure.com/.default', not {}; claims \
+         and options are keyword arguments (claims=..., options={{...}})",
+        type_name.as_deref().unwrap_or("another type")
+    ))
 }
 
 /// The token type of `kind`: once the program has imported `azure.core.credentials`, a

@@ -76,3 +76,22 @@ def test_a_cancelled_fetch_frees_the_loops_executor(use_source):
         asyncio.run(cred.get_token(ARM, cancel=threading.Event()))
     with pytest.raises(TypeError, match="cancel"):
         azmi.ManagedIdentityCredential().get_token(ARM, cancel=threading.Event())
+
+
+def test_a_scope_that_is_not_a_str_says_what_to_pass(use_source):
+    """``get_token_info(scope, {"claims": ...})`` (options given positionally) and other
+    non-str scopes: a TypeError that names the type and says claims and options are keywords,
+    from both credentials, before any request."""
+    emu = use_source("imds")
+    sync, aio = azmi.ManagedIdentityCredential(), azmi.aio.ManagedIdentityCredential()
+    calls = [
+        lambda: sync.get_token_info(ARM, {"claims": CLAIMS}),
+        lambda: sync.get_token(None),
+        lambda: sync.get_token(b"https://management.azure.com/.default"),
+        lambda: asyncio.run(aio.get_token_info(ARM, {"claims": CLAIMS})),
+        lambda: asyncio.run(aio.get_token(5)),
+    ]
+    for call, type_name in zip(calls, ["dict", "NoneType", "bytes", "dict", "int"]):
+        with pytest.raises(TypeError, match=f"a scope must be a str .*not {type_name};"):
+            call()
+    assert emu.requests() == []
