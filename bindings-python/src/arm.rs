@@ -82,7 +82,7 @@ impl Arm {
         logs::ensure(py);
         let arm = self.inner.clone();
         let outcome = match progress.filter(|p| !p.is_none(py)) {
-            None => interrupt::run(py, move || arm.execute(&request))?,
+            None => interrupt::run(py, None, move || arm.execute(&request))?,
             Some(callback) => {
                 // A caller that stopped waiting (Ctrl-C) stops the operation at its next wait:
                 // the callback is not called after the call has returned.
@@ -95,7 +95,7 @@ impl Arm {
                         false => tell(&callback, p, &mut polls).map_break(Some),
                     })
                 };
-                let run = interrupt::run(py, observed);
+                let run = interrupt::run(py, None, observed);
                 abandoned.store(run.is_err(), Ordering::Relaxed);
                 match run? {
                     ControlFlow::Continue(outcome) => outcome,

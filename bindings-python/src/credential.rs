@@ -114,7 +114,7 @@ impl Credential {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Option<Py<PyAny>>> {
         let _ = (tenant_id, enable_cae);
-        self.access_token(py, scopes, claims, false, kwargs)
+        self.access_token(py, scopes, claims, false, None, kwargs)
     }
 
     /// azure-core's `SupportsTokenInfo.get_token_info`: an `AccessTokenInfo` for exactly one
@@ -126,22 +126,25 @@ impl Credential {
         scopes: &Bound<'_, PyTuple>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Option<Py<PyAny>>> {
-        self.access_token_info(py, scopes, options, false)
+        self.access_token_info(py, scopes, options, false, None)
     }
 
     /// `get_token` for event loops: `cached_only` answers `None` instead of fetching or waiting;
+    /// `cancel` (a `threading.Event`), once set, ends a wait for a fetch (the fetch goes on);
     /// `kwargs`, the caller's keywords besides `get_token`'s, must be empty.
-    #[pyo3(signature = (scopes, claims=None, cached_only=false, **kwargs))]
+    #[pyo3(signature = (scopes, claims=None, cached_only=false, cancel=None, **kwargs))]
     fn access_token(
         &self,
         py: Python<'_>,
         scopes: &Bound<'_, PyTuple>,
         claims: Option<&str>,
         cached_only: bool,
+        cancel: Option<&Bound<'_, PyAny>>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Option<Py<PyAny>>> {
         no_other_keywords(kwargs)?;
-        let Some(token) = self.token_for(py, &one_scope(py, scopes)?, claims, cached_only)? else {
+        let resource = one_scope(py, scopes)?;
+        let Some(token) = self.token_for(py, &resource, claims, cached_only, cancel)? else {
             return Ok(None);
         };
         let class = token_type(py, TokenKind::Token)?;
@@ -161,13 +164,14 @@ impl Credential {
 
     /// `get_token_info` for event loops, as `access_token`: `options` are azure-core's
     /// `TokenRequestOptions` (a dict; `claims` bypasses the cache, other keys change nothing).
-    #[pyo3(signature = (scopes, options=None, cached_only=false))]
+    #[pyo3(signature = (scopes, options=None, cached_only=false, cancel=None))]
     fn access_token_info(
         &self,
         py: Python<'_>,
         scopes: &Bound<'_, PyTuple>,
         options: Option<&Bound<'_, PyDict>>,
         cached_only: bool,
+        cancel: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Py<PyAny>>> {
         let claims = match options {
             Some(options) => options
@@ -178,7 +182,8 @@ impl Credential {
             None => None,
         };
         let resource = one_scope(py, scopes)?;
-        let Some(token) = self.token_for(py, &resource, claims.as_deref(), cached_only)? else {
+        let Some(token) = self.token_for(py, &resource, claims.as_deref(), cached_only, cancel)?
+        else {
             return Ok(None);
         };
         let class = token_type(py, TokenKind::Info)?;
@@ -210,7 +215,7 @@ impl Credential {
         let resource = Resource::new(resource).map_err(|e| py_err(py, &e))?;
         let inner = match self.inner.cached(&resource) {
             Some(token) => token,
-            None => self.fetch(py, &resource)?,
+            None => self.fetch(py, &resource, None)?,
         };
         Ok(Token { inner })
     }
@@ -242,28 +247,35 @@ impl Credential {
     }
 
     /// The token for `resource`, after the host applies `claims` (a challenge bypasses the
-    /// cache); `cached_only` answers `None` rather than fetch or wait.
+    /// cache); `cached_only` answers `None` rather than fetch or wait; `cancel` ends a wait.
     fn token_for(
         &self,
         py: Python<'_>,
         resource: &Resource,
         claims: Option<&str>,
         cached_only: bool,
+        cancel: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Arc<AccessToken>>> {
         self.inner.apply_claims(resource, claims);
         match self.inner.cached(resource) {
             Some(token) => Ok(Some(token)),
             None if cached_only => Ok(None),
-            None => self.fetch(py, resource).map(Some),
+            None => self.fetch(py, resource, cancel).map(Some),
         }
     }
 
     /// Fetches (or awaits another caller's fetch of) the token for `resource`, with the GIL
     /// released; Ctrl-C interrupts the wait. Callers first try `cached`, which serves a token without releasing the GIL.
-    fn fetch(&self, py: Python<'_>, resource: &Resource) -> PyResult<Arc<AccessToken>> {
+    fn fetch(
+        &self,
+        py: Python<'_>,
+        resource: &Resource,
+        cancel: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Arc<AccessToken>> {
         logs::ensure(py);
         let (inner, resource) = (self.inner.clone(), resource.clone());
-        interrupt::run(py, move || inner.get_token_for(&resource))?.map_err(|e| py_err(py, &e))
+        interrupt::run(py, cancel, move || inner.get_token_for(&resource))?
+            .map_err(|e| py_err(py, &e))
     }
 }
 
@@ -283,10 +295,30 @@ fn no_other_keywords(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
 fn one_scope(py: Python<'_>, scopes: &Bound<'_, PyTuple>) -> PyResult<Resource> {
     let resource = match scopes.len() {
         // The common case, read in place (abi3 from 3.10 borrows the UTF-8) without collecting.
-        1 => Resource::from_scopes(&[scopes.get_borrowed_item(0)?.cast::<PyString>()?.to_str()?]),
-        _ => Resource::from_scopes(&scopes.extract::<Vec<pyo3::pybacked::PyBackedStr>>()?),
+        1 => {
+            let scope = scopes.get_borrowed_item(0)?;
+            let scope = scope.cast::<PyString>().map_err(|_| not_a_scope(scopes))?;
+            Resource::from_scopes(&[scope.to_str()?])
+        }
+        _ => Resource::from_scopes(
+            &scopes
+                .extract::<Vec<pyo3::pybacked::PyBackedStr>>()
+                .map_err(|_| not_a_scope(scopes))?,
+        ),
     };
     resource.map_err(|e| py_err(py, &e))
+}
+
+/// A scope that is not a `str`, named with what to pass instead. The usual cause is
+/// `get_token_info(scope, {"claims": ...})`: the options dict taken as a second scope.
+fn not_a_scope(scopes: &Bound<'_, PyTuple>) -> PyErr {
+    let other = scopes.iter().find(|s| !s.is_instance_of::<PyString>());
+    let type_name = other.and_then(|s| s.get_type().name().ok().map(|n| n.to_string()));
+    PyTypeError::new_err(format!(
+        "a scope must be a str such as 'https://management.azure.com/.default', not {}; claims \
+         and options are keyword arguments (claims=..., options={{...}})",
+        type_name.as_deref().unwrap_or("another type")
+    ))
 }
 
 /// The token type of `kind`: once the program has imported `azure.core.credentials`, a

@@ -46,14 +46,14 @@ class Emulator:
         raise LookupError(kind)
 
 
-@pytest.fixture(scope="session")
-def emulator_proc():
+def start_emulator(*args):
+    """`azmi emulate` on loopback with `args` (a session's or a module's own), and its process."""
     binary = os.environ.get("AZMI_BIN") or os.path.expanduser(
         "~/.cache/azmi-target/release/azmi")
     if not os.access(binary, os.X_OK):
         pytest.fail("AZMI_BIN must point at the azmi binary (cargo build --release -p azmi-cli)")
     env = {k: v for k, v in os.environ.items() if k not in IDENTITY_VARS}
-    proc = subprocess.Popen([binary, "emulate", "--legacy-port", "0", "--duration", "900"],
+    proc = subprocess.Popen([binary, "emulate", "--legacy-port", "0", "--duration", "900", *args],
                             stdout=subprocess.PIPE, text=True, env=env)
     url = None
     for line in proc.stdout:
@@ -66,7 +66,10 @@ def emulator_proc():
     assert url.startswith("http://127.0.0.1:"), url
     emu = Emulator(url, None)
     emu.info = emu._call("GET", "/_emulator/info")
-    yield emu
+    return emu, proc
+
+
+def stop_emulator(proc):
     # SIGTERM: the emulator removes its temp dirs (CA files, Arc keys) as it stops.
     proc.terminate()
     try:
@@ -74,6 +77,13 @@ def emulator_proc():
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def emulator_proc():
+    emu, proc = start_emulator()
+    yield emu
+    stop_emulator(proc)
 
 
 @pytest.fixture

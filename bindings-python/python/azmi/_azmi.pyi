@@ -1,3 +1,4 @@
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Optional, Self, final
 
@@ -58,6 +59,7 @@ class Credential:
         scopes: tuple[str, ...],
         claims: Optional[str] = None,
         cached_only: bool = False,
+        cancel: Optional[threading.Event] = None,
         **kwargs: Any,
     ) -> Optional[AccessToken]: ...
     def access_token_info(
@@ -65,6 +67,7 @@ class Credential:
         scopes: tuple[str, ...],
         options: Optional[TokenRequestOptions] = None,
         cached_only: bool = False,
+        cancel: Optional[threading.Event] = None,
     ) -> Optional[AccessTokenInfo]: ...
     def get_token_for(self, resource: str) -> Token: ...
     def _options(self) -> dict[str, Any]: ...

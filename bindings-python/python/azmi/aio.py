@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import TYPE_CHECKING, Any, Optional
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from . import ManagedIdentityCredential as _Sync
 
@@ -17,6 +18,23 @@ if TYPE_CHECKING:
     from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
 
 __all__ = ["ManagedIdentityCredential"]
+
+_T = TypeVar("_T")
+
+
+async def _in_executor(call: Callable[..., _T]) -> _T:
+    """``call(cancel=event)`` in the loop's default executor. When the awaiting task is cancelled
+    (``asyncio.wait_for`` timing out, a task group failing), the event lets the executor thread
+    stop waiting at once: ``asyncio.run`` joins that executor, and would otherwise wait for the
+    fetch to end. The fetch goes on (its token is cached; the next call waits for it)."""
+    cancel = threading.Event()
+    try:
+        return await asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(call, cancel=cancel)
+        )
+    except asyncio.CancelledError:
+        cancel.set()
+        raise
 
 
 class ManagedIdentityCredential:
@@ -32,10 +50,13 @@ class ManagedIdentityCredential:
         # in the default executor (and without `cached_only` always returns a token). Other
         # keywords go to the native call, which rejects them as the sync `get_token` does.
         native = self._sync
-        token = native.access_token(scopes, claims, cached_only=True, **kwargs)
+        # `cancel=None`: a caller's own `cancel=` is then a TypeError, as any other keyword.
+        token = native.access_token(scopes, claims, cached_only=True, cancel=None, **kwargs)
         if token is None:
-            call = functools.partial(native.access_token, scopes, claims)
-            token = await asyncio.get_running_loop().run_in_executor(None, call)
+            # The claims were applied by the call above (the cached token is forgotten): applied
+            # again in the executor they would also forget the token a concurrent caller just
+            # fetched for the same challenge, and make a request the sync credential does not.
+            token = await _in_executor(functools.partial(native.access_token, scopes))
         assert token is not None
         return token
 
@@ -46,8 +67,8 @@ class ManagedIdentityCredential:
         native = self._sync
         info = native.access_token_info(scopes, options, cached_only=True)
         if info is None:
-            call = functools.partial(native.access_token_info, scopes, options)
-            info = await asyncio.get_running_loop().run_in_executor(None, call)
+            # Its claims are applied already, as in `get_token`.
+            info = await _in_executor(functools.partial(native.access_token_info, scopes))
         assert info is not None
         return info
 
