@@ -25,8 +25,8 @@ function abortError() {
   return e
 }
 
-/** Rejects with an AbortError when `signal` fires first; the fetch itself goes on (its token
- * lands in the cache for the next caller). */
+/** Rejects with an AbortError when `signal` fires first; the fetch itself stops only once every
+ * caller waiting on it gave up (the addon tells the host), else its token lands in the cache. */
 function abortable(pending, signal) {
   if (!signal) return pending
   if (signal.aborted) {
