@@ -25,8 +25,8 @@ function abortError() {
   return e
 }
 
-/** Rejects with an AbortError when `signal` fires first; the fetch itself goes on (its token
- * lands in the cache for the next caller). */
+/** Rejects with an AbortError when `signal` fires first; the fetch itself stops only once every
+ * caller waiting on it gave up (the addon tells the host), else its token lands in the cache. */
 function abortable(pending, signal) {
   if (!signal) return pending
   if (signal.aborted) {
@@ -71,6 +71,38 @@ function identityError(name) {
 const CredentialUnavailableError = identityError('CredentialUnavailableError')
 const AuthenticationError = identityError('AuthenticationError')
 
+/** The stand-in for each `AbortSignal` that calls share: it holds their `abort` listeners and
+ * keeps one of its own on the signal while any is there. Node warns of a leak past 10 listeners
+ * on one signal, which 6 concurrent calls sharing a signal would pass (each call listens twice:
+ * here and in the addon). */
+const relays = new WeakMap()
+function relay(signal) {
+  let shared = relays.get(signal)
+  if (shared) return shared
+  const listeners = new Set()
+  const fire = () => {
+    const waiting = [...listeners]
+    listeners.clear()
+    for (const listener of waiting) listener()
+  }
+  shared = {
+    get aborted() {
+      return signal.aborted
+    },
+    addEventListener(type, listener) {
+      if (type !== 'abort' || typeof listener !== 'function') return
+      if (listeners.size === 0) signal.addEventListener('abort', fire, { once: true })
+      listeners.add(listener)
+    },
+    removeEventListener(type, listener) {
+      if (type !== 'abort' || !listeners.delete(listener) || listeners.size > 0) return
+      signal.removeEventListener('abort', fire)
+    },
+  }
+  relays.set(signal, shared)
+  return shared
+}
+
 const credentialProto = native.ManagedIdentityCredential.prototype
 const nativeGetToken = credentialProto.getToken
 Object.defineProperty(credentialProto, 'getToken', {
@@ -78,8 +110,10 @@ Object.defineProperty(credentialProto, 'getToken', {
   writable: true,
   value: function getToken(scopes, options) {
     const signal = options && options.abortSignal
-    if (signal && signal.aborted) return Promise.reject(abortError())
-    return abortable(nativeGetToken.call(this, scopes, options), signal)
+    if (!signal) return nativeGetToken.call(this, scopes, options)
+    if (signal.aborted) return Promise.reject(abortError())
+    const shared = relay(signal)
+    return abortable(nativeGetToken.call(this, scopes, { ...options, abortSignal: shared }), shared)
   },
 })
 

@@ -2,6 +2,7 @@
 // endpoint sees no further retry. Concurrent callers for one scope share one request, so it
 // stops only once every caller waiting on it has aborted.
 import assert from 'node:assert/strict'
+import { getEventListeners } from 'node:events'
 import { afterEach, test } from 'node:test'
 
 import { ManagedIdentityCredential } from '../index.mjs'
@@ -79,4 +80,29 @@ test('a caller that aborted leaves the cache usable: the next call fetches again
   await assert.rejects(pending, { name: 'AbortError' })
   const token = await cred.getToken(SCOPE)
   assert.equal(token.token, 'raw-server-token')
+})
+
+test('calls sharing one signal put one listener on it, and none once they settled', async () => {
+  const cred = await flakyCredential(3)
+  const controller = new AbortController()
+  const warnings = []
+  const onWarning = (w) => warnings.push(w.name)
+  process.on('warning', onWarning)
+  try {
+    const scopes = [SCOPE, 'https://vault.azure.net/.default']
+    const pending = Array.from({ length: 40 }, (_, i) => cred.getToken(scopes[i % 2], { abortSignal: controller.signal }))
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1)
+    const tokens = await Promise.all(pending)
+    assert.equal(tokens.length, 40)
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0)
+    // The signal still works for the next call, and its abort reaches every caller.
+    const late = [cred.getToken('https://storage.azure.com/.default', { abortSignal: controller.signal }),
+      cred.getToken('https://storage.azure.com/.default', { abortSignal: controller.signal })]
+    controller.abort()
+    for (const call of late) await assert.rejects(call, { name: 'AbortError' })
+    await sleep(50)
+    assert.deepEqual(warnings.filter((n) => n === 'MaxListenersExceededWarning'), [])
+  } finally {
+    process.off('warning', onWarning)
+  }
 })

@@ -1,6 +1,7 @@
 // process.exit must not wait for a token request: a Functions host that exits while a request
-// sleeps on a Retry-After (here 20 s) exits at once, as with @azure/identity. A worker thread
-// terminated with requests pending ends at once too, and their late outcome is dropped.
+// sleeps on a Retry-After (here 20 s) exits at once, as with @azure/identity. A script whose
+// request it aborted ends by itself, whatever the attempt in flight still waits for. A worker
+// thread terminated with requests pending ends at once too, and their late outcome is dropped.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -18,11 +19,12 @@ before(async () => {
 })
 after(() => server.close())
 
-/** Runs the probe; resolves to its exit code, output and wall time. */
-function runProbe(kind) {
+/** Runs the probe against `imds` (the throttling server by default); resolves to its exit code,
+ * output and wall time. */
+function runProbe(kind, imds = server) {
   const env = { ...process.env, NO_PROXY: '*' }
   for (const name of IDENTITY_VARS) delete env[name]
-  env.AZURE_POD_IDENTITY_AUTHORITY_HOST = server.url
+  env.AZURE_POD_IDENTITY_AUTHORITY_HOST = imds.url
   const started = Date.now()
   const child = spawn(process.execPath, [PROBE, kind], { env, stdio: ['ignore', 'pipe', 'inherit'] })
   // Bounded: a probe still alive after 30 s is killed (the assertion below then fails).
@@ -45,6 +47,20 @@ for (const kind of ['getToken', 'loginWithVmMSI']) {
     assert.ok(took < 2_000, `the process exited ${took} ms after it started (exit called at 200 ms)`)
   })
 }
+
+test('a script whose only request it aborted ends by itself, though the attempt is still unanswered', async () => {
+  const silent = await rawServer(() => null)
+  try {
+    const { code, out, took } = await runProbe('aborted', silent)
+    assert.equal(silent.requests, 1, 'the attempt was sent')
+    assert.equal(out, 'AbortError')
+    assert.equal(code, 0)
+    // The attempt's own timeout is 20 s: the promise settled at the abort, not when it ended.
+    assert.ok(took < 3_000, `the process ended ${took} ms after it started (abort at 200 ms)`)
+  } finally {
+    await silent.close()
+  }
+})
 
 test('a worker terminated with requests pending ends at once; their late outcome is dropped', async () => {
   const throttling = await rawServer(() => response(429, { error: 'throttled' }, { 'retry-after': '1' }))

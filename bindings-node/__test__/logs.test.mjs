@@ -9,14 +9,15 @@ import { emulatorPerFile } from './setup.mjs'
 
 const emu = emulatorPerFile()
 const INDEX = new URL('../index.mjs', import.meta.url).href
+const CJS_INDEX = new URL('../index.js', import.meta.url).pathname
 
 /** Runs `body` (after `azmi` and @azure/logger's `setLogLevel` are loaded, as an ES module or with
- * `cjs` as CommonJS) in a child node with the test's environment plus `env`; resolves to its
- * stdout and stderr. */
-function child(body, env = {}, { cjs = false } = {}) {
+ * `cjs` as CommonJS; without `load`, `azmi` is the body's to load) in a child node with the
+ * test's environment plus `env`; resolves to its stdout and stderr. */
+function child(body, env = {}, { cjs = false, load = true } = {}) {
   const prelude = cjs
     ? `const azmi = require('./index.js'); const { setLogLevel } = require('@azure/logger');`
-    : `import * as azmi from ${JSON.stringify(INDEX)}; import { setLogLevel } from '@azure/logger';`
+    : `${load ? `import * as azmi from ${JSON.stringify(INDEX)};` : ''} import { setLogLevel } from '@azure/logger';`
   const script = `${prelude}
     const settle = () => new Promise((resolve) => setTimeout(resolve, 100))
     ${cjs ? `;(async () => { ${body} })()` : body}
@@ -101,6 +102,28 @@ describe('logs on @azure/logger', () => {
     const [before, cached] = stderr.split('CACHED\n')
     assert.ok(azmiLines(before).length > 0, stderr)
     assert.deepEqual(azmiLines(cached.split('END\n')[0]), [])
+  })
+
+  test('a worker that loaded azmi first and ended leaves the logs to the main thread', async () => {
+    await emu.use('imds')
+    const { stderr } = await child(`
+      const { Worker } = await import('node:worker_threads')
+      const worker = new Worker(\`
+        const { ManagedIdentityCredential } = require(${JSON.stringify(CJS_INDEX)})
+        new ManagedIdentityCredential().getToken('https://vault.azure.net/.default')
+          // The worker's stderr reaches the process through the main thread: let it through.
+          .then(() => setTimeout(() => require('node:worker_threads').parentPort.postMessage('done'), 200))
+      \`, { eval: true, execArgv: [] })
+      await new Promise((resolve) => worker.once('message', resolve))
+      await worker.terminate()
+      process.stderr.write('MAIN\\n')
+      const azmi = await import(${JSON.stringify(INDEX)})
+      await new azmi.ManagedIdentityCredential().getToken('https://management.azure.com/.default')
+      await settle()
+    `, { AZURE_LOG_LEVEL: 'info' }, { load: false })
+    const [inWorker, inMain] = stderr.split('MAIN\n')
+    assert.ok(azmiLines(inWorker).some((l) => /fetching/.test(l)), stderr)
+    assert.ok(azmiLines(inMain).some((l) => /fetching/.test(l)), stderr)
   })
 
   test('ARM polls are logged with their status', async () => {

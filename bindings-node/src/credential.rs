@@ -10,7 +10,7 @@ use napi_derive::napi;
 use crate::errors::{aborted, config_failure, throw, token_failure, Failure};
 use crate::options;
 use crate::own;
-use crate::thread::spawn_settled;
+use crate::thread::{spawn_settlement, Settlement};
 
 /// The options a credential takes, camelCase (the TypeScript shape; the core's `Options` reads
 /// them and refuses any other key). At most one identity selector.
@@ -321,32 +321,42 @@ where
         };
     }
     let cancel = azmi_host::Cancel::new();
-    let hook = signal.map(|s| AbortHook::attach(env, &s, &cancel)).transpose()?;
+    let settlement = Settlement::new();
+    let on_abort = {
+        let (cancel, settlement) = (cancel.clone(), settlement.clone());
+        // The host stops the fetch once every caller gave up; this caller's promise settles
+        // now, so an attempt still in flight does not hold the event loop.
+        move || {
+            cancel.cancel();
+            settlement.settle(Err(aborted()));
+        }
+    };
+    let hook = signal.map(|s| AbortHook::attach(env, &s, on_abort)).transpose()?;
     let credential = credential.clone();
     let work = move || match credential.get_token_cancellable(&resource, &cancel) {
         Some(result) => result.map_err(|e| token_failure(&e)),
         None => Err(aborted()),
     };
-    spawn_settled(env, "azmi-token", "a token request", work, move |env, outcome| {
+    let finish = Box::new(move |env: &Env, outcome: Outcome| {
         if let Some(hook) = hook {
             hook.detach(env);
         }
         settle(env, outcome)
-    })
+    });
+    spawn_settlement(env, "azmi-token", "a token request", work, finish, &settlement)
 }
 
-/// An `abort` listener on a request's `AbortSignal` that cancels it; removed when the request
-/// settles (a long-lived signal must not collect one listener per request).
+/// An `abort` listener on a request's `AbortSignal` that gives the request up; removed when the
+/// request settles (a long-lived signal must not collect one listener per request).
 struct AbortHook {
     signal: ObjectRef<false>,
     listener: ObjectRef<false>,
 }
 
 impl AbortHook {
-    fn attach(env: &Env, signal: &Object<'_>, cancel: &azmi_host::Cancel) -> Result<Self> {
-        let cancel = cancel.clone();
+    fn attach(env: &Env, signal: &Object<'_>, on_abort: impl Fn() + 'static) -> Result<Self> {
         let listener = env.create_function_from_closure::<(), (), _>("cancel", move |_| {
-            cancel.cancel();
+            on_abort();
             Ok(())
         })?;
         let listener = Object::from_raw(env.raw(), listener.raw());

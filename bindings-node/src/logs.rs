@@ -9,11 +9,12 @@
 //! loop alive. A cached token emits no event, so the cached path never reaches this module. The
 //! host never puts a token in an event.
 //!
-//! One sink per process: the first JavaScript environment that loads `azmi` gets the events of
-//! every thread (worker threads' included), until that environment ends.
+//! One sink at a time per process: the first JavaScript environment that loads `azmi` gets the
+//! events of every thread (worker threads' included) until it ends; then the next environment
+//! that loaded it, in the order they did.
 
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use napi::bindgen_prelude::*;
@@ -34,22 +35,25 @@ type Sink = ThreadsafeFunction<
     true,
 >;
 
-static SINK: Mutex<Option<Sink>> = Mutex::new(None);
+/// Every live environment's sink with its number, in the order they loaded `azmi`; the first
+/// gets the events. An environment's cleanup removes its own.
+static SINKS: Mutex<Vec<(u64, Sink)>> = Mutex::new(Vec::new());
+static NEXT_SINK: AtomicU64 = AtomicU64::new(0);
 /// Whether a sink is set: without one, every event is disabled before it is built.
 static ON: AtomicBool = AtomicBool::new(false);
 
 /// Routes azmi's log events to `sink(level, line)`, `level` being @azure/logger's
 /// (`error`, `warning`, `info`, `verbose`). `index.js` calls it with its `azmi` client logger;
-/// not exported to callers (nor typed). The first environment's sink stays until that environment ends.
+/// not exported to callers (nor typed). The first environment's sink is used until that
+/// environment ends; the others wait their turn (a worker that loaded `azmi` before the main
+/// thread must not take the main thread's logs with it when it ends).
 #[napi(catch_unwind, skip_typescript)]
-pub fn set_log_sink(sink: Function<FnArgs<(&'static str, String)>, ()>) -> Result<()> {
-    let mut slot = SINK.lock().unwrap_or_else(|p| p.into_inner());
-    if slot.is_some() {
-        return Ok(());
-    }
+pub fn set_log_sink(env: Env, sink: Function<FnArgs<(&'static str, String)>, ()>) -> Result<()> {
     let tsfn = sink.build_threadsafe_function().callee_handled::<false>().weak::<true>().build()?;
-    *slot = Some(tsfn);
-    drop(slot);
+    let id = NEXT_SINK.fetch_add(1, Ordering::Relaxed);
+    sinks().push((id, tsfn));
+    // Ended workers must not pile up behind a main thread that lives on.
+    env.add_env_cleanup_hook(id, |id| sinks().retain(|(i, _)| *i != id))?;
     // Another subscriber set by the process first keeps its place; azmi then logs there only.
     let _ = tracing::subscriber::set_global_default(Bridge);
     ON.store(true, Ordering::Relaxed);
@@ -73,14 +77,22 @@ fn azure_level(level: &Level) -> &'static str {
     }
 }
 
-/// Posts `line` without waiting; a sink whose environment ended is dropped.
+/// Posts `line` without waiting to the first live sink; those whose environment ended are
+/// dropped.
 fn post(level: &'static str, line: String) {
-    let mut slot = SINK.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(sink) = slot.as_ref() else { return };
-    if sink.call((level, line).into(), ThreadsafeFunctionCallMode::NonBlocking) == Status::Closing {
-        *slot = None;
-        ON.store(false, Ordering::Relaxed);
+    let mut sinks = sinks();
+    while let Some((_, sink)) = sinks.first() {
+        let args = (level, line.clone()).into();
+        if sink.call(args, ThreadsafeFunctionCallMode::NonBlocking) != Status::Closing {
+            return;
+        }
+        sinks.remove(0);
     }
+    ON.store(false, Ordering::Relaxed);
+}
+
+fn sinks() -> std::sync::MutexGuard<'static, Vec<(u64, Sink)>> {
+    SINKS.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The subscriber: events only (spans are disabled; the host's events name their endpoint
