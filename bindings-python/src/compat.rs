@@ -73,24 +73,10 @@ fn options(
 /// The error with the selectors it names spelt as msrestazure's keywords (`msi_res_id`, not the
 /// core's `resource_id`), so that it names what the caller wrote.
 fn named_as_msrestazure(e: ConfigError) -> ConfigError {
-    let rename = |names: &str| {
-        let spelt = names.split(", ").map(|name| {
-            SELECTORS.iter().find(|(_, core)| *core == name).map_or(name, |(given, _)| *given)
-        });
-        spelt.collect::<Vec<_>>().join(", ")
-    };
-    match e {
-        ConfigError::SeveralIdentities { given } => {
-            ConfigError::SeveralIdentities { given: rename(&given) }
-        }
-        ConfigError::EmptyIdentity { selector } => {
-            ConfigError::EmptyIdentity { selector: rename(&selector) }
-        }
-        ConfigError::InvalidOption { key, problem } => {
-            ConfigError::InvalidOption { key: rename(&key), problem }
-        }
-        other => other,
-    }
+    e.renamed(|name| {
+        let given = SELECTORS.iter().find(|(_, core)| *core == name);
+        given.map_or(name, |(given, _)| *given).to_owned()
+    })
 }
 
 /// msrestazure's `msi_conf` as the core's identity selector.

@@ -304,20 +304,25 @@ pub fn arm_endpoint_from_env(env: &EnvSnapshot) -> Result<Option<Cloud>, ConfigE
 impl ConfigError {
     /// The same error with the keys and settings it names spelt in `naming`.
     pub fn spelt(self, naming: Naming) -> Self {
-        let spell =
-            |names: &str| names.split(", ").map(|n| naming.spell(n)).collect::<Vec<_>>().join(", ");
+        self.renamed(|name| naming.spell(name))
+    }
+
+    /// The same error with each key and setting it names (one, or several joined by `", "`)
+    /// passed through `rename`: how a surface names them in its users' own words.
+    pub fn renamed(self, rename: impl Fn(&str) -> String) -> Self {
+        let each = |names: &str| names.split(", ").map(&rename).collect::<Vec<_>>().join(", ");
         match self {
             ConfigError::SeveralIdentities { given } => {
-                ConfigError::SeveralIdentities { given: spell(&given) }
+                ConfigError::SeveralIdentities { given: each(&given) }
             }
             ConfigError::EmptyIdentity { selector } => {
-                ConfigError::EmptyIdentity { selector: spell(&selector) }
+                ConfigError::EmptyIdentity { selector: each(&selector) }
             }
             ConfigError::InvalidOption { key, problem } => {
-                ConfigError::InvalidOption { key: spell(&key), problem }
+                ConfigError::InvalidOption { key: each(&key), problem }
             }
             ConfigError::InvalidSetting { name, problem } => {
-                ConfigError::InvalidSetting { name: spell(&name), problem }
+                ConfigError::InvalidSetting { name: each(&name), problem }
             }
             other => other,
         }
