@@ -4,6 +4,7 @@ environment (no identity variable, so nothing can reach the real IMDS) and a res
 import json
 import os
 import subprocess
+import threading
 import urllib.request
 
 import pytest
@@ -67,6 +68,23 @@ def start_emulator(*args):
     emu = Emulator(url, None)
     emu.info = emu._call("GET", "/_emulator/info")
     return emu, proc
+
+
+def burst(call, count):
+    """Runs `call` on `count` threads released at once; returns their results."""
+    barrier = threading.Barrier(count)
+    results = []
+
+    def worker():
+        barrier.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def stop_emulator(proc):

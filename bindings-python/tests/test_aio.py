@@ -9,7 +9,7 @@ import pytest
 
 import azmi
 import azmi.aio
-from conftest import ARM
+from conftest import ARM, burst
 
 CLAIMS = '{"access_token":{"nbf":{"essential":true,"value":"1"}}}'
 
@@ -23,17 +23,7 @@ def test_a_claims_burst_makes_the_requests_the_sync_credential_makes(use_source)
     def burst_with_threads():
         cred = azmi.ManagedIdentityCredential()
         cred.get_token(ARM)
-        barrier = threading.Barrier(10)
-
-        def worker():
-            barrier.wait()
-            cred.get_token(ARM, claims=CLAIMS)
-
-        threads = [threading.Thread(target=worker) for _ in range(10)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        burst(lambda: cred.get_token(ARM, claims=CLAIMS), 10)
 
     async def burst_with_tasks():
         cred = azmi.aio.ManagedIdentityCredential()

@@ -15,7 +15,7 @@ from azure.identity import CredentialUnavailableError
 
 import azmi
 import azmi.aio
-from conftest import ARM
+from conftest import ARM, burst
 
 SOURCES = ["imds", "app_service", "app_service_2017", "azure_ml", "cloud_shell", "azure_arc",
            "service_fabric"]
@@ -302,18 +302,7 @@ def test_thread_burst_one_request(use_source):
     emu = use_source("imds")
     emu.fault("imds", {"kind": "latency", "ms": 300})
     cred = azmi.ManagedIdentityCredential()
-    barrier = threading.Barrier(50)
-    tokens = []
-
-    def worker():
-        barrier.wait()
-        tokens.append(cred.get_token(ARM).token)
-
-    threads = [threading.Thread(target=worker) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    tokens = burst(lambda: cred.get_token(ARM).token, 50)
     assert len(tokens) == 50 and len(set(tokens)) == 1
     assert len(emu.requests("imds")) == 1
 

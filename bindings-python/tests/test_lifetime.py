@@ -2,7 +2,6 @@
 tokens, and its App Service secret is rotated here): the token types and refresh instants, short
 tokens, and a rotated App Service secret."""
 
-import threading
 import time
 
 import pytest
@@ -10,7 +9,7 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 
 import azmi
-from conftest import ARM, start_emulator, stop_emulator
+from conftest import ARM, burst, start_emulator, stop_emulator
 from identity_vars import IDENTITY_VARS
 
 LIFETIME = 8
@@ -55,18 +54,7 @@ def test_short_tokens_are_shared_by_a_burst_and_never_served_expired(use):
     emu = use("imds")
     emu.fault("imds", {"kind": "latency", "ms": 300})
     cred = azmi.ManagedIdentityCredential()
-    barrier = threading.Barrier(50)
-    tokens = []
-
-    def worker():
-        barrier.wait()
-        tokens.append(cred.get_token(ARM))
-
-    threads = [threading.Thread(target=worker) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    tokens = burst(lambda: cred.get_token(ARM), 50)
     assert len({t.token for t in tokens}) == 1 and len(emu.requests("imds")) == 1
     first = tokens[0]
     assert first.expires_on - time.time() <= LIFETIME
