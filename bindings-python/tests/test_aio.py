@@ -32,12 +32,12 @@ def test_a_claims_burst_makes_the_requests_the_sync_credential_makes(use_source)
                              *(cred.get_token_info(ARM, options={"claims": CLAIMS})
                                for _ in range(5)))
 
-    for burst in (burst_with_threads, lambda: asyncio.run(burst_with_tasks())):
+    for run in (burst_with_threads, lambda: asyncio.run(burst_with_tasks())):
         emu.reset()
         # The challenged fetch is still under way while the last caller arrives.
         emu.fault("imds", {"kind": "latency", "ms": 10}, {"kind": "latency", "ms": 400})
-        burst()
-        assert len(emu.requests("imds")) == 2, burst
+        run()
+        assert len(emu.requests("imds")) == 2, run
 
 
 def test_a_cancelled_fetch_frees_the_loops_executor(use_source):
